@@ -1,0 +1,212 @@
+# codexd — one plain Makefile (GNU make).
+#
+#   make               build build/codexd and build/codexctl
+#   make check         unit tests, then integration tests (root)
+#   make SANITIZE=1 check   the same under ASan/UBSan (objects in build/sanitize/)
+#   make deps          install the Debian packages needed to build and test
+#   make run           build and run the daemon in the foreground on built-in defaults
+#   make fuzz          build the libFuzzer targets and run each FUZZ_SECONDS
+#   make bench         benchmarks (tests/bench/)
+#   make lint          mandoc -Tlint on the manual pages, clang-format check
+#   make install       PREFIX, DESTDIR, SYSCONFDIR honoured
+#
+# Sources are discovered by directory: common/ and policy/ become static
+# libraries, daemon/ links into codexd, client/ into codexctl, and every
+# tests/unit/test_*.c into its own cmocka binary.
+
+VERSION := 0.1.0
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+SYSCONFDIR ?= /etc
+LOCALSTATEDIR ?= /var
+RUNSTATEDIR ?= /run
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+INSTALL ?= install
+
+ifeq ($(SANITIZE),1)
+B := build/sanitize
+OPTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+OPTLDFLAGS := -fsanitize=address,undefined
+else
+B := build
+OPTFLAGS := -O2 -g -D_FORTIFY_SOURCE=2
+OPTLDFLAGS :=
+endif
+
+PKGS_COMMON := jansson inih libsodium
+PKGS_DAEMON := libsystemd libseccomp libcap-ng libuv $(PKGS_COMMON)
+PKGS_CLIENT := $(PKGS_COMMON)
+PKGS_TEST := cmocka $(PKGS_DAEMON)
+
+pkgcflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pkglibs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+
+WARNFLAGS := -Wall -Wextra -Werror -Wformat=2 -Werror=format-nonliteral \
+	-Wformat-security -Wstrict-prototypes -Wmissing-prototypes \
+	-Wold-style-definition -Wpointer-arith -Wshadow -Wundef -Wvla \
+	-Wimplicit-fallthrough -Wmissing-declarations -Wwrite-strings
+HARDFLAGS := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
+HARDLDFLAGS := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+
+DEFS := -D_GNU_SOURCE -DCX_VERSION=\"$(VERSION)\" \
+	-DCX_SYSCONFDIR=\"$(SYSCONFDIR)\" -DCX_LOCALSTATEDIR=\"$(LOCALSTATEDIR)\" \
+	-DCX_RUNSTATEDIR=\"$(RUNSTATEDIR)\"
+
+CFLAGS ?=
+LDFLAGS ?=
+ALL_CFLAGS := -std=gnu11 $(OPTFLAGS) $(WARNFLAGS) $(HARDFLAGS) $(DEFS) -I. \
+	-MMD -MP $(call pkgcflags,$(PKGS_TEST)) $(CFLAGS)
+ALL_LDFLAGS := $(OPTLDFLAGS) $(HARDLDFLAGS) $(LDFLAGS)
+
+COMMON_SRC := $(sort $(wildcard common/*.c))
+POLICY_SRC := $(sort $(wildcard policy/*.c))
+DAEMON_SRC := $(sort $(wildcard daemon/*.c))
+CLIENT_SRC := $(sort $(wildcard client/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+LIBCOMMON := $(B)/libcxcommon.a
+LIBPOLICY := $(B)/libcxpolicy.a
+# The daemon's objects minus main.c, so unit tests can link daemon logic.
+DAEMON_LIB := $(B)/libcxdaemon.a
+DAEMON_MAIN := daemon/main.c
+
+CODEXD := $(B)/codexd
+CODEXCTL := $(B)/codexctl
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(B)/tests/%,$(HELPER_SRC))
+
+.PHONY: all check check-unit check-integration deps run fuzz bench lint fmt fmt-check \
+	install uninstall clean man-lint
+.DEFAULT_GOAL := all
+
+all: $(CODEXD) $(CODEXCTL)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBCOMMON): $(call obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(LIBPOLICY): $(call obj,$(POLICY_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(DAEMON_LIB): $(call obj,$(filter-out $(DAEMON_MAIN),$(DAEMON_SRC)))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(CODEXD): $(call obj,$(DAEMON_MAIN)) $(DAEMON_LIB) $(LIBPOLICY) $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_DAEMON))
+
+$(CODEXCTL): $(call obj,$(CLIENT_SRC)) $(LIBPOLICY) $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_CLIENT))
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(DAEMON_LIB) $(LIBPOLICY) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_TEST))
+
+$(B)/tests/%: $(B)/obj/tests/helpers/%.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_COMMON))
+
+# ---------------------------------------------------------------- tests
+
+check: check-unit check-integration
+
+check-unit: $(UNIT_BINS)
+	@tests/unit/run $(UNIT_BINS)
+
+check-integration: all $(HELPER_BINS)
+	@tests/integration/run --build $(B)
+
+# ---------------------------------------------------------------- set-up
+
+# Installs what building and testing need on Debian 12; idempotent.
+deps:
+	@tools/deps
+
+run: all
+	@echo "codexd: foreground, built-in defaults, socket $(RUNSTATEDIR)/codexd/codexd.sock"
+	$(CODEXD) --foreground
+
+# ---------------------------------------------------------------- fuzz
+
+FUZZ_SECONDS ?= 10
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+	-DCX_VERSION=\"$(VERSION)\" -DCX_SYSCONFDIR=\"$(SYSCONFDIR)\" \
+	-DCX_LOCALSTATEDIR=\"$(LOCALSTATEDIR)\" -DCX_RUNSTATEDIR=\"$(RUNSTATEDIR)\" -I.
+
+build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(POLICY_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(POLICY_SRC) \
+		$(call pkglibs,$(PKGS_COMMON))
+
+fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+bench: all
+	@tests/bench/run --build $(B)
+
+# ---------------------------------------------------------------- lint
+
+MAN_PAGES := $(sort $(wildcard man/*.[1578]))
+
+man-lint:
+	mandoc -Tlint -W warning $(MAN_PAGES)
+
+fmt:
+	clang-format -i $(COMMON_SRC) $(POLICY_SRC) $(DAEMON_SRC) $(CLIENT_SRC) \
+		$(wildcard */*.h)
+
+fmt-check:
+	clang-format --dry-run -Werror $(COMMON_SRC) $(POLICY_SRC) $(DAEMON_SRC) \
+		$(CLIENT_SRC) $(wildcard */*.h)
+
+lint: man-lint
+
+# ---------------------------------------------------------------- install
+
+install: all
+	$(INSTALL) -Dm0755 $(CODEXD) $(DESTDIR)$(SBINDIR)/codexd
+	$(INSTALL) -Dm0755 $(CODEXCTL) $(DESTDIR)$(BINDIR)/codexctl
+	for m in $(MAN_PAGES); do \
+		s=$${m##*.}; \
+		$(INSTALL) -Dm0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
+	done
+	$(INSTALL) -dm0755 $(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf.d
+	$(INSTALL) -dm0755 $(DESTDIR)$(SYSCONFDIR)/codexd/rules.d
+	test -e $(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf || \
+		$(INSTALL) -m0644 systemd/codexd.conf.example \
+			$(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf
+	@if [ -z "$(DESTDIR)" ]; then \
+		echo "note: create the groups with 'groupadd -r codexd' (and codexd-admin," \
+		     "codexd-viewer) before starting codexd"; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/codexd $(DESTDIR)$(BINDIR)/codexctl
+	for m in $(MAN_PAGES); do \
+		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
+	done
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)
