@@ -53,7 +53,8 @@ pkglibs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 WARNFLAGS := -Wall -Wextra -Werror -Wformat=2 -Werror=format-nonliteral \
 	-Wformat-security -Wstrict-prototypes -Wmissing-prototypes \
 	-Wold-style-definition -Wpointer-arith -Wshadow -Wundef -Wvla \
-	-Wimplicit-fallthrough -Wmissing-declarations -Wwrite-strings
+	-Wimplicit-fallthrough -Wmissing-declarations -Wwrite-strings \
+	-Wno-missing-field-initializers
 HARDFLAGS := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
 HARDLDFLAGS := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 
@@ -113,7 +114,7 @@ $(CODEXD): $(call obj,$(DAEMON_MAIN)) $(DAEMON_LIB) $(LIBPOLICY) $(LIBCOMMON)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_DAEMON))
 
 $(CODEXCTL): $(call obj,$(CLIENT_SRC)) $(LIBPOLICY) $(LIBCOMMON)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_CLIENT))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_CLIENT)) -lm
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(DAEMON_LIB) $(LIBPOLICY) $(LIBCOMMON)
 	@mkdir -p $(dir $@)

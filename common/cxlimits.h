@@ -49,9 +49,45 @@
 #define CX_MAX_CONF_KEY 48             /* inih keeps 50 bytes of a name */
 #define CX_MAX_CONF_SECTION 48
 #define CX_MAX_CONF_FILES 256          /* drop-ins per directory */
-#define CX_MAX_CONF_ARRAY 1024         /* elements in a one-line array */
+#define CX_MAX_CONF_ARRAY 1024         /* elements in one array */
+#define CX_MAX_CONF_ARRAY_DEPTH 4      /* nested arrays: [[[[1]]]] is the deepest */
+#define CX_MAX_CONF_MULTILINE 65536    /* bytes of one array spread over several lines */
+#define CX_MAX_CONF_ENTRIES 16384      /* keys in one configuration (all its files) */
+#define CX_MAX_CONF_SECTIONS 4096      /* section headers in one configuration */
 
 /* ---- groups ---- */
 #define CX_MAX_GROUPS 65536            /* NGROUPS_MAX on Linux */
+
+/* ---- rules language (policy/rules.h, codexd.rules(5)) ---- */
+#define CX_MAX_RULES_FILE (1024 * 1024)   /* bytes of one .rules file */
+#define CX_MAX_RULES_TOKENS 262144        /* lexical tokens in one file */
+#define CX_MAX_RULES_DEPTH 32             /* nested ( and [ */
+#define CX_MAX_RULES_STRING 65536         /* decoded bytes of one string literal */
+#define CX_MAX_RULES_NAME 128             /* an identifier */
+#define CX_MAX_RULES_LIST 1024            /* elements of one list */
+#define CX_MAX_RULES_ARGS 16              /* arguments of one call */
+#define CX_MAX_RULES_NAMES 1024           /* top-level NAME = value definitions per file */
+#define CX_MAX_RULES_PER_FILE 16384       /* rules (after first-token expansion) per file */
+#define CX_MAX_RULES_PATTERN 1024         /* strings in one prefix_rule pattern, alternatives included */
+#define CX_MAX_RULES_EXAMPLES 4096        /* match/not_match examples per file */
+#define CX_MAX_RULES_CHECK_WORK (1 << 24) /* token comparisons to validate one file's examples */
+#define CX_MAX_RULES_FILES 1024           /* files in one rule set */
+#define CX_MAX_RULES_TOTAL 262144         /* rules in one rule set */
+#define CX_MAX_RULES_MEMORY (64 * 1024 * 1024) /* parse memory for one file */
+
+/* ---- shell-script splitting, command safety, approvals (policy/shell_split.c,
+ *      policy/cmd_safety.c, policy/approval.c) ---- */
+#define CX_MAX_SHELL_SCRIPT CX_MAX_ARG /* bytes of a `sh -c` script (it is one argument) */
+#define CX_MAX_SHELL_COMMANDS 512      /* simple commands found in one script */
+#define CX_MAX_SHELL_WORDS 1024        /* words of one simple command */
+#define CX_MAX_SHELL_WORD CX_MAX_ARG   /* bytes of one word after quote removal */
+#define CX_MAX_SHELL_REDIRECTS 16      /* redirections attached to one command */
+#define CX_MAX_SHELL_ASSIGNMENTS 32    /* leading NAME=value words of one command */
+#define CX_MAX_SHELL_HEREDOCS 8        /* here-documents pending on one line */
+#define CX_MAX_SHELL_NESTING 16        /* nested $( ), ( ), `...` in the permissive parse */
+#define CX_MAX_SHELL_FD 1023           /* highest file descriptor number in a redirection */
+#define CX_MAX_WRAPPER_DEPTH 8         /* sudo/env/sh -c ... nesting in the dangerous check */
+#define CX_MAX_REASON_COMMAND 256      /* bytes of a command quoted in an approval reason */
+#define CX_MAX_SESSION_KEY (64 * 1024) /* bytes of an approve-for-session key */
 
 #endif

@@ -29,8 +29,12 @@
 #define _unlikely_(x) __builtin_expect(!!(x), 0)
 #define _cleanup_(f) __attribute__((cleanup(f)))
 
+#ifndef MIN
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
+#ifndef MAX
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif
 
 /* Return the pointer and leave NULL behind: ownership moves to the caller. */
 #define TAKE_PTR(p)                                                                                \

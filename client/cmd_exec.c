@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * codexctl exec: run a command through codexd and exit with its status.
+ *
+ * Flow control: stdin is forwarded in exec/write frames with at most
+ * STDIN_WINDOW of them unanswered (the daemon answers once the bytes are
+ * in the command's pipe), so a command that reads slowly slows us down
+ * instead of filling the daemon.  Output is written synchronously: if our
+ * stdout blocks we stop reading the socket and the daemon stops reading
+ * the command (back-pressure end to end).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client/client.h"
+#include "common/b64.h"
+#include "common/cxlimits.h"
+#include "common/fdio.h"
+#include "common/protocol.h"
+
+#define STDIN_CHUNK (64 * 1024)
+#define STDIN_WINDOW 4
+#define OUT_BUFFER_LIMIT (1024 * 1024)
+
+extern char **environ;
+
+static int sig_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+
+	(void)!write(sig_pipe[1], &b, 1);
+	errno = saved;
+}
+
+static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+static int setup_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		sigaction(forwarded_signals[i], &sa, NULL);
+	return 0;
+}
+
+static void exec_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: codexctl exec [-s MODE] [-a POLICY] [-C DIR] [-t] [--network off|proxy|full]\n"
+		"                     [--allow-domain PATTERN]... [--deny-domain PATTERN]...\n"
+		"                     [--writable-root DIR]... [--timeout SECONDS] [--env NAME=VALUE]...\n"
+		"                     [--session ID] [--fds] [-n] [--justification TEXT] [--escalate]\n"
+		"                     -- COMMAND [ARG...]\n");
+}
+
+struct exec_state {
+	const struct client_opts *o;
+	struct rpc_client c;
+	char *id;
+	int outstanding; /* unanswered exec/write requests */
+	bool stdin_done;
+	bool exited;
+	int status;
+};
+
+static int write_out(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd pf = { .fd = fd, .events = POLLOUT };
+			(void)poll(&pf, 1, -1);
+			continue;
+		}
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void print_json_line(json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT);
+
+	if (s) {
+		(void)write_out(STDOUT_FILENO, s, strlen(s));
+		(void)write_out(STDOUT_FILENO, "\n", 1);
+		free(s);
+	}
+}
+
+static int exit_status_from_exited(json_t *p)
+{
+	json_t *code = json_object_get(p, "exit_code");
+	json_t *sig = json_object_get(p, "signal_number");
+
+	if (json_is_true(json_object_get(p, "timed_out"))) {
+		fprintf(stderr, "codexctl: the command timed out and was killed\n");
+		return CX_EXIT_TIMEOUT;
+	}
+	if (json_is_integer(code) && json_integer_value(code) >= 0 && json_integer_value(code) <= 255)
+		return (int)json_integer_value(code);
+	if (json_is_integer(sig) && json_integer_value(sig) > 0 && json_integer_value(sig) < 128)
+		return 128 + (int)json_integer_value(sig);
+	return CX_EXIT_ERROR;
+}
+
+/* Handle one message after the start; returns <0 on fatal protocol errors. */
+static int handle_message(struct exec_state *st, struct rpc_message *m)
+{
+	if (m->kind == RPC_KIND_NOTIFICATION) {
+		json_t *idv = json_object_get(m->params, "id");
+
+		if (!json_is_string(idv) || strcmp(json_string_value(idv), st->id) != 0)
+			return 0;
+		if (strcmp(m->method, "exec/output") == 0) {
+			json_t *data = json_object_get(m->params, "data");
+			json_t *stream = json_object_get(m->params, "stream");
+			_cleanup_free_ char *bin = NULL;
+			size_t len;
+			long n;
+			int fd;
+
+			if (st->o->json) {
+				print_json_line(m->params);
+				return 0;
+			}
+			if (!json_is_string(data) || !json_is_string(stream))
+				return -EPROTO;
+			len = json_string_length(data);
+			bin = malloc(len / 4 * 3 + 3);
+			if (!bin)
+				return -ENOMEM;
+			n = b64_decode(bin, len / 4 * 3 + 3, json_string_value(data), len);
+			if (n < 0)
+				return -EPROTO;
+			fd = strcmp(json_string_value(stream), "stderr") == 0 ? STDERR_FILENO
+									      : STDOUT_FILENO;
+			if (write_out(fd, bin, (size_t)n) < 0 && fd == STDOUT_FILENO)
+				return -EPIPE;
+			return 0;
+		}
+		if (strcmp(m->method, "exec/exited") == 0) {
+			if (st->o->json)
+				print_json_line(m->params);
+			st->status = exit_status_from_exited(m->params);
+			st->exited = true;
+		}
+		return 0;
+	}
+	if (m->kind == RPC_KIND_RESULT || m->kind == RPC_KIND_ERROR) {
+		/* Answers to exec/write, exec/close_stdin, exec/signal. */
+		if (st->outstanding > 0)
+			st->outstanding--;
+		if (m->kind == RPC_KIND_ERROR) {
+			if (m->error_reason && strcmp(m->error_reason, CX_REASON_STDIN_CLOSED) == 0)
+				st->stdin_done = true; /* the command stopped reading */
+			else if (m->id.type == RPC_ID_NONE) {
+				print_rpc_error(m);
+				return -EPROTO;
+			}
+		}
+	}
+	return 0;
+}
+
+static int forward_signals(struct exec_state *st)
+{
+	unsigned char b[16];
+	ssize_t n = read(sig_pipe[0], b, sizeof(b));
+
+	for (ssize_t i = 0; i < n; i++) {
+		int64_t id = rpc_queue_request(&st->c, "exec/signal",
+					       json_pack("{s:s, s:i}", "id", st->id, "signal",
+							 (int)b[i]));
+		if (id < 0)
+			return (int)id;
+		st->outstanding++;
+	}
+	return 0;
+}
+
+static int forward_stdin(struct exec_state *st)
+{
+	char buf[STDIN_CHUNK];
+	_cleanup_free_ char *b64 = NULL;
+	ssize_t n;
+	int64_t id;
+
+	do
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n <= 0) {
+		st->stdin_done = true;
+		id = rpc_queue_request(&st->c, "exec/close_stdin", json_pack("{s:s}", "id", st->id));
+		if (id < 0)
+			return (int)id;
+		st->outstanding++;
+		return 0;
+	}
+	b64 = malloc(b64_encoded_len((size_t)n) + 1);
+	if (!b64)
+		return -ENOMEM;
+	b64_encode(b64, buf, (size_t)n);
+	id = rpc_queue_request(&st->c, "exec/write",
+			       json_pack("{s:s, s:s}", "id", st->id, "data", b64));
+	if (id < 0)
+		return (int)id;
+	st->outstanding++;
+	return 0;
+}
+
+static int run_loop(struct exec_state *st, bool relay_stdin)
+{
+	if (!relay_stdin)
+		st->stdin_done = true;
+	while (!st->exited) {
+		struct pollfd pf[3] = {
+			{ .fd = st->c.fd, .events = POLLIN },
+			{ .fd = sig_pipe[0], .events = POLLIN },
+			{ .fd = -1, .events = POLLIN },
+		};
+		struct rpc_message m;
+		int r;
+
+		if (st->c.out_len > 0)
+			pf[0].events |= POLLOUT;
+		if (!st->stdin_done && st->outstanding < STDIN_WINDOW &&
+		    st->c.out_len < OUT_BUFFER_LIMIT)
+			pf[2].fd = STDIN_FILENO;
+
+		r = poll(pf, 3, -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (pf[1].revents & POLLIN) {
+			r = forward_signals(st);
+			if (r < 0)
+				return r;
+		}
+		if (pf[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+			r = forward_stdin(st);
+			if (r < 0)
+				return r;
+		}
+		if (st->c.out_len > 0) {
+			r = rpc_flush(&st->c, false);
+			if (r < 0 && r != -EAGAIN) {
+				fprintf(stderr, "codexctl: lost the connection to codexd\n");
+				return r;
+			}
+		}
+		if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			for (;;) {
+				r = rpc_read(&st->c, &m, false);
+				if (r == -EAGAIN)
+					break;
+				if (r == 0) {
+					fprintf(stderr, "codexctl: codexd closed the connection before "
+							"the command finished\n");
+					return -EPIPE;
+				}
+				if (r < 0)
+					return r;
+				r = handle_message(st, &m);
+				jsonrpc_message_done(&m);
+				if (r < 0)
+					return r;
+				if (st->exited)
+					break;
+			}
+		}
+	}
+	return 0;
+}
+
+static int parse_seconds(const char *s, int64_t *ret_ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v <= 0 ||
+	    v * 1000.0 > (double)CX_MAX_TIMEOUT_MS)
+		return -EINVAL;
+	*ret_ms = (int64_t)ceil(v * 1000.0);
+	return 0;
+}
+
+static json_t *environment_json(void)
+{
+	json_t *env = json_object();
+
+	for (char **e = environ; env && e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		_cleanup_free_ char *name = NULL;
+		json_t *v;
+
+		if (!eq || eq == *e)
+			continue;
+		name = strndup(*e, (size_t)(eq - *e));
+		v = name ? json_string(eq + 1) : NULL;
+		if (!v || json_object_set_new(env, name, v) < 0)
+			fprintf(stderr, "codexctl: not passing environment variable %s "
+					"(not valid UTF-8)\n",
+				name ? name : "?");
+	}
+	return env;
+}
+
+int cmd_exec(const struct client_opts *o, int argc, char **argv)
+{
+	enum {
+		OPT_NETWORK = 256,
+		OPT_ALLOW,
+		OPT_DENY,
+		OPT_WROOT,
+		OPT_TIMEOUT,
+		OPT_ENV,
+		OPT_SESSION,
+		OPT_FDS,
+		OPT_JUSTIFY,
+		OPT_ESCALATE,
+	};
+	static const struct option opts[] = {
+		{ "sandbox", required_argument, NULL, 's' },
+		{ "ask-for-approval", required_argument, NULL, 'a' },
+		{ "cd", required_argument, NULL, 'C' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "no-stdin", no_argument, NULL, 'n' },
+		{ "network", required_argument, NULL, OPT_NETWORK },
+		{ "allow-domain", required_argument, NULL, OPT_ALLOW },
+		{ "deny-domain", required_argument, NULL, OPT_DENY },
+		{ "writable-root", required_argument, NULL, OPT_WROOT },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "env", required_argument, NULL, OPT_ENV },
+		{ "session", required_argument, NULL, OPT_SESSION },
+		{ "fds", no_argument, NULL, OPT_FDS },
+		{ "justification", required_argument, NULL, OPT_JUSTIFY },
+		{ "escalate", no_argument, NULL, OPT_ESCALATE },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct exec_state st = { .o = o, .status = CX_EXIT_ERROR };
+	json_t *params = json_object(), *set_env = json_object(), *allow = json_array(),
+	       *deny = json_array(), *roots = json_array();
+	const char *network = NULL, *dir = NULL;
+	bool fds_mode = false, no_stdin = false;
+	char cwd[PATH_MAX];
+	struct rpc_message err;
+	json_t *result = NULL, *argvj;
+	int64_t timeout_ms = 0;
+	int c, r;
+
+	if (!params || !set_env || !allow || !deny || !roots)
+		return CX_EXIT_ERROR;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+s:a:C:tnh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			json_object_set_new(params, "sandbox", json_string(optarg));
+			break;
+		case 'a':
+			json_object_set_new(params, "approval_policy", json_string(optarg));
+			break;
+		case 'C':
+			dir = optarg;
+			break;
+		case 't':
+			json_object_set_new(params, "tty", json_true());
+			break;
+		case 'n':
+			no_stdin = true;
+			break;
+		case OPT_NETWORK:
+			network = optarg;
+			break;
+		case OPT_ALLOW:
+			json_array_append_new(allow, json_string(optarg));
+			break;
+		case OPT_DENY:
+			json_array_append_new(deny, json_string(optarg));
+			break;
+		case OPT_WROOT: {
+			char abs[PATH_MAX];
+			if (!realpath(optarg, abs)) {
+				fprintf(stderr, "codexctl: --writable-root %s: %s\n", optarg,
+					strerror(errno));
+				return CX_EXIT_USAGE;
+			}
+			json_array_append_new(roots, json_string(abs));
+			break;
+		}
+		case OPT_TIMEOUT:
+			if (parse_seconds(optarg, &timeout_ms) < 0) {
+				fprintf(stderr, "codexctl: --timeout needs a positive number of "
+						"seconds\n");
+				return CX_EXIT_USAGE;
+			}
+			json_object_set_new(params, "timeout_ms", json_integer(timeout_ms));
+			break;
+		case OPT_ENV: {
+			const char *eq = strchr(optarg, '=');
+			_cleanup_free_ char *name = NULL;
+			if (!eq || eq == optarg) {
+				fprintf(stderr, "codexctl: --env needs NAME=VALUE\n");
+				return CX_EXIT_USAGE;
+			}
+			name = strndup(optarg, (size_t)(eq - optarg));
+			if (!name || json_object_set_new(set_env, name, json_string(eq + 1)) < 0) {
+				fprintf(stderr, "codexctl: --env %s: invalid\n", optarg);
+				return CX_EXIT_USAGE;
+			}
+			break;
+		}
+		case OPT_SESSION:
+			json_object_set_new(params, "session", json_string(optarg));
+			break;
+		case OPT_FDS:
+			fds_mode = true;
+			break;
+		case OPT_JUSTIFY:
+			json_object_set_new(params, "justification", json_string(optarg));
+			break;
+		case OPT_ESCALATE:
+			json_object_set_new(params, "escalate", json_true());
+			break;
+		case 'h':
+			exec_usage(stdout);
+			return 0;
+		default:
+			exec_usage(stderr);
+			return CX_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		exec_usage(stderr);
+		return CX_EXIT_USAGE;
+	}
+
+	if (dir) {
+		if (!realpath(dir, cwd)) {
+			fprintf(stderr, "codexctl: -C %s: %s\n", dir, strerror(errno));
+			return CX_EXIT_USAGE;
+		}
+	} else if (!getcwd(cwd, sizeof(cwd))) {
+		fprintf(stderr, "codexctl: cannot determine the current directory: %s\n",
+			strerror(errno));
+		return CX_EXIT_ERROR;
+	}
+
+	argvj = json_array();
+	for (int i = optind; argvj && i < argc; i++) {
+		json_t *s = json_string(argv[i]);
+		if (!s) {
+			fprintf(stderr, "codexctl: argument %d is not valid UTF-8\n", i - optind);
+			return CX_EXIT_USAGE;
+		}
+		json_array_append_new(argvj, s);
+	}
+	json_object_set_new(params, "argv", argvj);
+	json_object_set_new(params, "cwd", json_string(cwd));
+	json_object_set_new(params, "env", environment_json());
+	if (json_object_size(set_env))
+		json_object_set(params, "set_env", set_env);
+	if (network || json_array_size(allow) || json_array_size(deny)) {
+		json_t *n = json_pack("{s:s}", "mode", network ? network : "proxy");
+		if (json_array_size(allow))
+			json_object_set(n, "allow_domains", allow);
+		if (json_array_size(deny))
+			json_object_set(n, "deny_domains", deny);
+		json_object_set_new(params, "network", n);
+	}
+	if (json_array_size(roots))
+		json_object_set(params, "writable_roots", roots);
+	json_decref(set_env);
+	json_decref(allow);
+	json_decref(deny);
+	json_decref(roots);
+
+	if (fds_mode)
+		json_object_set_new(params, "stdio", json_string("fds"));
+	else if (no_stdin || fcntl(STDIN_FILENO, F_GETFD) < 0)
+		json_object_set_new(params, "stdin", json_false());
+
+	r = rpc_connect(&st.c, o->socket);
+	if (r > 0) {
+		json_decref(params);
+		return r;
+	}
+	if (setup_signals() < 0) {
+		json_decref(params);
+		return CX_EXIT_ERROR;
+	}
+
+	if (fds_mode) {
+		int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
+		int64_t id = rpc_send_with_fds(&st.c, "exec/start", params, fds, 3);
+		struct rpc_message m;
+
+		if (id < 0) {
+			fprintf(stderr, "codexctl: sending to codexd: %s\n", strerror((int)-id));
+			return CX_EXIT_ERROR;
+		}
+		/* Wait for the start reply by hand (rpc_call would send again). */
+		for (;;) {
+			r = rpc_read(&st.c, &m, true);
+			if (r <= 0) {
+				if (r == 0)
+					fprintf(stderr, "codexctl: codexd closed the connection\n");
+				return CX_EXIT_ERROR;
+			}
+			if (m.kind == RPC_KIND_RESULT && m.id.num == id) {
+				result = json_incref(m.result);
+				jsonrpc_message_done(&m);
+				r = 0;
+				break;
+			}
+			if (m.kind == RPC_KIND_ERROR) {
+				err = m;
+				r = 1;
+				break;
+			}
+			jsonrpc_message_done(&m);
+		}
+	} else
+		r = rpc_call(&st.c, "exec/start", params, &result, &err);
+
+	if (r < 0) {
+		rpc_close(&st.c);
+		return CX_EXIT_ERROR;
+	}
+	if (r == 1) {
+		json_t *ec = err.error_data ? json_object_get(err.error_data, "exit_code") : NULL;
+		int status;
+
+		print_rpc_error(&err);
+		if (json_is_integer(ec))
+			status = (int)json_integer_value(ec);
+		else if (err.error_code == CX_ERR_INVALID_PARAMS ||
+			 err.error_code == CX_ERR_INVALID_REQUEST)
+			status = CX_EXIT_ERROR;
+		else
+			status = CX_EXIT_REFUSED;
+		if (o->json) {
+			json_t *e = json_pack("{s:I, s:s, s:O*}", "code", (json_int_t)err.error_code,
+					      "message", err.error_message, "data", err.error_data);
+			print_json_line(e);
+			json_decref(e);
+		}
+		jsonrpc_message_done(&err);
+		rpc_close(&st.c);
+		return status;
+	}
+	if (!json_is_string(json_object_get(result, "id"))) {
+		fprintf(stderr, "codexctl: malformed exec/start reply\n");
+		json_decref(result);
+		rpc_close(&st.c);
+		return CX_EXIT_ERROR;
+	}
+	st.id = strdup(json_string_value(json_object_get(result, "id")));
+	if (o->json)
+		print_json_line(result);
+	json_decref(result);
+
+	r = run_loop(&st, !fds_mode && !no_stdin);
+	free(st.id);
+	rpc_close(&st.c);
+	if (r < 0)
+		return CX_EXIT_ERROR;
+	return st.status;
+}

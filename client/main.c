@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * codexctl: the thin, unprivileged client of codexd.  See codexctl(1).
+ */
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/client.h"
+#include "common/protocol.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: codexctl [--socket PATH] [--json] COMMAND ...\n"
+		"\n"
+		"commands:\n"
+		"  exec [OPTIONS] -- COMMAND [ARG...]   run a command through codexd\n"
+		"  status                               daemon state and counters\n"
+		"  config show [--origins]              effective configuration\n"
+		"  reload                               re-read the configuration (admin)\n"
+		"  hello                                handshake: who am I to codexd\n"
+		"\n"
+		"The socket defaults to $CODEXD_SOCKET, else " CX_DEFAULT_SOCKET ".\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	struct client_opts o = { 0 };
+	const char *cmd;
+	int c;
+
+	o.socket = getenv("CODEXD_SOCKET");
+	if (!o.socket || !o.socket[0])
+		o.socket = CX_DEFAULT_SOCKET;
+
+	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'S':
+			o.socket = optarg;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("codexctl %s (protocol %d)\n", CX_VERSION, CX_PROTOCOL_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return CX_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return CX_EXIT_USAGE;
+	}
+	if (sodium_init() < 0)
+		return CX_EXIT_ERROR;
+
+	cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	if (strcmp(cmd, "exec") == 0)
+		return cmd_exec(&o, argc, argv);
+	if (strcmp(cmd, "status") == 0)
+		return cmd_status(&o, argc, argv);
+	if (strcmp(cmd, "config") == 0)
+		return cmd_config(&o, argc, argv);
+	if (strcmp(cmd, "reload") == 0)
+		return cmd_reload(&o, argc, argv);
+	if (strcmp(cmd, "hello") == 0)
+		return cmd_hello(&o, argc, argv);
+	fprintf(stderr, "codexctl: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return CX_EXIT_USAGE;
+}

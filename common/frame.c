@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/frame.h"
+#include "common/macro.h"
+
+#define FRAME_INITIAL_CAP 4096
+
+void frame_reader_init(struct frame_reader *r, size_t max)
+{
+	*r = (struct frame_reader){ .max = max };
+}
+
+void frame_reader_done(struct frame_reader *r)
+{
+	free(r->buf);
+	*r = (struct frame_reader){ .max = r->max };
+}
+
+static void frame_reader_compact(struct frame_reader *r)
+{
+	if (r->start == 0)
+		return;
+	memmove(r->buf, r->buf + r->start, r->len - r->start);
+	r->len -= r->start;
+	r->scan -= r->start;
+	r->start = 0;
+}
+
+int frame_reader_space(struct frame_reader *r, size_t want, char **ret_ptr, size_t *ret_avail)
+{
+	/* The largest buffer ever needed: one frame, its '\r', '\n' and a NUL. */
+	size_t limit = r->max + 3;
+	size_t need;
+
+	frame_reader_compact(r);
+	if (r->len >= limit)
+		return -E2BIG;
+	need = MIN(r->len + want, limit);
+	if (need > r->cap) {
+		size_t ncap = r->cap ? r->cap : FRAME_INITIAL_CAP;
+		char *n;
+
+		while (ncap < need)
+			ncap *= 2;
+		ncap = MIN(ncap, limit);
+		n = realloc(r->buf, ncap);
+		if (!n)
+			return -ENOMEM;
+		r->buf = n;
+		r->cap = ncap;
+	}
+	/* Keep one byte for the terminating NUL frame_reader_next() writes. */
+	*ret_ptr = r->buf + r->len;
+	*ret_avail = MIN(want, r->cap - r->len - 1);
+	if (*ret_avail == 0)
+		return -E2BIG;
+	return 0;
+}
+
+void frame_reader_commit(struct frame_reader *r, size_t n)
+{
+	r->len += n;
+}
+
+int frame_reader_next(struct frame_reader *r, char **ret_frame, size_t *ret_len)
+{
+	for (;;) {
+		char *nl;
+		size_t flen;
+
+		nl = r->scan < r->len ? memchr(r->buf + r->scan, '\n', r->len - r->scan) : NULL;
+		if (!nl) {
+			r->scan = r->len;
+			/* An unterminated frame already longer than allowed. */
+			if (r->len - r->start > r->max + 1)
+				return -E2BIG;
+			if (r->start == r->len)
+				r->start = r->len = r->scan = 0;
+			return 0;
+		}
+		flen = (size_t)(nl - (r->buf + r->start));
+		*nl = '\0';
+		if (flen > 0 && r->buf[r->start + flen - 1] == '\r')
+			r->buf[r->start + --flen] = '\0';
+		if (flen > r->max)
+			return -E2BIG;
+
+		char *frame = r->buf + r->start;
+		r->start = r->scan = (size_t)(nl - r->buf) + 1;
+		if (flen == 0)
+			continue; /* blank line */
+		*ret_frame = frame;
+		*ret_len = flen;
+		return 1;
+	}
+}
+
+bool frame_reader_partial(const struct frame_reader *r)
+{
+	return r->len > r->start;
+}

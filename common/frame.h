@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Newline framing of the wire protocol: one UTF-8 JSON object per line,
+ * "\r\n" tolerated, blank lines ignored, each line at most `max` bytes
+ * (without its newline).  The buffer grows only up to max + 1 bytes, so a
+ * peer can never make us hold more than one frame (STYLE.md "size before
+ * allocation").
+ *
+ * Usage: frame_reader_space() gives room to read into, frame_reader_commit()
+ * records what was read, frame_reader_next() pops complete lines.
+ *
+ * Process: main (daemon connections) and client.
+ */
+#ifndef CX_FRAME_H
+#define CX_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct frame_reader {
+	char *buf;
+	size_t len;    /* bytes held */
+	size_t cap;    /* allocated */
+	size_t start;  /* first byte of the frame being assembled */
+	size_t scan;   /* bytes already searched for '\n' */
+	size_t max;    /* maximum frame length */
+};
+
+void frame_reader_init(struct frame_reader *r, size_t max);
+void frame_reader_done(struct frame_reader *r);
+
+/*
+ * Room for the next read: returns 0 with *ret_ptr / *ret_avail (at most
+ * want bytes), -ENOMEM, or -E2BIG when the frame being assembled already
+ * exceeds max (the peer must be answered with an error and dropped).
+ */
+int frame_reader_space(struct frame_reader *r, size_t want, char **ret_ptr, size_t *ret_avail);
+void frame_reader_commit(struct frame_reader *r, size_t n);
+
+/*
+ * Next complete frame: returns 1 with *ret_frame (NUL-terminated in place,
+ * valid until the next call on r) and *ret_len, 0 when more input is
+ * needed, -E2BIG when a frame exceeds max.
+ */
+int frame_reader_next(struct frame_reader *r, char **ret_frame, size_t *ret_len);
+
+/* True while part of a frame is buffered (for the frame-read timeout). */
+bool frame_reader_partial(const struct frame_reader *r);
+
+#endif

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's configuration: /etc/codexd/codexd.conf plus
+ * the drop-ins in codexd.conf.d (codexd.conf(5)), validated whole into a struct
+ * daemon_config.  A reload builds a new struct and swaps it in only if
+ * everything validated; the running one is never modified.
+ *
+ * Process: main.
+ */
+#ifndef CX_CONF_H
+#define CX_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/log.h"
+#include "policy/env_policy.h"
+#include "policy/modes.h"
+#include "policy/roles.h"
+
+struct conf_doc;
+
+struct daemon_config {
+	char **files; /* files that were read, in order (NULL-terminated) */
+
+	/* [daemon] */
+	char *socket_path;
+	char *socket_group; /* group owning the socket; default: the member group */
+	char *state_dir;
+	char *audit_log;
+	enum log_level log_level;
+	uint32_t max_frame_bytes;
+	uint32_t max_connections;
+	uint32_t max_connections_per_uid;
+	uint32_t max_execs;
+	uint32_t max_execs_per_uid;
+	uint32_t output_buffer_bytes;
+	int64_t default_timeout_ms; /* 0: none */
+	int64_t max_timeout_ms;     /* 0: no ceiling */
+
+	/* [roles] */
+	char *role_group_names[_ROLE_MAX];
+	struct role_groups role_groups; /* resolved when loaded */
+
+	/* Top level (Codex-compatible keys). */
+	enum sandbox_mode sandbox_mode;
+
+	/* [shell_environment_policy] */
+	struct env_policy env;
+
+	/* Everything read, for config/show (pass-through keys included). */
+	struct conf_doc *doc;
+};
+
+/*
+ * Load path (and its drop-in directory path + ".d") into a new config.
+ * A missing main file means built-in defaults.  Errors: -errno with err
+ * "file:line: message".  socket/state_dir overrides (may be NULL) come from
+ * the command line and win over the files.
+ */
+int conf_load(const char *path, const char *socket_override, const char *state_dir_override,
+	      struct daemon_config **ret, char *err, size_t errsz);
+
+/* Built-in defaults only (no file). */
+int conf_defaults(const char *socket_override, const char *state_dir_override,
+		  struct daemon_config **ret);
+
+void conf_free(struct daemon_config *c);
+
+/* The configuration as JSON (for config/show), values and their origins. */
+struct json_t;
+struct json_t *conf_to_json(const struct daemon_config *c, bool origins);
+
+#endif

@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "common/fdio.h"
+#include "common/log.h"
+#include "common/protocol.h"
+#include "daemon/conf.h"
+#include "daemon/conn.h"
+#include "daemon/dispatch.h"
+#include "daemon/exec.h"
+#include "daemon/peer.h"
+
+#define CONN_READ_CHUNK (64 * 1024)
+#define CONN_READS_PER_EVENT 16
+#define CONN_IOV_MAX 64
+
+static void conn_update_poll(struct conn *c);
+static void conn_flush(struct conn *c);
+static void on_conn_poll(uv_poll_t *h, int status, int events);
+
+size_t conn_output_high(const struct conn *c)
+{
+	return c->d->cfg->output_buffer_bytes;
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+
+	if (--c->open_handles > 0)
+		return;
+	for (struct wbuf *w = c->wq_head, *n; w; w = n) {
+		n = w->next;
+		free(w);
+	}
+	for (size_t i = 0; i < c->n_fds; i++)
+		safe_close(c->fds[i]);
+	frame_reader_done(&c->rd);
+	peer_done(&c->peer);
+	free(c->client_name);
+	free(c->client_version);
+	safe_close(c->fd);
+	free(c);
+}
+
+void conn_close(struct conn *c, const char *why)
+{
+	struct list_node *pos, *tmp;
+	struct daemon *d = c->d;
+
+	if (c->dead)
+		return;
+	c->dead = true;
+	log_debug("connection #%llu (uid %u): closed: %s", (unsigned long long)c->serial,
+		  (unsigned)c->peer.uid, why);
+
+	/* A client that goes away takes its sandboxes with it. */
+	LIST_FOREACH_SAFE(pos, tmp, &c->execs)
+	{
+		exec_conn_gone(list_entry(pos, struct exec, conn_node));
+	}
+
+	list_del(&c->node);
+	d->n_conns--;
+	uv_poll_stop(&c->poll);
+	uv_timer_stop(&c->frame_timer);
+	c->open_handles = 2;
+	uv_close((uv_handle_t *)&c->poll, on_handle_closed);
+	uv_close((uv_handle_t *)&c->frame_timer, on_handle_closed);
+
+	if (d->shutting_down)
+		daemon_shutdown(d, NULL);
+}
+
+void conn_close_after_flush(struct conn *c, const char *why)
+{
+	if (c->dead || c->draining)
+		return;
+	c->draining = true;
+	log_debug("connection #%llu: closing after flush: %s", (unsigned long long)c->serial, why);
+	if (!c->wq_head) {
+		conn_close(c, why);
+		return;
+	}
+	conn_update_poll(c);
+}
+
+static void conn_update_poll(struct conn *c)
+{
+	int want = 0;
+
+	if (c->dead)
+		return;
+	if (!c->draining && !c->read_paused && !c->half_closed)
+		want |= UV_READABLE;
+	if (c->wq_head)
+		want |= UV_WRITABLE;
+	if (want == c->poll_events)
+		return;
+	c->poll_events = want;
+	if (want)
+		uv_poll_start(&c->poll, want, on_conn_poll);
+	else
+		uv_poll_stop(&c->poll);
+}
+
+static void conn_after_dequeue(struct conn *c)
+{
+	size_t high = conn_output_high(c);
+
+	if (c->output_blocked && c->wq_bytes < high / 2) {
+		struct list_node *pos, *tmp;
+
+		c->output_blocked = false;
+		LIST_FOREACH_SAFE(pos, tmp, &c->execs)
+		{
+			exec_output_resume(list_entry(pos, struct exec, conn_node));
+		}
+	}
+	if (c->read_paused && c->wq_bytes < CX_CONN_WQUEUE_HARD / 2)
+		c->read_paused = false;
+}
+
+static void conn_flush(struct conn *c)
+{
+	while (c->wq_head && !c->dead) {
+		struct iovec iov[CONN_IOV_MAX];
+		struct msghdr msg = { .msg_iov = iov };
+		struct wbuf *w = c->wq_head;
+		ssize_t n;
+		int k = 0;
+
+		for (; w && k < CONN_IOV_MAX; w = w->next, k++) {
+			iov[k].iov_base = w->data + w->off;
+			iov[k].iov_len = w->len - w->off;
+		}
+		msg.msg_iovlen = (size_t)k;
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			conn_close(c, errno == EPIPE ? "peer closed" : "write error");
+			return;
+		}
+		c->wq_bytes -= (size_t)n;
+		while (n > 0) {
+			w = c->wq_head;
+			size_t left = w->len - w->off;
+			if ((size_t)n < left) {
+				w->off += (size_t)n;
+				break;
+			}
+			n -= (ssize_t)left;
+			c->wq_head = w->next;
+			if (!c->wq_head)
+				c->wq_tail = NULL;
+			free(w);
+		}
+	}
+	if (c->dead)
+		return;
+	conn_after_dequeue(c);
+	if (!c->wq_head && c->draining) {
+		conn_close(c, "flushed");
+		return;
+	}
+	conn_update_poll(c);
+}
+
+struct wbuf *conn_wbuf_new(size_t len)
+{
+	struct wbuf *w = malloc(sizeof(*w) + len);
+
+	if (!w)
+		return NULL;
+	w->next = NULL;
+	w->len = len;
+	w->off = 0;
+	return w;
+}
+
+int conn_send_wbuf(struct conn *c, struct wbuf *w)
+{
+	bool was_empty;
+
+	if (c->dead) {
+		free(w);
+		return -EPIPE;
+	}
+	was_empty = !c->wq_head;
+	if (c->wq_tail)
+		c->wq_tail->next = w;
+	else
+		c->wq_head = w;
+	c->wq_tail = w;
+	c->wq_bytes += w->len;
+	if (c->wq_bytes > conn_output_high(c))
+		c->output_blocked = true;
+	if (c->wq_bytes > CX_CONN_WQUEUE_HARD)
+		c->read_paused = true;
+	if (was_empty)
+		conn_flush(c); /* usually completes without a trip through the loop */
+	else
+		conn_update_poll(c);
+	return 0;
+}
+
+int conn_send_line(struct conn *c, char *line, size_t len)
+{
+	struct wbuf *w;
+
+	if (!line)
+		return -ENOMEM;
+	w = conn_wbuf_new(len);
+	if (!w) {
+		free(line);
+		return -ENOMEM;
+	}
+	memcpy(w->data, line, len);
+	free(line);
+	return conn_send_wbuf(c, w);
+}
+
+int conn_reply_result(struct conn *c, const struct rpc_id *id, json_t *result)
+{
+	size_t len;
+	char *line = jsonrpc_build_result(id, result, &len);
+
+	return conn_send_line(c, line, len);
+}
+
+int conn_reply_error(struct conn *c, const struct rpc_id *id, int code, const char *reason,
+		     json_t *data, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	size_t len;
+	char *line;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->d->stats.errors_sent++;
+	line = jsonrpc_build_error(id, code, reason, msg, data, &len);
+	return conn_send_line(c, line, len);
+}
+
+int conn_notify(struct conn *c, const char *method, json_t *params)
+{
+	size_t len;
+	char *line = jsonrpc_build_notification(method, params, &len);
+
+	return conn_send_line(c, line, len);
+}
+
+int conn_take_fds(struct conn *c, size_t n, int *ret)
+{
+	if (c->n_fds < n)
+		return -ENOENT;
+	memcpy(ret, c->fds, n * sizeof(int));
+	memmove(c->fds, c->fds + n, (c->n_fds - n) * sizeof(int));
+	c->n_fds -= n;
+	return 0;
+}
+
+static void conn_handle_frame(struct conn *c, const char *frame, size_t len)
+{
+	struct rpc_parse_error perr;
+	struct rpc_message m;
+	int r;
+
+	r = jsonrpc_parse(frame, len, &m, &perr);
+	if (r < 0) {
+		c->bad_frames++;
+		c->d->stats.bad_frames++;
+		log_debug("connection #%llu: bad frame: %s", (unsigned long long)c->serial,
+			  perr.message);
+		conn_reply_error(c, &perr.id, perr.code, perr.reason, NULL, "%s", perr.message);
+		if (c->bad_frames > CX_MAX_BAD_FRAMES)
+			conn_close_after_flush(c, "too many malformed frames");
+		return;
+	}
+	c->bad_frames = 0;
+	dispatch_message(c, &m);
+	jsonrpc_message_done(&m);
+}
+
+/* A full close (not a half-close) of the peer shows as POLLHUP. */
+static bool peer_hung_up(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
+}
+
+static void on_hup_check(uv_timer_t *t)
+{
+	struct conn *c = t->data;
+
+	if (!c->dead && peer_hung_up(c->fd))
+		conn_close(c, "client disconnected");
+}
+
+void conn_exec_done(struct conn *c)
+{
+	if (c->half_closed && list_empty(&c->execs))
+		conn_close_after_flush(c, "client finished");
+}
+
+/*
+ * End of the request stream.  A client that shut down only its sending
+ * side (echo ... | socat) still waits for answers: keep its commands
+ * running and check every half second whether it has gone completely.
+ */
+static void conn_read_eof(struct conn *c)
+{
+	if (list_empty(&c->execs)) {
+		conn_close_after_flush(c, "client finished");
+		return;
+	}
+	if (peer_hung_up(c->fd)) {
+		conn_close(c, "client disconnected");
+		return;
+	}
+	c->half_closed = true;
+	if (c->frame_timer_on)
+		uv_timer_stop(&c->frame_timer);
+	c->frame_timer_on = true;
+	uv_timer_start(&c->frame_timer, on_hup_check, 500, 500);
+	conn_update_poll(c);
+}
+
+static void on_frame_timeout(uv_timer_t *t)
+{
+	struct conn *c = t->data;
+
+	c->frame_timer_on = false;
+	if (c->dead || !frame_reader_partial(&c->rd))
+		return;
+	conn_reply_error(c, &(struct rpc_id){ 0 }, CX_ERR_INVALID_REQUEST,
+			 CX_REASON_INVALID_REQUEST, NULL, "request not completed within %d ms",
+			 CX_FRAME_READ_TIMEOUT_MS);
+	conn_close_after_flush(c, "frame read timeout");
+}
+
+static void conn_read(struct conn *c)
+{
+	for (int i = 0; i < CONN_READS_PER_EVENT && !c->dead && !c->draining && !c->read_paused &&
+			!c->half_closed;
+	     i++) {
+		int fds[CX_MAX_PENDING_FDS];
+		size_t nfds = 0, avail;
+		char *p, *frame;
+		size_t flen;
+		ssize_t n;
+		int r;
+
+		r = frame_reader_space(&c->rd, CONN_READ_CHUNK, &p, &avail);
+		if (r == -E2BIG)
+			goto too_big;
+		if (r < 0) {
+			conn_close(c, "out of memory");
+			return;
+		}
+		n = fd_recv_with_fds(c->fd, p, avail, fds, CX_MAX_PENDING_FDS - c->n_fds, &nfds);
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			break;
+		if (n == -EPROTO) {
+			conn_reply_error(c, &(struct rpc_id){ 0 }, CX_ERR_INVALID_REQUEST,
+					 CX_REASON_LIMIT, NULL,
+					 "too many file descriptors passed (at most %d pending)",
+					 CX_MAX_PENDING_FDS);
+			conn_close_after_flush(c, "too many descriptors");
+			return;
+		}
+		if (n < 0) {
+			conn_close(c, "read error");
+			return;
+		}
+		if (n == 0) {
+			conn_read_eof(c);
+			return;
+		}
+		memcpy(c->fds + c->n_fds, fds, nfds * sizeof(int));
+		c->n_fds += nfds;
+		frame_reader_commit(&c->rd, (size_t)n);
+
+		while (!c->dead && !c->draining) {
+			r = frame_reader_next(&c->rd, &frame, &flen);
+			if (r == 0)
+				break;
+			if (r < 0)
+				goto too_big;
+			conn_handle_frame(c, frame, flen);
+		}
+	}
+	if (c->dead || c->half_closed)
+		return;
+
+	/* A frame begun must be finished in time (slow-loris defence). */
+	if (frame_reader_partial(&c->rd) && !c->draining) {
+		if (!c->frame_timer_on) {
+			c->frame_timer_on = true;
+			uv_timer_start(&c->frame_timer, on_frame_timeout, CX_FRAME_READ_TIMEOUT_MS, 0);
+		}
+	} else if (c->frame_timer_on) {
+		c->frame_timer_on = false;
+		uv_timer_stop(&c->frame_timer);
+	}
+	conn_update_poll(c);
+	return;
+
+too_big:
+	c->d->stats.bad_frames++;
+	conn_reply_error(c, &(struct rpc_id){ 0 }, CX_ERR_INVALID_REQUEST,
+			 CX_REASON_FRAME_TOO_LARGE, NULL, "frame longer than %u bytes",
+			 c->d->cfg->max_frame_bytes);
+	conn_close_after_flush(c, "oversized frame");
+}
+
+static void on_conn_poll(uv_poll_t *h, int status, int events)
+{
+	struct conn *c = h->data;
+
+	if (c->dead)
+		return;
+	if (status < 0) {
+		conn_close(c, uv_strerror(status));
+		return;
+	}
+	if (events & UV_WRITABLE)
+		conn_flush(c);
+	if (!c->dead && (events & UV_READABLE))
+		conn_read(c);
+}
+
+int conn_new(struct daemon *d, int fd)
+{
+	struct conn *c;
+	int r;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		safe_close(fd);
+		return -ENOMEM;
+	}
+	c->d = d;
+	c->fd = fd;
+	c->serial = ++d->conn_serial;
+	list_init(&c->execs);
+	frame_reader_init(&c->rd, d->cfg->max_frame_bytes);
+
+	r = peer_read(fd, &c->peer);
+	if (r < 0) {
+		log_warning_errno(r, "cannot read peer credentials of a new connection");
+		frame_reader_done(&c->rd);
+		safe_close(fd);
+		free(c);
+		return r;
+	}
+	c->role = role_for_credentials(c->peer.uid, c->peer.gid, c->peer.groups, c->peer.n_groups,
+				       &d->cfg->role_groups);
+
+	r = uv_poll_init(d->loop, &c->poll, fd);
+	if (r < 0) {
+		peer_done(&c->peer);
+		frame_reader_done(&c->rd);
+		safe_close(fd);
+		free(c);
+		return -ENOMEM;
+	}
+	uv_timer_init(d->loop, &c->frame_timer);
+	c->poll.data = c;
+	c->frame_timer.data = c;
+	list_add_tail(&d->conns, &c->node);
+	d->n_conns++;
+	d->stats.connections_accepted++;
+
+	log_debug("connection #%llu: uid %u (%s) gid %u pid %d role %s",
+		  (unsigned long long)c->serial, (unsigned)c->peer.uid, c->peer.user,
+		  (unsigned)c->peer.gid, (int)c->peer.pid, role_to_string(c->role));
+
+	c->poll_events = UV_READABLE;
+	uv_poll_start(&c->poll, UV_READABLE, on_conn_poll);
+	return 0;
+}

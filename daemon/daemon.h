@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's shared state: one struct daemon per process, the client
+ * connections it serves and the execs it runs.  Everything here lives in
+ * the main process and is touched only from the libuv loop thread (the
+ * main process is single-threaded, STYLE.md "Shape").
+ */
+#ifndef CX_DAEMON_H
+#define CX_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "common/cxlimits.h"
+#include "common/frame.h"
+#include "common/jsonrpc.h"
+#include "common/list.h"
+#include "daemon/probe.h"
+#include "policy/roles.h"
+
+struct daemon_config;
+struct exec;
+
+/* Counters reported by daemon/status. */
+struct daemon_stats {
+	uint64_t connections_accepted;
+	uint64_t connections_refused;   /* limits, no role */
+	uint64_t requests;
+	uint64_t errors_sent;
+	uint64_t bad_frames;
+	uint64_t execs_started;
+	uint64_t execs_failed;          /* could not start */
+	uint64_t execs_timed_out;
+	uint64_t execs_killed;          /* disconnect, shutdown, signal KILL */
+	uint64_t output_bytes;
+	uint64_t reloads;
+	uint64_t reload_failures;
+};
+
+struct listener {
+	int fd;
+	uv_poll_t poll;
+	bool active;
+	bool activated; /* inherited from systemd: never unlink it */
+	char *path;
+};
+
+struct daemon {
+	uv_loop_t *loop;
+	struct daemon_config *cfg; /* current configuration, replaced whole on reload */
+	uint64_t cfg_generation;
+	char *last_reload_error;   /* NULL after a good reload */
+
+	/* Command-line choices; they override the configuration file. */
+	const char *config_path;
+	const char *opt_socket;
+	const char *opt_state_dir;
+	bool foreground;
+
+	struct listener listener;
+	struct list_node conns;
+	unsigned n_conns;
+	struct list_node execs;
+	unsigned n_execs;
+	uint64_t conn_serial;
+
+	uv_signal_t sig_term, sig_int, sig_hup;
+	uv_timer_t watchdog;
+	bool watchdog_on;
+
+	/*
+	 * The write end stays in this process only; sandbox children hold the
+	 * read end and see POLLHUP if the daemon dies before their
+	 * PR_SET_PDEATHSIG is armed (closes that race).
+	 */
+	int lifeline[2];
+	unsigned cap_last_cap;
+
+	uint64_t started_realtime_usec;
+	uint64_t started_hrtime;
+	bool shutting_down;
+	struct daemon_stats stats;
+	struct probe_features features;
+};
+
+/* A queued outgoing line. */
+struct wbuf {
+	struct wbuf *next;
+	size_t len, off;
+	char data[];
+};
+
+/* What SO_PEERCRED / SO_PEERGROUPS said when the client connected. */
+struct peer {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	gid_t *groups;
+	size_t n_groups;
+	char user[64]; /* from the passwd database, or the uid in decimal */
+};
+
+struct conn {
+	struct list_node node; /* in daemon.conns */
+	struct daemon *d;
+	uint64_t serial;
+	int fd;
+	uv_poll_t poll;
+	int poll_events;
+	uv_timer_t frame_timer;
+	bool frame_timer_on;
+	int open_handles;
+
+	struct peer peer;
+	enum role role; /* recomputed from the current configuration per request */
+
+	struct frame_reader rd;
+	struct wbuf *wq_head, *wq_tail;
+	size_t wq_bytes;
+	bool output_blocked; /* wq above the high watermark: execs stop reading */
+
+	int fds[CX_MAX_PENDING_FDS];
+	size_t n_fds;
+
+	unsigned bad_frames;
+	bool read_paused;
+	bool draining; /* close once the write queue is empty */
+	bool half_closed; /* peer shut down its sending side: serve its execs, then close */
+	bool dead;     /* handles are closing; no more I/O */
+
+	/* From hello. */
+	char *client_name;
+	char *client_version;
+	bool can_approve;
+
+	struct list_node execs; /* execs this connection owns (exec.conn_node) */
+};
+
+/* daemon/main.c */
+uint64_t daemon_uptime_ms(const struct daemon *d);
+/* Start an orderly shutdown: stop listening, kill execs, exit the loop when idle. */
+void daemon_shutdown(struct daemon *d, const char *why);
+/* Re-read the configuration; keeps the old one on error. Returns 0 or -errno with err. */
+int daemon_reload(struct daemon *d, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "common/log.h"
+#include "common/protocol.h"
+#include "daemon/conf.h"
+#include "daemon/conn.h"
+#include "daemon/dispatch.h"
+
+/*
+ * Every method a client can call.  The role is checked here, before the
+ * handler runs; ownership checks (an exec belongs to its uid) are the
+ * handler's.  Roles come from SO_PEERCRED/SO_PEERGROUPS and the current
+ * configuration's group names, never from the request.
+ */
+static const struct method_def methods[] = {
+	{ "hello", rpc_hello, ROLE_VIEWER },
+	{ "daemon/status", rpc_daemon_status, ROLE_VIEWER },
+	{ "config/show", rpc_config_show, ROLE_VIEWER },
+	{ "exec/start", rpc_exec_start, ROLE_MEMBER },
+	{ "exec/write", rpc_exec_write, ROLE_MEMBER },
+	{ "exec/close_stdin", rpc_exec_close_stdin, ROLE_MEMBER },
+	{ "exec/signal", rpc_exec_signal, ROLE_MEMBER },
+	{ "exec/resize", rpc_exec_resize, ROLE_MEMBER },
+	{ "policy/reload", rpc_policy_reload, ROLE_ADMIN },
+};
+
+const struct method_def *dispatch_methods(size_t *ret_n)
+{
+	*ret_n = ARRAY_SIZE(methods);
+	return methods;
+}
+
+int rpc_reply_invalid_params(struct request *req, const char *msg)
+{
+	return conn_reply_error(req->conn, &req->id, CX_ERR_INVALID_PARAMS,
+				CX_REASON_INVALID_PARAMS, NULL, "%s", msg);
+}
+
+static void dispatch_request(struct conn *c, struct rpc_message *m)
+{
+	struct daemon *d = c->d;
+	const struct method_def *def = NULL;
+	struct request req;
+	int r;
+
+	d->stats.requests++;
+	for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
+		if (strcmp(methods[i].name, m->method) == 0) {
+			def = &methods[i];
+			break;
+		}
+	if (!def) {
+		conn_reply_error(c, &m->id, CX_ERR_METHOD_NOT_FOUND, CX_REASON_UNKNOWN_METHOD, NULL,
+				 "unknown method %s", log_q(m->method));
+		return;
+	}
+
+	c->role = role_for_credentials(c->peer.uid, c->peer.gid, c->peer.groups, c->peer.n_groups,
+				       &d->cfg->role_groups);
+	if (c->role < def->min_role) {
+		json_t *data = json_pack("{s:s, s:s}", "required_role",
+					 role_to_string(def->min_role), "role",
+					 role_to_string(c->role));
+		if (c->role == ROLE_NONE)
+			conn_reply_error(c, &m->id, CX_ERR_PERMISSION_DENIED, CX_REASON_ROLE, data,
+					 "permission denied: user %s (uid %u) is not in any codexd "
+					 "group (%s, %s or %s)",
+					 c->peer.user, (unsigned)c->peer.uid,
+					 d->cfg->role_group_names[ROLE_VIEWER],
+					 d->cfg->role_group_names[ROLE_MEMBER],
+					 d->cfg->role_group_names[ROLE_ADMIN]);
+		else
+			conn_reply_error(c, &m->id, CX_ERR_PERMISSION_DENIED, CX_REASON_ROLE, data,
+					 "permission denied: %s needs role %s; user %s (uid %u) "
+					 "has role %s",
+					 def->name, role_to_string(def->min_role), c->peer.user,
+					 (unsigned)c->peer.uid, role_to_string(c->role));
+		return;
+	}
+
+	if (d->shutting_down && def->min_role >= ROLE_MEMBER) {
+		conn_reply_error(c, &m->id, CX_ERR_SHUTTING_DOWN, CX_REASON_SHUTTING_DOWN, NULL,
+				 "codexd is shutting down");
+		return;
+	}
+
+	req = (struct request){ .conn = c, .id = m->id, .method = def->name, .params = m->params };
+	r = def->handler(&req);
+	if (r < 0) {
+		log_warning_errno(r, "%s from uid %u failed", def->name, (unsigned)c->peer.uid);
+		conn_reply_error(c, &m->id, CX_ERR_INTERNAL, CX_REASON_INTERNAL, NULL,
+				 "internal error");
+	}
+}
+
+void dispatch_message(struct conn *c, struct rpc_message *m)
+{
+	switch (m->kind) {
+	case RPC_KIND_REQUEST:
+		dispatch_request(c, m);
+		break;
+	case RPC_KIND_NOTIFICATION:
+		/* No client notifications are defined; JSON-RPC forbids replying. */
+		log_debug("connection #%llu: ignoring notification %s",
+			  (unsigned long long)c->serial, log_q(m->method));
+		break;
+	case RPC_KIND_RESULT:
+	case RPC_KIND_ERROR:
+		/* Answers to daemon->client requests (approvals) arrive here. */
+		log_debug("connection #%llu: unexpected response", (unsigned long long)c->serial);
+		c->bad_frames++;
+		if (c->bad_frames > CX_MAX_BAD_FRAMES)
+			conn_close_after_flush(c, "too many unexpected responses");
+		break;
+	}
+}

@@ -1,0 +1,968 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/b64.h"
+#include "common/fdio.h"
+#include "common/log.h"
+#include "common/protocol.h"
+#include "daemon/conf.h"
+#include "daemon/conn.h"
+#include "daemon/exec.h"
+#include "daemon/spawn.h"
+#include "policy/env_policy.h"
+
+#define EXEC_READS_PER_EVENT 4
+
+static void exec_maybe_finish(struct exec *x);
+static void exec_start_output(struct exec *x);
+static void stdin_flush(struct exec *x);
+
+/* ------------------------------------------------------------ signals */
+
+static const struct {
+	const char *name;
+	int sig;
+} signal_table[] = {
+	{ "HUP", SIGHUP },   { "INT", SIGINT },   { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
+	{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },
+	{ "TERM", SIGTERM }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
+	{ "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "WINCH", SIGWINCH }, { "ABRT", SIGABRT },
+	{ "SEGV", SIGSEGV }, { "BUS", SIGBUS },   { "FPE", SIGFPE },   { "ILL", SIGILL },
+	{ "TRAP", SIGTRAP }, { "SYS", SIGSYS },   { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
+};
+
+int exec_signal_from_string(const char *s)
+{
+	const char *n = s;
+	char *end;
+	long v;
+
+	if (strncmp(n, "SIG", 3) == 0)
+		n += 3;
+	for (size_t i = 0; i < ARRAY_SIZE(signal_table); i++)
+		if (strcmp(n, signal_table[i].name) == 0)
+			return signal_table[i].sig;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 64)
+		return -EINVAL;
+	return (int)v;
+}
+
+const char *exec_signal_name(int sig)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(signal_table); i++)
+		if (signal_table[i].sig == sig)
+			return signal_table[i].name;
+	return NULL;
+}
+
+/* ------------------------------------------------------------ requests */
+
+void exec_request_done(struct exec_request *r)
+{
+	strv_free(r->argv);
+	free(r->cwd);
+	strv_free(r->allow_domains);
+	strv_free(r->deny_domains);
+	strv_free(r->writable_roots);
+	strv_free(r->env);
+	strv_free(r->set_env);
+	free(r->session);
+	free(r->approval_policy);
+	free(r->justification);
+	*r = (struct exec_request){ 0 };
+}
+
+struct exec *exec_find(struct daemon *d, const char *id)
+{
+	struct list_node *pos, *tmp;
+
+	LIST_FOREACH_SAFE(pos, tmp, &d->execs)
+	{
+		struct exec *x = list_entry(pos, struct exec, node);
+		if (strcmp(x->id, id) == 0)
+			return x;
+	}
+	return NULL;
+}
+
+static unsigned execs_of_uid(struct daemon *d, uid_t uid)
+{
+	struct list_node *pos, *tmp;
+	unsigned n = 0;
+
+	LIST_FOREACH_SAFE(pos, tmp, &d->execs)
+	{
+		if (list_entry(pos, struct exec, node)->uid == uid)
+			n++;
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------ teardown */
+
+static void exec_destroy(struct exec *x)
+{
+	safe_close(x->pidfd);
+	safe_close(x->status_fd);
+	for (struct stdin_chunk *c = x->in_head, *n; c; c = n) {
+		n = c->next;
+		free(c);
+	}
+	free(x->argv0);
+	free(x->cwd);
+	free(x);
+}
+
+static void exec_unref(struct exec *x)
+{
+	if (--x->open_handles == 0 && x->closing)
+		exec_destroy(x);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	exec_unref(h->data);
+}
+
+static void on_stream_closed(uv_handle_t *h)
+{
+	struct exec_stream *s = h->data;
+
+	s->fd = safe_close(s->fd);
+	exec_unref(s->x);
+}
+
+static void stream_stop(struct exec_stream *s)
+{
+	if (s->inited && s->polling && !s->closing) {
+		uv_poll_stop(&s->poll);
+		s->polling = false;
+	}
+}
+
+/* Close a stream's handle, then its fd (in the callback). */
+static void stream_close(struct exec_stream *s)
+{
+	if (!s->inited) {
+		s->fd = safe_close(s->fd);
+		return;
+	}
+	if (s->closing)
+		return;
+	s->closing = true;
+	s->polling = false;
+	uv_close((uv_handle_t *)&s->poll, on_stream_closed);
+}
+
+static void stream_init(struct exec *x, struct exec_stream *s, int fd)
+{
+	s->x = x;
+	s->fd = fd;
+	if (fd < 0)
+		return;
+	uv_poll_init(x->d->loop, &s->poll, fd);
+	s->poll.data = s;
+	s->inited = true;
+	x->open_handles++;
+}
+
+static void exec_free(struct exec *x)
+{
+	struct daemon *d = x->d;
+
+	if (x->closing)
+		return;
+	x->closing = true;
+	list_del(&x->node);
+	list_del(&x->conn_node);
+	d->n_execs--;
+	if (x->conn)
+		conn_exec_done(x->conn);
+
+	x->open_handles++; /* held while we close, so destruction happens once, last */
+	if (x->pidfd_inited)
+		uv_close((uv_handle_t *)&x->pidfd_poll, on_handle_closed);
+	if (x->status_inited)
+		uv_close((uv_handle_t *)&x->status_poll, on_handle_closed);
+	if (x->timer_inited)
+		uv_close((uv_handle_t *)&x->timer, on_handle_closed);
+	for (int i = 0; i < 2; i++)
+		stream_close(&x->out[i]);
+	stream_close(&x->in);
+	exec_unref(x);
+	if (d->shutting_down)
+		daemon_shutdown(d, NULL);
+}
+
+static void kill_sandbox(struct exec *x, const char *why)
+{
+	if (x->state == EXEC_REAPED)
+		return;
+	if (!x->killed)
+		log_debug("exec %s: killing sandbox: %s", x->id, why);
+	x->killed = true;
+	/* SIGKILL to PID 1 of the namespace kills every process in it. */
+	if (syscall(SYS_pidfd_send_signal, x->pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+		log_warning_errno(-errno, "exec %s: cannot kill sandbox", x->id);
+}
+
+/* ------------------------------------------------------------ replies */
+
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case ENOENT:
+		return "ENOENT";
+	case EACCES:
+		return "EACCES";
+	case EPERM:
+		return "EPERM";
+	case ENOTDIR:
+		return "ENOTDIR";
+	case ENOEXEC:
+		return "ENOEXEC";
+	case E2BIG:
+		return "E2BIG";
+	case ENOMEM:
+		return "ENOMEM";
+	case EAGAIN:
+		return "EAGAIN";
+	case ELOOP:
+		return "ELOOP";
+	case ENAMETOOLONG:
+		return "ENAMETOOLONG";
+	default:
+		return "EIO";
+	}
+}
+
+static void reply_start_failed(struct exec *x)
+{
+	const struct sandbox_msg *m = &x->fail_msg;
+	char q[4 * 64 + 8];
+	int exit_code = 126;
+
+	x->start_pending = false;
+	x->d->stats.execs_failed++;
+	if (!x->conn)
+		return;
+	if (!x->have_fail) {
+		conn_reply_error(x->conn, &x->start_id, CX_ERR_SPAWN, CX_REASON_SPAWN,
+				 json_pack("{s:s, s:i}", "stage", "setup", "exit_code", 126),
+				 "the sandbox ended before the command started");
+		return;
+	}
+	if (m->stage == STAGE_EXEC && (m->err == ENOENT || m->err == ENOTDIR))
+		exit_code = 127;
+	if (m->stage == STAGE_EXEC)
+		conn_reply_error(x->conn, &x->start_id, CX_ERR_SPAWN, CX_REASON_SPAWN,
+				 json_pack("{s:s, s:s, s:i}", "stage", "exec", "errno",
+					   errno_name(m->err), "exit_code", exit_code),
+				 "cannot execute %s: %s",
+				 log_quote(q, sizeof(q), x->argv0, strlen(x->argv0), 64),
+				 strerror(m->err));
+	else if (m->stage == STAGE_CHDIR)
+		conn_reply_error(x->conn, &x->start_id, CX_ERR_SPAWN, CX_REASON_SPAWN,
+				 json_pack("{s:s, s:s, s:i}", "stage", "chdir", "errno",
+					   errno_name(m->err), "exit_code", exit_code),
+				 "cannot change directory to %s: %s",
+				 log_quote(q, sizeof(q), x->cwd, strlen(x->cwd), 64),
+				 strerror(m->err));
+	else {
+		log_warning("exec %s: sandbox setup failed at %s: %s", x->id,
+			    sandbox_stage_to_string((enum sandbox_stage)m->stage), strerror(m->err));
+		conn_reply_error(x->conn, &x->start_id, CX_ERR_SANDBOX_UNAVAILABLE,
+				 CX_REASON_SANDBOX_UNAVAILABLE,
+				 json_pack("{s:s, s:s, s:i}", "stage",
+					   sandbox_stage_to_string((enum sandbox_stage)m->stage),
+					   "errno", errno_name(m->err), "exit_code", exit_code),
+				 "sandbox setup failed at %s: %s",
+				 sandbox_stage_to_string((enum sandbox_stage)m->stage),
+				 strerror(m->err));
+	}
+}
+
+static void reply_started(struct exec *x)
+{
+	x->start_pending = false;
+	x->started = true;
+	x->d->stats.execs_started++;
+	if (!x->conn)
+		return;
+	conn_reply_result(x->conn, &x->start_id,
+			  json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "id", x->id, "decision",
+				    "allow", "pid", (int)x->pid, "sandbox",
+				    sandbox_mode_to_string(x->sandbox), "network",
+				    net_mode_to_string(x->network), "stdio",
+				    stdio_mode_names[x->stdio]));
+}
+
+static void send_exited(struct exec *x)
+{
+	uint64_t dur_ms = (uv_hrtime() - x->start_hrtime) / 1000000;
+	json_t *p;
+
+	if (!x->conn || !x->started)
+		return;
+	p = json_pack("{s:s, s:I, s:b, s:[]}", "id", x->id, "duration_ms", (json_int_t)dur_ms,
+		      "timed_out", x->timed_out, "denials");
+	if (!p)
+		return;
+	if (x->have_exit && x->exit_msg.kind == SANDBOX_EXITED_CODE) {
+		json_object_set_new(p, "exit_code", json_integer(x->exit_msg.status));
+	} else {
+		int sig = x->have_exit ? x->exit_msg.status : SIGKILL;
+		const char *name = exec_signal_name(sig);
+
+		json_object_set_new(p, "signal", json_string(name ? name : "UNKNOWN"));
+		json_object_set_new(p, "signal_number", json_integer(sig));
+		if (x->have_exit && x->exit_msg.core_dumped)
+			json_object_set_new(p, "core_dumped", json_true());
+	}
+	if (x->have_exit)
+		json_object_set_new(p, "rusage",
+				    json_pack("{s:I, s:I, s:I}", "user_ms",
+					      (json_int_t)(x->exit_msg.utime_usec / 1000),
+					      "system_ms",
+					      (json_int_t)(x->exit_msg.stime_usec / 1000),
+					      "max_rss_kib", (json_int_t)x->exit_msg.maxrss_kib));
+	if (x->killed && !x->timed_out)
+		json_object_set_new(p, "killed", json_true());
+	conn_notify(x->conn, "exec/exited", p);
+}
+
+/* ------------------------------------------------------------ status pipe */
+
+static void read_status_records(struct exec *x)
+{
+	for (;;) {
+		struct sandbox_msg m;
+		ssize_t n = read(x->status_fd, &m, sizeof(m));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return; /* EAGAIN */
+		if (n == 0) {
+			if (x->status_inited)
+				uv_poll_stop(&x->status_poll);
+			return;
+		}
+		if (n != (ssize_t)sizeof(m) || m.magic != SANDBOX_MSG_MAGIC) {
+			log_warning("exec %s: malformed status record", x->id);
+			kill_sandbox(x, "malformed status record");
+			continue;
+		}
+		switch (m.type) {
+		case SANDBOX_MSG_STARTED:
+			if (x->state == EXEC_STARTING) {
+				x->state = EXEC_RUNNING;
+				reply_started(x);
+				exec_start_output(x);
+			}
+			break;
+		case SANDBOX_MSG_FAILED:
+			x->fail_msg = m;
+			x->have_fail = true;
+			if (x->state == EXEC_STARTING) {
+				x->state = EXEC_FAILED;
+				reply_start_failed(x);
+			}
+			break;
+		case SANDBOX_MSG_EXITED:
+			x->exit_msg = m;
+			x->have_exit = true;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void on_status(uv_poll_t *h, int status, int events)
+{
+	struct exec *x = h->data;
+
+	(void)events;
+	if (status < 0) {
+		uv_poll_stop(h);
+		return;
+	}
+	read_status_records(x);
+}
+
+static void on_pidfd(uv_poll_t *h, int status, int events)
+{
+	struct exec *x = h->data;
+	siginfo_t si = { 0 };
+
+	(void)status;
+	(void)events;
+	if (waitid(P_PIDFD, (id_t)x->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+		return;
+	uv_poll_stop(h);
+	x->pid1_info = si;
+	/* PID 1 wrote its last record before exiting: collect it now. */
+	read_status_records(x);
+	if (x->state == EXEC_STARTING) {
+		x->state = EXEC_FAILED;
+		reply_start_failed(x);
+	}
+	x->state = EXEC_REAPED;
+	if (x->timer_inited)
+		uv_timer_stop(&x->timer);
+	exec_maybe_finish(x);
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+	struct exec *x = t->data;
+
+	x->timed_out = true;
+	x->d->stats.execs_timed_out++;
+	log_info("exec %s: timed out after %lld ms", x->id, (long long)x->timeout_ms);
+	kill_sandbox(x, "timeout");
+}
+
+/* ------------------------------------------------------------ output */
+
+static void send_output(struct exec *x, int stream, const char *buf, size_t n)
+{
+	static const char *const names[2] = { "stdout", "stderr" };
+	size_t b64 = b64_encoded_len(n);
+	struct wbuf *w;
+	int len;
+	char head[160];
+
+	/* Built by hand: the id is ours and base64 needs no JSON escaping. */
+	len = snprintf(head, sizeof(head),
+		       "{\"jsonrpc\":\"2.0\",\"method\":\"exec/output\",\"params\":{\"id\":\"%s\","
+		       "\"stream\":\"%s\",\"data\":\"",
+		       x->id, names[stream]);
+	w = conn_wbuf_new((size_t)len + b64 + 4 + 1);
+	if (!w) {
+		kill_sandbox(x, "out of memory");
+		return;
+	}
+	memcpy(w->data, head, (size_t)len);
+	b64_encode(w->data + len, buf, n);
+	memcpy(w->data + len + b64, "\"}}\n", 4);
+	w->len = (size_t)len + b64 + 4;
+	x->d->stats.output_bytes += n;
+	conn_send_wbuf(x->conn, w);
+}
+
+static void stream_eof(struct exec *x, struct exec_stream *s)
+{
+	stream_stop(s);
+	s->eof = true;
+	exec_maybe_finish(x);
+}
+
+static void on_output(uv_poll_t *h, int status, int events)
+{
+	struct exec_stream *s = h->data;
+	struct exec *x = s->x;
+	int idx = s == &x->out[0] ? 0 : 1;
+	char buf[CX_OUTPUT_CHUNK];
+
+	(void)events;
+	if (status < 0) {
+		stream_eof(x, s);
+		return;
+	}
+	for (int i = 0; i < EXEC_READS_PER_EVENT; i++) {
+		ssize_t n;
+
+		if (!x->conn || x->conn->dead) {
+			stream_eof(x, s);
+			return;
+		}
+		if (x->conn->output_blocked) {
+			/* Back-pressure: the pipe fills and the command blocks. */
+			stream_stop(s);
+			return;
+		}
+		n = read(s->fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			stream_eof(x, s);
+			return;
+		}
+		send_output(x, idx, buf, (size_t)n);
+	}
+}
+
+void exec_output_resume(struct exec *x)
+{
+	for (int i = 0; i < 2; i++) {
+		struct exec_stream *s = &x->out[i];
+		if (s->inited && !s->eof && !s->polling && !s->closing &&
+		    x->state != EXEC_STARTING) {
+			s->polling = true;
+			uv_poll_start(&s->poll, UV_READABLE, on_output);
+		}
+	}
+}
+
+static void exec_start_output(struct exec *x)
+{
+	if (x->conn && !x->conn->output_blocked)
+		exec_output_resume(x);
+	if (x->in_head && !x->in_closed)
+		stdin_flush(x);
+}
+
+static void exec_maybe_finish(struct exec *x)
+{
+	if (x->closing || x->state != EXEC_REAPED)
+		return;
+	if (x->conn && !x->conn->dead && x->started) {
+		for (int i = 0; i < 2; i++)
+			if (x->out[i].inited && !x->out[i].eof)
+				return; /* drain what is left first */
+	}
+	send_exited(x);
+	exec_free(x);
+}
+
+/* ------------------------------------------------------------ stdin */
+
+static void stdin_close(struct exec *x)
+{
+	x->in_closed = true;
+	stream_close(&x->in); /* EOF for the command once the handle is closed */
+}
+
+static void stdin_fail_all(struct exec *x)
+{
+	for (struct stdin_chunk *c = x->in_head, *n; c; c = n) {
+		n = c->next;
+		if (x->conn)
+			conn_reply_error(x->conn, &c->id, CX_ERR_STATE, CX_REASON_STDIN_CLOSED, NULL,
+					 "the command's stdin is closed");
+		free(c);
+	}
+	x->in_head = x->in_tail = NULL;
+	x->in_queued = 0;
+}
+
+static void on_stdin_writable(uv_poll_t *h, int status, int events)
+{
+	struct exec_stream *s = h->data;
+
+	(void)events;
+	if (status < 0) {
+		stdin_fail_all(s->x);
+		stdin_close(s->x);
+		return;
+	}
+	stdin_flush(s->x);
+}
+
+static void stdin_flush(struct exec *x)
+{
+	while (x->in_head) {
+		struct stdin_chunk *c = x->in_head;
+		ssize_t n = write(x->in.fd, c->data + c->off, c->len - c->off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (!x->in.polling) {
+				x->in.polling = true;
+				uv_poll_start(&x->in.poll, UV_WRITABLE, on_stdin_writable);
+			}
+			return;
+		}
+		if (n < 0) {
+			/* EPIPE: the command closed its stdin. */
+			stdin_fail_all(x);
+			stdin_close(x);
+			return;
+		}
+		c->off += (size_t)n;
+		x->in_queued -= (size_t)n;
+		if (c->off == c->len) {
+			x->in_head = c->next;
+			if (!x->in_head)
+				x->in_tail = NULL;
+			if (x->conn)
+				conn_reply_result(x->conn, &c->id,
+						  json_pack("{s:I}", "written", (json_int_t)c->len));
+			free(c);
+		}
+	}
+	stream_stop(&x->in);
+	if (x->in_close_requested)
+		stdin_close(x);
+}
+
+int exec_write(struct exec *x, struct conn *c, const struct rpc_id *id, const void *data,
+	       size_t len)
+{
+	struct stdin_chunk *ch;
+
+	if (x->stdio != STDIO_PIPE || !x->in.inited || x->in.closing || x->in_closed ||
+	    x->in_close_requested ||
+	    x->state == EXEC_REAPED || x->state == EXEC_FAILED)
+		return conn_reply_error(c, id, CX_ERR_STATE, CX_REASON_STDIN_CLOSED, NULL,
+					"exec %s: stdin is closed", x->id);
+	if (x->in_queued + len > CX_MAX_STDIN_BUFFER)
+		return conn_reply_error(c, id, CX_ERR_LIMIT, CX_REASON_LIMIT, NULL,
+					"exec %s: more than %d bytes of stdin pending; wait for "
+					"earlier exec/write replies",
+					x->id, CX_MAX_STDIN_BUFFER);
+	if (len == 0)
+		return conn_reply_result(c, id, json_pack("{s:i}", "written", 0));
+
+	ch = malloc(sizeof(*ch) + len);
+	if (!ch)
+		return -ENOMEM;
+	ch->next = NULL;
+	ch->id = *id;
+	ch->len = len;
+	ch->off = 0;
+	memcpy(ch->data, data, len);
+	if (x->in_tail)
+		x->in_tail->next = ch;
+	else
+		x->in_head = ch;
+	x->in_tail = ch;
+	x->in_queued += len;
+	if (x->state == EXEC_RUNNING)
+		stdin_flush(x);
+	return 0;
+}
+
+int exec_close_stdin(struct exec *x, struct conn *c, const struct rpc_id *id)
+{
+	if (x->stdio == STDIO_PIPE && x->in.inited && !x->in_closed) {
+		x->in_close_requested = true;
+		if (!x->in_head)
+			stdin_close(x);
+	}
+	return conn_reply_result(c, id, json_object());
+}
+
+/* ------------------------------------------------------------ signals */
+
+int exec_send_signal(struct exec *x, int sig)
+{
+	siginfo_t si = { 0 };
+	int carrier = SIGRTMIN;
+
+	if (x->state == EXEC_REAPED || x->pidfd < 0)
+		return -ESRCH;
+	if (sig == SIGKILL) {
+		x->d->stats.execs_killed++;
+		kill_sandbox(x, "SIGKILL requested");
+		return 0;
+	}
+	/*
+	 * Any other signal goes to PID 1 on a real-time carrier, with the
+	 * number in si_value; PID 1 forwards it to the command's process
+	 * group.  (A plain SIGSTOP would stop PID 1 itself.)
+	 */
+	si.si_signo = carrier;
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value.sival_int = sig;
+	if (syscall(SYS_pidfd_send_signal, x->pidfd, carrier, &si, 0) < 0)
+		return negative_errno();
+	return 0;
+}
+
+void exec_conn_gone(struct exec *x)
+{
+	list_del(&x->conn_node);
+	x->conn = NULL;
+	if (x->state != EXEC_REAPED) {
+		x->d->stats.execs_killed++;
+		kill_sandbox(x, "client disconnected");
+	}
+	for (int i = 0; i < 2; i++) {
+		stream_stop(&x->out[i]);
+		x->out[i].eof = true;
+	}
+	stdin_fail_all(x);
+	if (x->in.inited)
+		stdin_close(x);
+	exec_maybe_finish(x);
+}
+
+void exec_kill_all(struct daemon *d, const char *why)
+{
+	struct list_node *pos, *tmp;
+
+	LIST_FOREACH_SAFE(pos, tmp, &d->execs)
+	{
+		kill_sandbox(list_entry(pos, struct exec, node), why);
+	}
+}
+
+/* ------------------------------------------------------------ start */
+
+static int make_pipe(int ret[2])
+{
+	if (pipe2(ret, O_CLOEXEC) < 0)
+		return negative_errno();
+	return 0;
+}
+
+/*
+ * Check the descriptors a client passed for stdio mode "fds".  They are the
+ * client's own (SCM_RIGHTS), so handing them to a sandbox running as that
+ * client grants nothing new; listening sockets are refused because a
+ * sandbox must not accept connections on the client's behalf.
+ */
+static int check_client_fd(int fd, char *err, size_t errsz, int which)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, errsz, "descriptor %d is not usable", which);
+		return -EBADF;
+	}
+	if (S_ISSOCK(st.st_mode)) {
+		int listening = 0;
+		socklen_t l = sizeof(listening);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &l) == 0 && listening) {
+			snprintf(err, errsz, "descriptor %d is a listening socket", which);
+			return -EINVAL;
+		}
+	} else if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errsz, "descriptor %d is a directory", which);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void random_id(char *buf, size_t n)
+{
+	unsigned char r[8];
+
+	randombytes_buf(r, sizeof(r));
+	snprintf(buf, n, "x%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5],
+		 r[6], r[7]);
+}
+
+int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req,
+	       int *stdio_fds)
+{
+	struct daemon *d = c->d;
+	const struct daemon_config *cfg = d->cfg;
+	int child_fds[3] = { -1, -1, -1 };
+	int parent_fds[3] = { -1, -1, -1 };
+	_cleanup_strv_free_ char **envp = NULL;
+	struct spawn_result sr;
+	struct sandbox_spec spec;
+	uint64_t clone_flags = CLONE_NEWPID;
+	enum sandbox_mode mode;
+	enum net_mode net;
+	int64_t timeout;
+	struct exec *x = NULL;
+	char err[160];
+	int r;
+
+	/* Limits first: they cost nothing to check. */
+	if (d->n_execs >= cfg->max_execs) {
+		r = conn_reply_error(c, id, CX_ERR_LIMIT, CX_REASON_LIMIT, NULL,
+				     "too many commands running (limit %u)", cfg->max_execs);
+		goto out;
+	}
+	if (execs_of_uid(d, c->peer.uid) >= cfg->max_execs_per_uid) {
+		r = conn_reply_error(c, id, CX_ERR_LIMIT, CX_REASON_LIMIT, NULL,
+				     "too many commands running for uid %u (limit %u)",
+				     (unsigned)c->peer.uid, cfg->max_execs_per_uid);
+		goto out;
+	}
+
+	mode = req->has_sandbox ? (enum sandbox_mode)req->sandbox : cfg->sandbox_mode;
+	if (mode != SANDBOX_DANGER_FULL_ACCESS) {
+		r = conn_reply_error(c, id, CX_ERR_SANDBOX_UNAVAILABLE, CX_REASON_SANDBOX_UNAVAILABLE,
+				     NULL,
+				     "sandbox mode %s is not available in this build yet; use "
+				     "danger-full-access",
+				     sandbox_mode_to_string(mode));
+		goto out;
+	}
+	net = req->has_network ? (enum net_mode)req->network : NET_FULL;
+	if (net == NET_PROXY) {
+		r = conn_reply_error(c, id, CX_ERR_SANDBOX_UNAVAILABLE, CX_REASON_SANDBOX_UNAVAILABLE,
+				     NULL, "network mode proxy is not available in this build yet");
+		goto out;
+	}
+	if (net == NET_OFF)
+		clone_flags |= CLONE_NEWNET;
+	if (req->tty) {
+		r = conn_reply_error(c, id, CX_ERR_INVALID_PARAMS, CX_REASON_INVALID_PARAMS, NULL,
+				     "tty mode is not available in this build yet");
+		goto out;
+	}
+	if (req->escalate) {
+		r = conn_reply_error(c, id, CX_ERR_INVALID_PARAMS, CX_REASON_INVALID_PARAMS, NULL,
+				     "escalate needs the approval flow, not available in this "
+				     "build yet");
+		goto out;
+	}
+
+	timeout = req->has_timeout ? req->timeout_ms : cfg->default_timeout_ms;
+	if (cfg->max_timeout_ms > 0 && (timeout == 0 || timeout > cfg->max_timeout_ms))
+		timeout = cfg->max_timeout_ms;
+
+	r = env_policy_apply(&cfg->env, req->env, req->set_env, &envp);
+	if (r == -ENOMEM)
+		goto out;
+	if (r < 0) {
+		r = conn_reply_error(c, id, CX_ERR_INVALID_PARAMS, CX_REASON_INVALID_PARAMS, NULL,
+				     "params.env: %s",
+				     r == -E2BIG ? "too large" : "malformed variable");
+		goto out;
+	}
+
+	if (req->stdio == STDIO_FDS) {
+		for (int i = 0; i < 3; i++) {
+			r = check_client_fd(stdio_fds[i], err, sizeof(err), i);
+			if (r < 0) {
+				r = conn_reply_error(c, id, CX_ERR_INVALID_PARAMS,
+						     CX_REASON_INVALID_PARAMS, NULL, "%s", err);
+				goto out;
+			}
+		}
+		for (int i = 0; i < 3; i++)
+			child_fds[i] = TAKE_FD(stdio_fds[i]);
+	} else {
+		int p[2];
+
+		if (req->stdin_open) {
+			r = make_pipe(p);
+			if (r < 0)
+				goto out;
+			child_fds[0] = p[0];
+			parent_fds[0] = p[1];
+		} else {
+			child_fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+			if (child_fds[0] < 0) {
+				r = negative_errno();
+				goto out;
+			}
+		}
+		for (int i = 1; i < 3; i++) {
+			r = make_pipe(p);
+			if (r < 0)
+				goto out;
+			parent_fds[i] = p[0];
+			child_fds[i] = p[1];
+		}
+		for (int i = 0; i < 3; i++)
+			if (parent_fds[i] >= 0)
+				(void)fd_set_nonblock(parent_fds[i], true);
+	}
+
+	spec = (struct sandbox_spec){
+		.argv = req->argv,
+		.envp = envp,
+		.cwd = req->cwd,
+		.priv = { .uid = c->peer.uid,
+			  .gid = c->peer.gid,
+			  .groups = c->peer.groups,
+			  .n_groups = c->peer.n_groups,
+			  .cap_last_cap = d->cap_last_cap },
+		.stdio = { child_fds[0], child_fds[1], child_fds[2] },
+		.lifeline_fd = d->lifeline[0],
+		.carrier_signal = SIGRTMIN,
+	};
+	r = spawn_sandbox(&spec, clone_flags, &sr);
+	for (int i = 0; i < 3; i++)
+		child_fds[i] = safe_close(child_fds[i]);
+	if (r < 0) {
+		log_error_errno(r, "cannot create a sandbox for uid %u", (unsigned)c->peer.uid);
+		d->stats.execs_failed++;
+		r = conn_reply_error(c, id, CX_ERR_SANDBOX_UNAVAILABLE, CX_REASON_SANDBOX_UNAVAILABLE,
+				     NULL, "cannot create the sandbox: %s", strerror(-r));
+		goto out;
+	}
+
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		/* The sandbox exists: kill it, PID 1 is reaped by nobody but the kernel
+		 * takes the namespace down; the zombie stays until the daemon exits. */
+		(void)syscall(SYS_pidfd_send_signal, sr.pidfd, SIGKILL, NULL, 0);
+		(void)waitid(P_PIDFD, (id_t)sr.pidfd, &(siginfo_t){ 0 }, WEXITED);
+		safe_close(sr.pidfd);
+		safe_close(sr.status_fd);
+		r = -ENOMEM;
+		goto out;
+	}
+	x->d = d;
+	x->conn = c;
+	random_id(x->id, sizeof(x->id));
+	x->uid = c->peer.uid;
+	x->argv0 = strdup(req->argv[0]);
+	x->cwd = strdup(req->cwd);
+	x->sandbox = mode;
+	x->network = net;
+	x->stdio = (enum stdio_mode)req->stdio;
+	x->state = EXEC_STARTING;
+	x->start_pending = true;
+	x->start_id = *id;
+	x->pid = sr.pid;
+	x->pidfd = sr.pidfd;
+	x->status_fd = sr.status_fd;
+	x->timeout_ms = timeout;
+	x->start_hrtime = uv_hrtime();
+	x->out[0].fd = x->out[1].fd = x->in.fd = -1;
+
+	list_add_tail(&d->execs, &x->node);
+	list_add_tail(&c->execs, &x->conn_node);
+	d->n_execs++;
+
+	uv_poll_init(d->loop, &x->pidfd_poll, x->pidfd);
+	x->pidfd_poll.data = x;
+	x->pidfd_inited = true;
+	x->open_handles++;
+	uv_poll_start(&x->pidfd_poll, UV_READABLE, on_pidfd);
+	uv_poll_init(d->loop, &x->status_poll, x->status_fd);
+	x->status_poll.data = x;
+	x->status_inited = true;
+	x->open_handles++;
+	uv_poll_start(&x->status_poll, UV_READABLE, on_status);
+	stream_init(x, &x->out[0], parent_fds[1]);
+	stream_init(x, &x->out[1], parent_fds[2]);
+	stream_init(x, &x->in, parent_fds[0]);
+	parent_fds[0] = parent_fds[1] = parent_fds[2] = -1;
+	if (timeout > 0) {
+		uv_timer_init(d->loop, &x->timer);
+		x->timer.data = x;
+		x->timer_inited = true;
+		x->open_handles++;
+		uv_timer_start(&x->timer, on_timeout, (uint64_t)timeout, 0);
+	}
+	log_debug("exec %s: uid %u pid %d: %s", x->id, (unsigned)x->uid, (int)x->pid,
+		  log_q(x->argv0));
+	r = 0;
+out:
+	for (int i = 0; i < 3; i++) {
+		safe_close(child_fds[i]);
+		safe_close(parent_fds[i]);
+	}
+	return r;
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One running command ("exec"): its sandbox's PID 1 (pidfd), the status
+ * pipe, the stdio relay, the timeout, and the notifications it produces
+ * (exec/output, exec/exited).
+ *
+ * Lifetime: created by exec/start; the start reply is sent when PID 1
+ * reports that the command was exec'd (or why it could not be); freed
+ * after PID 1 has been reaped and every output pipe reached EOF.  If the
+ * owning connection goes away the whole sandbox is killed (the PID
+ * namespace dies with its PID 1).
+ *
+ * Process: main.
+ */
+#ifndef CX_EXEC_H
+#define CX_EXEC_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon/daemon.h"
+#include "daemon/sandbox_msg.h"
+#include "policy/modes.h"
+
+/* exec/start parameters after decoding (daemon/rpc_exec.c). */
+struct exec_request {
+	char **argv;
+	char *cwd;
+	int sandbox; /* enum sandbox_mode */
+	int network; /* enum net_mode */
+	char **allow_domains;
+	char **deny_domains;
+	char **writable_roots;
+	char **env;     /* the client's environment, NAME=VALUE */
+	char **set_env; /* explicit NAME=VALUE overrides */
+	bool tty;
+	uint32_t rows, cols;
+	int stdio;       /* enum stdio_mode */
+	bool stdin_open; /* false: the command's stdin is /dev/null */
+	int64_t timeout_ms;
+	char *session;
+	char *approval_policy;
+	bool escalate;
+	char *justification;
+	/* which optional fields were present */
+	bool has_sandbox, has_network, has_timeout, has_stdin;
+};
+
+void exec_request_done(struct exec_request *r);
+
+/*
+ * A pipe end watched by uv_poll.  Its fd is closed only in the handle's
+ * close callback: libuv's close does epoll_ctl(DEL) on the fd *number*,
+ * which must not have been reused by then.
+ */
+struct exec_stream {
+	struct exec *x;
+	int fd;
+	uv_poll_t poll;
+	bool inited, polling, eof, closing;
+};
+
+struct stdin_chunk {
+	struct stdin_chunk *next;
+	struct rpc_id id; /* the exec/write to answer once written */
+	size_t len, off;
+	char data[];
+};
+
+enum exec_state {
+	EXEC_STARTING, /* waiting for PID 1's STARTED or FAILED record */
+	EXEC_RUNNING,
+	EXEC_FAILED,   /* could not start; the start request got an error */
+	EXEC_REAPED,   /* PID 1 gone */
+};
+
+struct exec {
+	struct list_node node;      /* daemon.execs */
+	struct list_node conn_node; /* conn.execs, unlinked when the owner goes */
+	struct daemon *d;
+	struct conn *conn;
+	char id[24];
+	uid_t uid;
+	char *argv0; /* for messages */
+	char *cwd;
+	enum sandbox_mode sandbox;
+	enum net_mode network;
+	enum stdio_mode stdio;
+
+	enum exec_state state;
+	bool started;          /* STARTED record seen: exec/exited will be sent */
+	bool start_pending;
+	struct rpc_id start_id;
+
+	pid_t pid;
+	int pidfd;
+	uv_poll_t pidfd_poll;
+	bool pidfd_inited;
+	int status_fd;
+	uv_poll_t status_poll;
+	bool status_inited;
+	siginfo_t pid1_info; /* from waitid() once reaped */
+
+	struct exec_stream out[2]; /* stdout, stderr (pipe mode) */
+	struct exec_stream in;     /* stdin (pipe mode, stdin open) */
+	struct stdin_chunk *in_head, *in_tail;
+	size_t in_queued;
+	bool in_close_requested;
+	bool in_closed;
+
+	uv_timer_t timer;
+	bool timer_inited;
+	int64_t timeout_ms;
+	bool timed_out;
+	bool killed;
+
+	bool have_exit;
+	struct sandbox_msg exit_msg;
+	struct sandbox_msg fail_msg;
+	bool have_fail;
+
+	uint64_t start_hrtime;
+	int open_handles; /* libuv handles initialised and not yet closed */
+	bool closing;
+};
+
+/*
+ * Start req for connection c.  Replies (error now, or result/error when
+ * PID 1 reports) to id.  stdio_fds are the client's descriptors in fds
+ * mode (ownership taken), else NULL.  Returns 0 when a reply was sent or
+ * is pending, -errno on internal failure (nothing sent).
+ */
+int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req,
+	       int *stdio_fds);
+
+struct exec *exec_find(struct daemon *d, const char *id);
+
+/* exec/write: queue bytes (reply once written); replies itself. */
+int exec_write(struct exec *x, struct conn *c, const struct rpc_id *id, const void *data,
+	       size_t len);
+int exec_close_stdin(struct exec *x, struct conn *c, const struct rpc_id *id);
+int exec_send_signal(struct exec *x, int sig);
+
+/* The owning connection is gone: kill the sandbox, drop its output. */
+void exec_conn_gone(struct exec *x);
+/* The owner's write queue drained: read output again. */
+void exec_output_resume(struct exec *x);
+/* Kill every sandbox (shutdown). */
+void exec_kill_all(struct daemon *d, const char *why);
+
+/* Signal names accepted by exec/signal ("TERM", "SIGTERM", "15"). */
+int exec_signal_from_string(const char *s);
+const char *exec_signal_name(int sig);
+
+#endif

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Who is on the other end of a connection, from the kernel only:
+ * SO_PEERCRED (uid, gid, pid at connect time) and SO_PEERGROUPS
+ * (supplementary groups).  Nothing a client says is ever used as identity.
+ *
+ * Process: main.
+ */
+#ifndef CX_PEER_H
+#define CX_PEER_H
+
+#include "daemon/daemon.h"
+
+/* Returns 0 with *ret filled (release with peer_done()), or -errno. */
+int peer_read(int fd, struct peer *ret);
+void peer_done(struct peer *p);
+
+#endif

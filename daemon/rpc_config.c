@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* config/show (viewer) and policy/reload (admin). */
+#include <stddef.h>
+
+#include "common/jdecode.h"
+#include "common/log.h"
+#include "common/protocol.h"
+#include "daemon/conf.h"
+#include "daemon/conn.h"
+#include "daemon/dispatch.h"
+
+struct show_params {
+	bool origins;
+};
+
+static const struct jd_field show_fields[] = {
+	{ "origins", JD_BOOL, offsetof(struct show_params, origins) },
+};
+
+int rpc_config_show(struct request *req)
+{
+	struct show_params p = { 0 };
+	char err[256];
+	int r;
+
+	r = jd_decode(req->params, "params", show_fields, ARRAY_SIZE(show_fields), &p, NULL, err,
+		      sizeof(err));
+	if (r < 0)
+		return r == -ENOMEM ? r : rpc_reply_invalid_params(req, err);
+	return conn_reply_result(req->conn, &req->id, conf_to_json(req->conn->d->cfg, p.origins));
+}
+
+int rpc_policy_reload(struct request *req)
+{
+	struct daemon *d = req->conn->d;
+	char err[512];
+	int r;
+
+	if (json_object_size(req->params) != 0)
+		return rpc_reply_invalid_params(req, "params: policy/reload takes no parameters");
+	log_info("reload requested by uid %u", (unsigned)req->conn->peer.uid);
+	r = daemon_reload(d, err, sizeof(err));
+	if (r < 0)
+		return conn_reply_error(req->conn, &req->id, CX_ERR_CONFIG, CX_REASON_CONFIG,
+					json_pack("{s:I}", "generation",
+						  (json_int_t)d->cfg_generation),
+					"reload failed, previous configuration kept: %s", err);
+	return conn_reply_result(req->conn, &req->id,
+				 json_pack("{s:I}", "generation", (json_int_t)d->cfg_generation));
+}

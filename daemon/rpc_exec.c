@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * exec/start, exec/write, exec/close_stdin, exec/signal, exec/resize:
+ * decoders into typed structs and the ownership checks; the work is in
+ * daemon/exec.c.  An exec may be driven by any connection of the uid that
+ * started it (and by admins); output always goes to the starting one.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "common/b64.h"
+#include "common/jdecode.h"
+#include "common/log.h"
+#include "common/protocol.h"
+#include "daemon/conn.h"
+#include "daemon/dispatch.h"
+#include "daemon/exec.h"
+
+/* network: "off" | "proxy" | "full", or {mode, allow_domains, deny_domains}. */
+static int parse_network(json_t *v, void *dst, char *err, size_t errsz)
+{
+	struct exec_request *r = (struct exec_request *)((char *)dst -
+							 offsetof(struct exec_request, network));
+	static const struct jd_field fields[] = {
+		{ "mode", JD_ENUM, offsetof(struct exec_request, network), JD_REQUIRED, 0, 0, 0,
+		  net_mode_names },
+		{ "allow_domains", JD_STRV, offsetof(struct exec_request, allow_domains),
+		  JD_NONEMPTY, 0, CX_MAX_DOMAINS, CX_MAX_DOMAIN },
+		{ "deny_domains", JD_STRV, offsetof(struct exec_request, deny_domains), JD_NONEMPTY,
+		  0, CX_MAX_DOMAINS, CX_MAX_DOMAIN },
+	};
+	char e[200];
+	int rc;
+
+	if (json_is_string(v)) {
+		enum net_mode m;
+		if (net_mode_from_string(json_string_value(v), &m) < 0) {
+			snprintf(err, errsz, "must be \"off\", \"proxy\" or \"full\"");
+			return -EINVAL;
+		}
+		r->network = m;
+		return 0;
+	}
+	if (!json_is_object(v)) {
+		snprintf(err, errsz, "must be a string or an object");
+		return -EINVAL;
+	}
+	rc = jd_decode(v, "network", fields, ARRAY_SIZE(fields), r, NULL, e, sizeof(e));
+	if (rc < 0)
+		snprintf(err, errsz, "%s", e);
+	return rc;
+}
+
+static void free_network(void *dst)
+{
+	struct exec_request *r = (struct exec_request *)((char *)dst -
+							 offsetof(struct exec_request, network));
+	strv_free(r->allow_domains);
+	strv_free(r->deny_domains);
+	r->allow_domains = r->deny_domains = NULL;
+}
+
+enum {
+	F_ARGV,
+	F_CWD,
+	F_SANDBOX,
+	F_NETWORK,
+	F_WRITABLE_ROOTS,
+	F_ENV,
+	F_SET_ENV,
+	F_TTY,
+	F_ROWS,
+	F_COLS,
+	F_STDIO,
+	F_STDIN,
+	F_TIMEOUT,
+	F_SESSION,
+	F_APPROVAL,
+	F_ESCALATE,
+	F_JUSTIFICATION,
+};
+
+static const struct jd_field start_fields[] = {
+	[F_ARGV] = { "argv", JD_STRV, offsetof(struct exec_request, argv),
+		     JD_REQUIRED | JD_NONEMPTY, 0, CX_MAX_ARGV, CX_MAX_ARG },
+	[F_CWD] = { "cwd", JD_STRING, offsetof(struct exec_request, cwd),
+		    JD_REQUIRED | JD_ABS_PATH, 0, CX_MAX_PATH },
+	[F_SANDBOX] = { "sandbox", JD_ENUM, offsetof(struct exec_request, sandbox), 0, 0, 0, 0,
+			sandbox_mode_names },
+	[F_NETWORK] = { "network", JD_CUSTOM, offsetof(struct exec_request, network), 0, 0, 0, 0,
+			NULL, parse_network, free_network },
+	[F_WRITABLE_ROOTS] = { "writable_roots", JD_STRV,
+			       offsetof(struct exec_request, writable_roots), JD_ABS_PATH, 0,
+			       CX_MAX_WRITABLE_ROOTS, CX_MAX_PATH },
+	[F_ENV] = { "env", JD_ENV, offsetof(struct exec_request, env), 0, 0, CX_MAX_ENV,
+		    CX_MAX_ENV_VALUE },
+	[F_SET_ENV] = { "set_env", JD_ENV, offsetof(struct exec_request, set_env), 0, 0,
+			CX_MAX_ENV, CX_MAX_ENV_VALUE },
+	[F_TTY] = { "tty", JD_BOOL, offsetof(struct exec_request, tty) },
+	[F_ROWS] = { "rows", JD_UINT32, offsetof(struct exec_request, rows), 0, 1,
+		     CX_MAX_TTY_DIM },
+	[F_COLS] = { "cols", JD_UINT32, offsetof(struct exec_request, cols), 0, 1,
+		     CX_MAX_TTY_DIM },
+	[F_STDIO] = { "stdio", JD_ENUM, offsetof(struct exec_request, stdio), 0, 0, 0, 0,
+		      stdio_mode_names },
+	[F_STDIN] = { "stdin", JD_BOOL, offsetof(struct exec_request, stdin_open) },
+	[F_TIMEOUT] = { "timeout_ms", JD_INT64, offsetof(struct exec_request, timeout_ms), 0, 1,
+			CX_MAX_TIMEOUT_MS },
+	[F_SESSION] = { "session", JD_STRING, offsetof(struct exec_request, session), JD_NONEMPTY,
+			0, CX_MAX_SESSION_ID },
+	[F_APPROVAL] = { "approval_policy", JD_STRING,
+			 offsetof(struct exec_request, approval_policy), JD_NONEMPTY, 0, 64 },
+	[F_ESCALATE] = { "escalate", JD_BOOL, offsetof(struct exec_request, escalate) },
+	[F_JUSTIFICATION] = { "justification", JD_STRING,
+			      offsetof(struct exec_request, justification), 0, 0,
+			      CX_MAX_JUSTIFICATION },
+};
+
+int rpc_exec_start(struct request *req)
+{
+	struct exec_request p = { .stdin_open = true };
+	int fds[3] = { -1, -1, -1 };
+	uint64_t present = 0;
+	char err[256];
+	int r;
+
+	r = jd_decode(req->params, "params", start_fields, ARRAY_SIZE(start_fields), &p, &present,
+		      err, sizeof(err));
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return rpc_reply_invalid_params(req, err);
+	p.has_sandbox = JD_PRESENT(present, F_SANDBOX);
+	p.has_network = JD_PRESENT(present, F_NETWORK);
+	p.has_timeout = JD_PRESENT(present, F_TIMEOUT);
+	p.has_stdin = JD_PRESENT(present, F_STDIN);
+	if (!p.has_stdin)
+		p.stdin_open = true;
+
+	if (!p.tty && (JD_PRESENT(present, F_ROWS) || JD_PRESENT(present, F_COLS))) {
+		r = rpc_reply_invalid_params(req, "params.rows/cols: only with tty");
+		goto out;
+	}
+	if (p.stdio == STDIO_FDS) {
+		if (p.has_stdin) {
+			r = rpc_reply_invalid_params(req,
+						     "params.stdin: not with stdio \"fds\" (the "
+						     "passed descriptor is stdin)");
+			goto out;
+		}
+		/* The three descriptors travel with this frame (SCM_RIGHTS). */
+		if (conn_take_fds(req->conn, 3, fds) < 0) {
+			r = rpc_reply_invalid_params(req,
+						     "params.stdio: \"fds\" needs three descriptors "
+						     "(stdin, stdout, stderr) passed with the request");
+			goto out;
+		}
+	}
+	r = exec_start(req->conn, &req->id, &p, p.stdio == STDIO_FDS ? fds : NULL);
+out:
+	for (int i = 0; i < 3; i++)
+		safe_close(fds[i]);
+	exec_request_done(&p);
+	return r;
+}
+
+/*
+ * Look up params.id and check that the caller may act on it.  On failure
+ * the error has been sent and NULL returned.
+ */
+static struct exec *lookup_owned(struct request *req, const char *id)
+{
+	struct conn *c = req->conn;
+	struct exec *x = exec_find(c->d, id);
+
+	if (!x || x->closing) {
+		conn_reply_error(c, &req->id, CX_ERR_NOT_FOUND, CX_REASON_NOT_FOUND, NULL,
+				 "no such exec %s", log_q(id));
+		return NULL;
+	}
+	if (x->uid != c->peer.uid && c->role < ROLE_ADMIN) {
+		/* Same answer as "no such exec": ids of other users are not disclosed. */
+		conn_reply_error(c, &req->id, CX_ERR_NOT_FOUND, CX_REASON_NOT_FOUND, NULL,
+				 "no such exec %s", log_q(id));
+		return NULL;
+	}
+	return x;
+}
+
+struct write_params {
+	char *id;
+	char *data;
+	bool eof;
+};
+
+static const struct jd_field write_fields[] = {
+	{ "id", JD_STRING, offsetof(struct write_params, id), JD_REQUIRED | JD_NONEMPTY, 0, 64 },
+	{ "data", JD_STRING, offsetof(struct write_params, data), JD_REQUIRED, 0,
+	  (CX_MAX_WRITE_CHUNK + 2) / 3 * 4 },
+};
+
+int rpc_exec_write(struct request *req)
+{
+	struct write_params p = { 0 };
+	_cleanup_free_ char *bin = NULL;
+	struct exec *x;
+	char err[256];
+	long n;
+	int r;
+
+	r = jd_decode(req->params, "params", write_fields, ARRAY_SIZE(write_fields), &p, NULL, err,
+		      sizeof(err));
+	if (r < 0)
+		return r == -ENOMEM ? r : rpc_reply_invalid_params(req, err);
+	x = lookup_owned(req, p.id);
+	if (!x) {
+		r = 0;
+		goto out;
+	}
+	bin = malloc(CX_MAX_WRITE_CHUNK);
+	if (!bin) {
+		r = -ENOMEM;
+		goto out;
+	}
+	n = b64_decode(bin, CX_MAX_WRITE_CHUNK, p.data, strlen(p.data));
+	if (n < 0) {
+		r = rpc_reply_invalid_params(req, "params.data: must be base64 of at most 262144 "
+						  "bytes");
+		goto out;
+	}
+	r = exec_write(x, req->conn, &req->id, bin, (size_t)n);
+out:
+	jd_free(write_fields, ARRAY_SIZE(write_fields), &p);
+	return r;
+}
+
+struct id_params {
+	char *id;
+};
+
+static const struct jd_field id_fields[] = {
+	{ "id", JD_STRING, offsetof(struct id_params, id), JD_REQUIRED | JD_NONEMPTY, 0, 64 },
+};
+
+int rpc_exec_close_stdin(struct request *req)
+{
+	struct id_params p = { 0 };
+	struct exec *x;
+	char err[256];
+	int r;
+
+	r = jd_decode(req->params, "params", id_fields, ARRAY_SIZE(id_fields), &p, NULL, err,
+		      sizeof(err));
+	if (r < 0)
+		return r == -ENOMEM ? r : rpc_reply_invalid_params(req, err);
+	x = lookup_owned(req, p.id);
+	r = x ? exec_close_stdin(x, req->conn, &req->id) : 0;
+	jd_free(id_fields, ARRAY_SIZE(id_fields), &p);
+	return r;
+}
+
+/* signal: a name ("TERM", "SIGTERM") or a number 1..64. */
+static int parse_signal(json_t *v, void *dst, char *err, size_t errsz)
+{
+	int sig = -EINVAL;
+
+	if (json_is_integer(v)) {
+		json_int_t n = json_integer_value(v);
+		if (n >= 1 && n <= 64)
+			sig = (int)n;
+	} else if (json_is_string(v) && json_string_length(v) <= 16)
+		sig = exec_signal_from_string(json_string_value(v));
+	if (sig < 0) {
+		snprintf(err, errsz, "must be a signal name (TERM, INT, KILL, ...) or 1..64");
+		return -EINVAL;
+	}
+	*(int *)dst = sig;
+	return 0;
+}
+
+struct signal_params {
+	char *id;
+	int sig;
+};
+
+static const struct jd_field signal_fields[] = {
+	{ "id", JD_STRING, offsetof(struct signal_params, id), JD_REQUIRED | JD_NONEMPTY, 0, 64 },
+	{ "signal", JD_CUSTOM, offsetof(struct signal_params, sig), JD_REQUIRED, 0, 0, 0, NULL,
+	  parse_signal },
+};
+
+int rpc_exec_signal(struct request *req)
+{
+	struct signal_params p = { 0 };
+	struct exec *x;
+	char err[256];
+	int r;
+
+	r = jd_decode(req->params, "params", signal_fields, ARRAY_SIZE(signal_fields), &p, NULL,
+		      err, sizeof(err));
+	if (r < 0)
+		return r == -ENOMEM ? r : rpc_reply_invalid_params(req, err);
+	x = lookup_owned(req, p.id);
+	if (x) {
+		r = exec_send_signal(x, p.sig);
+		if (r == -ESRCH)
+			r = conn_reply_error(req->conn, &req->id, CX_ERR_STATE, CX_REASON_STATE,
+					     NULL, "exec %s has already exited", x->id);
+		else if (r < 0)
+			r = conn_reply_error(req->conn, &req->id, CX_ERR_INTERNAL,
+					     CX_REASON_INTERNAL, NULL, "cannot deliver signal: %s",
+					     strerror(-r));
+		else
+			r = conn_reply_result(req->conn, &req->id, json_object());
+	}
+	jd_free(signal_fields, ARRAY_SIZE(signal_fields), &p);
+	return r;
+}
+
+struct resize_params {
+	char *id;
+	uint32_t rows, cols;
+};
+
+static const struct jd_field resize_fields[] = {
+	{ "id", JD_STRING, offsetof(struct resize_params, id), JD_REQUIRED | JD_NONEMPTY, 0, 64 },
+	{ "rows", JD_UINT32, offsetof(struct resize_params, rows), JD_REQUIRED, 1,
+	  CX_MAX_TTY_DIM },
+	{ "cols", JD_UINT32, offsetof(struct resize_params, cols), JD_REQUIRED, 1,
+	  CX_MAX_TTY_DIM },
+};
+
+int rpc_exec_resize(struct request *req)
+{
+	struct resize_params p = { 0 };
+	struct exec *x;
+	char err[256];
+	int r;
+
+	r = jd_decode(req->params, "params", resize_fields, ARRAY_SIZE(resize_fields), &p, NULL,
+		      err, sizeof(err));
+	if (r < 0)
+		return r == -ENOMEM ? r : rpc_reply_invalid_params(req, err);
+	x = lookup_owned(req, p.id);
+	r = x ? conn_reply_error(req->conn, &req->id, CX_ERR_STATE, CX_REASON_STATE, NULL,
+				 "exec %s has no terminal", x->id)
+	      : 0;
+	jd_free(resize_fields, ARRAY_SIZE(resize_fields), &p);
+	return r;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PID 1 of a sandbox: builds the sandbox in the fixed order of STYLE.md
+ * (namespaces -> mounts -> Landlock -> uid/gid/groups -> capabilities ->
+ * no_new_privs -> seccomp -> execve), starts the command as its only child,
+ * forwards signals to the command's process group, reaps every orphan, and
+ * reports the command's status to the daemon before exiting.  Its exit
+ * tears down the PID namespace, which kills every process the command left
+ * behind (setsid and double-fork included).
+ *
+ * Process: sandbox child only.  Everything it reads was prepared by the
+ * daemon before clone3(); it makes system calls only (no malloc, no stdio,
+ * no locks).
+ */
+#ifndef CX_SANDBOX_INIT_H
+#define CX_SANDBOX_INIT_H
+
+#include "common/macro.h"
+#include "daemon/privdrop.h"
+
+struct sandbox_spec {
+	char *const *argv;
+	char *const *envp;
+	const char *cwd;
+	struct privdrop priv;
+	int stdio[3];      /* become the command's 0, 1, 2 */
+	int status_fd;     /* write end of the status pipe (struct sandbox_msg) */
+	int lifeline_fd;   /* read end of the daemon's lifeline pipe */
+	int carrier_signal; /* real-time signal carrying a signal number to forward */
+};
+
+_noreturn_ void sandbox_init_run(const struct sandbox_spec *spec);
+
+#endif
