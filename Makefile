@@ -140,7 +140,9 @@ check-integration: all $(HELPER_BINS)
 deps:
 	@tools/deps
 
+# Foreground daemon on built-in defaults (no configuration file needed).
 run: all
+	@tools/setup-groups
 	@echo "codexd: foreground, built-in defaults, socket $(RUNSTATEDIR)/codexd/codexd.sock"
 	$(CODEXD) --foreground
 
@@ -150,13 +152,15 @@ FUZZ_SECONDS ?= 10
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_CC ?= clang
+# Decoders that live in daemon/ but need no daemon.
+FUZZ_EXTRA := daemon/exec_params.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	-DCX_VERSION=\"$(VERSION)\" -DCX_SYSCONFDIR=\"$(SYSCONFDIR)\" \
 	-DCX_LOCALSTATEDIR=\"$(LOCALSTATEDIR)\" -DCX_RUNSTATEDIR=\"$(RUNSTATEDIR)\" -I.
 
-build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(POLICY_SRC)
+build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(POLICY_SRC) $(FUZZ_EXTRA)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(POLICY_SRC) \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(POLICY_SRC) $(FUZZ_EXTRA) \
 		$(call pkglibs,$(PKGS_COMMON))
 
 fuzz: $(FUZZ_BINS)

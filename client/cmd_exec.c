@@ -463,6 +463,11 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 		exec_usage(stderr);
 		return CX_EXIT_USAGE;
 	}
+	if (fds_mode && no_stdin) {
+		fprintf(stderr, "codexctl: -n and --fds exclude each other (with --fds the command "
+				"gets your stdin itself)\n");
+		return CX_EXIT_USAGE;
+	}
 
 	if (dir) {
 		if (!realpath(dir, cwd)) {
@@ -561,13 +566,12 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 		int status;
 
 		print_rpc_error(&err);
-		if (json_is_integer(ec))
+		/* 126/127 from a failed exec, 126 for refusals, else 1 (codexctl(1)). */
+		if (json_is_integer(ec) && json_integer_value(ec) >= 1 &&
+		    json_integer_value(ec) <= 255)
 			status = (int)json_integer_value(ec);
-		else if (err.error_code == CX_ERR_INVALID_PARAMS ||
-			 err.error_code == CX_ERR_INVALID_REQUEST)
-			status = CX_EXIT_ERROR;
 		else
-			status = CX_EXIT_REFUSED;
+			status = exit_status_for_error(&err);
 		if (o->json) {
 			json_t *e = json_pack("{s:I, s:s, s:O*}", "code", (json_int_t)err.error_code,
 					      "message", err.error_message, "data", err.error_data);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 
 #include "common/log.h"
 
@@ -19,6 +20,8 @@ void log_setup(const char *progname, enum log_style style, enum log_level max_le
 	log_progname = progname;
 	log_style = style;
 	log_max_level = max_level;
+	if (style == LOG_STYLE_SYSLOG)
+		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
 void log_set_max_level(enum log_level level)
@@ -61,7 +64,9 @@ void log_msgv(enum log_level level, const char *fmt, va_list ap)
 		return;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (log_style == LOG_STYLE_DAEMON)
+	if (log_style == LOG_STYLE_SYSLOG)
+		syslog((int)level, "%s", line);
+	else if (log_style == LOG_STYLE_DAEMON)
 		fprintf(stderr, "<%d>%s\n", (int)level, line);
 	else
 		fprintf(stderr, "%s: %s\n", log_progname, line);

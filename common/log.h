@@ -28,6 +28,7 @@ enum log_level {
 enum log_style {
 	LOG_STYLE_DAEMON,  /* "<6>message" (journald-friendly) */
 	LOG_STYLE_PLAIN,   /* "progname: message" */
+	LOG_STYLE_SYSLOG,  /* syslog(3), facility daemon (a backgrounded codexd) */
 };
 
 void log_setup(const char *progname, enum log_style style, enum log_level max_level);

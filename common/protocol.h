@@ -25,7 +25,7 @@ enum cx_error_code {
 	CX_ERR_INVALID_PARAMS = -32602,
 	CX_ERR_INTERNAL = -32603,
 
-	CX_ERR_PERMISSION_DENIED = -32001, /* caller's role too low, or not the owner */
+	CX_ERR_PERMISSION_DENIED = -32001, /* caller's role too low */
 	CX_ERR_FORBIDDEN = -32002,         /* refused by policy */
 	CX_ERR_APPROVAL_DENIED = -32003,   /* approval refused, aborted or timed out */
 	CX_ERR_SANDBOX_UNAVAILABLE = -32004,
@@ -45,7 +45,6 @@ enum cx_error_code {
 #define CX_REASON_INVALID_PARAMS "invalid_params"
 #define CX_REASON_INTERNAL "internal"
 #define CX_REASON_ROLE "role"
-#define CX_REASON_NOT_OWNER "not_owner"
 #define CX_REASON_FORBIDDEN "forbidden"
 #define CX_REASON_APPROVAL_DENIED "approval_denied"
 #define CX_REASON_SANDBOX_UNAVAILABLE "sandbox_unavailable"

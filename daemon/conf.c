@@ -514,7 +514,7 @@ static json_t *conf_value_json(const struct conf_value *v)
 	}
 }
 
-json_t *conf_to_json(const struct daemon_config *c, bool origins)
+json_t *conf_to_json(const struct daemon_config *c, bool origins, bool redact)
 {
 	json_t *root = json_object(), *values = json_object(), *orig = json_object(),
 	       *pass = json_object(), *setobj = json_object();
@@ -535,7 +535,7 @@ json_t *conf_to_json(const struct daemon_config *c, bool origins)
 		const char *eq = strchr(*p, '=');
 		_cleanup_free_ char *name = strndup(*p, (size_t)(eq - *p));
 		if (name)
-			json_object_set_new(setobj, name, json_string(eq + 1));
+			json_object_set_new(setobj, name, json_string(redact ? "(redacted)" : eq + 1));
 	}
 	json_object_set_new(section_obj(values, "shell_environment_policy"), "set", setobj);
 
@@ -554,7 +554,8 @@ json_t *conf_to_json(const struct daemon_config *c, bool origins)
 		json_object_set_new(orig, name, json_string(where));
 		if (!known)
 			json_object_set_new(section_obj(pass, e->section), e->key,
-					    conf_value_json(&e->value));
+					    redact ? json_string("(redacted)")
+						   : conf_value_json(&e->value));
 	}
 	json_object_set_new(root, "values", values);
 	json_object_set_new(root, "pass_through", pass);

@@ -67,8 +67,12 @@ int conf_defaults(const char *socket_override, const char *state_dir_override,
 
 void conf_free(struct daemon_config *c);
 
-/* The configuration as JSON (for config/show), values and their origins. */
+/*
+ * The configuration as JSON (for config/show), values and their origins.
+ * redact hides values a non-admin must not read ([shell_environment_policy.set]
+ * may carry credentials).
+ */
 struct json_t;
-struct json_t *conf_to_json(const struct daemon_config *c, bool origins);
+struct json_t *conf_to_json(const struct daemon_config *c, bool origins, bool redact);
 
 #endif

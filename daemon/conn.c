@@ -285,11 +285,12 @@ static void conn_handle_frame(struct conn *c, const char *frame, size_t len)
 		log_debug("connection #%llu: bad frame: %s", (unsigned long long)c->serial,
 			  perr.message);
 		conn_reply_error(c, &perr.id, perr.code, perr.reason, NULL, "%s", perr.message);
-		if (c->bad_frames > CX_MAX_BAD_FRAMES)
+		if (c->bad_frames >= CX_MAX_BAD_FRAMES)
 			conn_close_after_flush(c, "too many malformed frames");
 		return;
 	}
-	c->bad_frames = 0;
+	if (m.kind == RPC_KIND_REQUEST || m.kind == RPC_KIND_NOTIFICATION)
+		c->bad_frames = 0;
 	dispatch_message(c, &m);
 	jsonrpc_message_done(&m);
 }
@@ -308,6 +309,18 @@ static void on_hup_check(uv_timer_t *t)
 
 	if (!c->dead && peer_hung_up(c->fd))
 		conn_close(c, "client disconnected");
+}
+
+void conn_shutdown(struct conn *c)
+{
+	if (c->dead)
+		return;
+	if (list_empty(&c->execs)) {
+		conn_close_after_flush(c, "daemon shutting down");
+		return;
+	}
+	c->half_closed = true;
+	conn_update_poll(c);
 }
 
 void conn_exec_done(struct conn *c)
@@ -354,6 +367,8 @@ static void on_frame_timeout(uv_timer_t *t)
 
 static void conn_read(struct conn *c)
 {
+	bool progress = false;
+
 	for (int i = 0; i < CONN_READS_PER_EVENT && !c->dead && !c->draining && !c->read_paused &&
 			!c->half_closed;
 	     i++) {
@@ -375,8 +390,7 @@ static void conn_read(struct conn *c)
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			break;
 		if (n == -EPROTO) {
-			conn_reply_error(c, &(struct rpc_id){ 0 }, CX_ERR_INVALID_REQUEST,
-					 CX_REASON_LIMIT, NULL,
+			conn_reply_error(c, &(struct rpc_id){ 0 }, CX_ERR_LIMIT, CX_REASON_LIMIT, NULL,
 					 "too many file descriptors passed (at most %d pending)",
 					 CX_MAX_PENDING_FDS);
 			conn_close_after_flush(c, "too many descriptors");
@@ -400,13 +414,28 @@ static void conn_read(struct conn *c)
 				break;
 			if (r < 0)
 				goto too_big;
+			progress = true;
 			conn_handle_frame(c, frame, flen);
+		}
+		/*
+		 * Descriptors arrive with the first bytes of the frame they belong
+		 * to.  Once no frame is pending, any left over were not claimed by
+		 * the request they came with: close them.
+		 */
+		if (!c->dead && c->n_fds > 0 && !frame_reader_partial(&c->rd)) {
+			for (size_t k = 0; k < c->n_fds; k++)
+				safe_close(c->fds[k]);
+			c->n_fds = 0;
 		}
 	}
 	if (c->dead || c->half_closed)
 		return;
 
-	/* A frame begun must be finished in time (slow-loris defence). */
+	/* Each frame must be finished within the limit once begun (slow-loris defence). */
+	if (progress && c->frame_timer_on) {
+		uv_timer_stop(&c->frame_timer);
+		c->frame_timer_on = false;
+	}
 	if (frame_reader_partial(&c->rd) && !c->draining) {
 		if (!c->frame_timer_on) {
 			c->frame_timer_on = true;

@@ -42,6 +42,9 @@ void conn_close(struct conn *c, const char *why);
 /* Stop reading; close when everything queued has been written. */
 void conn_close_after_flush(struct conn *c, const char *why);
 
+/* Daemon shutdown: stop reading; close once c's execs are gone and replies flushed. */
+void conn_shutdown(struct conn *c);
+
 /* An exec owned by c has ended (c may now be done if it half-closed). */
 void conn_exec_done(struct conn *c);
 

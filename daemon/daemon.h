@@ -58,6 +58,8 @@ struct daemon {
 	const char *opt_socket;
 	const char *opt_state_dir;
 	bool foreground;
+	bool opt_log_level_set; /* --log-level given: reloads keep it */
+	int opt_log_level;
 
 	struct listener listener;
 	struct list_node conns;
@@ -69,6 +71,8 @@ struct daemon {
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uv_timer_t watchdog;
 	bool watchdog_on;
+	uv_timer_t shutdown_timer;
+	bool shutdown_timer_on;
 
 	/*
 	 * The write end stays in this process only; sandbox children hold the

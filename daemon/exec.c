@@ -70,21 +70,6 @@ const char *exec_signal_name(int sig)
 
 /* ------------------------------------------------------------ requests */
 
-void exec_request_done(struct exec_request *r)
-{
-	strv_free(r->argv);
-	free(r->cwd);
-	strv_free(r->allow_domains);
-	strv_free(r->deny_domains);
-	strv_free(r->writable_roots);
-	strv_free(r->env);
-	strv_free(r->set_env);
-	free(r->session);
-	free(r->approval_policy);
-	free(r->justification);
-	*r = (struct exec_request){ 0 };
-}
-
 struct exec *exec_find(struct daemon *d, const char *id)
 {
 	struct list_node *pos, *tmp;

@@ -50,6 +50,13 @@ struct exec_request {
 void exec_request_done(struct exec_request *r);
 
 /*
+ * Decode exec/start params strictly (daemon/rpc_exec.c).  Returns 0 with
+ * *ret filled (release with exec_request_done()), -EINVAL with err, or
+ * -ENOMEM.
+ */
+int rpc_exec_decode_start(json_t *params, struct exec_request *ret, char *err, size_t errsz);
+
+/*
  * A pipe end watched by uv_poll.  Its fd is closed only in the handle's
  * close callback: libuv's close does epoll_ctl(DEL) on the fd *number*,
  * which must not have been reused by then.

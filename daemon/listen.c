@@ -105,16 +105,27 @@ int listen_apply_permissions(struct daemon *d)
 
 	if (!d->listener.path)
 		return 0;
-	if (lookup_gid(group, &gid) < 0) {
-		log_warning("group %s does not exist: the socket %s is usable by root only "
-			    "(create it with: groupadd -r %s)",
-			    log_q(group), d->listener.path, group);
-		gid = 0;
+	if (d->listener.activated) {
+		/* systemd set owner, group and mode (SocketGroup=, SocketMode=): keep them. */
+		struct stat st;
+		if (lstat(d->listener.path, &st) < 0)
+			return log_error_errno(negative_errno(), "cannot stat %s",
+					       d->listener.path);
+		gid = st.st_gid;
+	} else {
+		if (lookup_gid(group, &gid) < 0) {
+			log_warning("group %s does not exist: the socket %s belongs to group root "
+				    "(create the group with: groupadd -r %s)",
+				    log_q(group), d->listener.path, group);
+			gid = 0;
+		}
+		if (lchown(d->listener.path, 0, gid) < 0)
+			return log_error_errno(negative_errno(), "cannot chown %s",
+					       d->listener.path);
+		if (chmod(d->listener.path, 0660) < 0)
+			return log_error_errno(negative_errno(), "cannot chmod %s",
+					       d->listener.path);
 	}
-	if (lchown(d->listener.path, 0, gid) < 0)
-		return log_error_errno(negative_errno(), "cannot chown %s", d->listener.path);
-	if (chmod(d->listener.path, 0660) < 0)
-		return log_error_errno(negative_errno(), "cannot chmod %s", d->listener.path);
 
 	for (int role = ROLE_VIEWER; role < _ROLE_MAX; role++)
 		if (cfg->role_groups.has[role] && cfg->role_groups.gid[role] != gid)

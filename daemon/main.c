@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -31,73 +32,6 @@ static void usage(FILE *f)
 	fprintf(f, "usage: codexd [--foreground] [--config FILE] [--socket PATH] "
 		   "[--state-dir DIR]\n"
 		   "              [--log-level LEVEL] [--check-config] [--version]\n");
-}
-
-uint64_t daemon_uptime_ms(const struct daemon *d)
-{
-	return (uv_hrtime() - d->started_hrtime) / 1000000;
-}
-
-static void on_handle_closed_noop(uv_handle_t *h)
-{
-	(void)h;
-}
-
-void daemon_shutdown(struct daemon *d, const char *why)
-{
-	struct list_node *pos, *tmp;
-
-	if (!d->shutting_down) {
-		d->shutting_down = true;
-		log_info("shutting down: %s", why ? why : "requested");
-		notify_stopping();
-		listen_stop(d);
-		exec_kill_all(d, "daemon shutting down");
-		LIST_FOREACH_SAFE(pos, tmp, &d->conns)
-		{
-			conn_close(list_entry(pos, struct conn, node), "daemon shutting down");
-		}
-	}
-	/* Leave the loop once every sandbox has been reaped and every client closed. */
-	if (d->n_execs == 0 && d->n_conns == 0 && uv_is_active((uv_handle_t *)&d->sig_term)) {
-		uv_close((uv_handle_t *)&d->sig_term, on_handle_closed_noop);
-		uv_close((uv_handle_t *)&d->sig_int, on_handle_closed_noop);
-		uv_close((uv_handle_t *)&d->sig_hup, on_handle_closed_noop);
-		notify_watchdog_stop(d);
-	}
-}
-
-int daemon_reload(struct daemon *d, char *err, size_t errsz)
-{
-	struct daemon_config *n = NULL, *old;
-	int r;
-
-	notify_reloading();
-	r = conf_load(d->config_path, d->opt_socket, d->opt_state_dir, &n, err, errsz);
-	if (r < 0) {
-		d->stats.reload_failures++;
-		free(d->last_reload_error);
-		d->last_reload_error = strdup(err);
-		log_error("reload failed, keeping generation %llu: %s",
-			  (unsigned long long)d->cfg_generation, err);
-		notify_ready("ready (reload failed; previous configuration kept)");
-		return r;
-	}
-	if (strcmp(n->socket_path, d->cfg->socket_path) != 0)
-		log_warning("socket path changed to %s: takes effect at the next start",
-			    n->socket_path);
-	old = d->cfg;
-	d->cfg = n;
-	conf_free(old);
-	d->cfg_generation++;
-	d->stats.reloads++;
-	free(d->last_reload_error);
-	d->last_reload_error = NULL;
-	log_set_max_level(n->log_level);
-	(void)listen_apply_permissions(d);
-	log_info("configuration reloaded (generation %llu)", (unsigned long long)d->cfg_generation);
-	notify_ready("ready (reloaded)");
-	return 0;
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -153,6 +87,60 @@ static int ensure_dir(const char *path, mode_t mode)
 	return 0;
 }
 
+/*
+ * Background the daemon the classic way (double fork, new session) unless
+ * systemd or --foreground says otherwise.  The launching process waits on a
+ * pipe and exits 0 only once the socket is listening, so scripts can rely
+ * on its status; errors before that still reach the terminal.
+ */
+static int daemonize(int *ret_ready_fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return negative_errno();
+	pid = fork();
+	if (pid < 0)
+		return negative_errno();
+	if (pid > 0) {
+		char c = 0;
+		ssize_t n;
+
+		close(p[1]);
+		do
+			n = read(p[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		_exit(n == 1 && c == 'R' ? 0 : 1);
+	}
+	close(p[0]);
+	if (setsid() < 0)
+		_exit(1);
+	pid = fork();
+	if (pid < 0)
+		_exit(1);
+	if (pid > 0)
+		_exit(0);
+	umask(022);
+	if (chdir("/") < 0)
+		_exit(1);
+	*ret_ready_fd = p[1];
+	return 0;
+}
+
+static void detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
 static void print_config_summary(const struct daemon_config *cfg, const struct probe_features *f)
 {
 	printf("configuration OK\n");
@@ -183,6 +171,8 @@ int main(int argc, char **argv)
 	};
 	struct daemon d = { .listener = { .fd = -1 }, .lifeline = { -1, -1 } };
 	bool check_only = false, level_given = false;
+	int ready_fd = -1;
+	_cleanup_free_ char *config_abs = NULL;
 	enum log_level level = LOG_LEVEL_INFO;
 	char err[1024];
 	int c, r;
@@ -231,12 +221,24 @@ int main(int argc, char **argv)
 	}
 	if (check_only)
 		log_setup("codexd", LOG_STYLE_PLAIN, LOG_LEVEL_WARNING);
+	if (d.config_path[0] != '/') {
+		/* Reloads happen after chdir("/") in the background: keep it absolute. */
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd)) ||
+		    asprintf(&config_abs, "%s/%s", cwd, d.config_path) < 0) {
+			fprintf(stderr, "codexd: cannot make the configuration path absolute\n");
+			return 1;
+		}
+		d.config_path = config_abs;
+	}
 
 	r = conf_load(d.config_path, d.opt_socket, d.opt_state_dir, &d.cfg, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "codexd: %s\n", err);
 		return 1;
 	}
+	d.opt_log_level_set = level_given;
+	d.opt_log_level = (int)level;
 	log_set_max_level(level_given ? level : d.cfg->log_level);
 	probe_features(&d.features);
 	if (check_only) {
@@ -257,15 +259,29 @@ int main(int argc, char **argv)
 		log_error_errno(r, "cannot read /proc/sys/kernel/cap_last_cap");
 		return 1;
 	}
-	if (!d.features.pidfd || !d.features.clone3 || !d.features.ns_pid) {
-		log_error("this kernel lacks pidfd, clone3 or PID namespaces (Linux >= 5.5 needed)");
+	if (!d.features.pidfd || !d.features.clone3 || !d.features.close_range ||
+	    !d.features.ns_pid) {
+		log_error("this kernel lacks pidfd, clone3, close_range or PID namespaces "
+			  "(Linux >= 5.9 needed)");
 		return 1;
 	}
 	if (sodium_init() < 0) {
 		log_error("libsodium failed to initialise");
 		return 1;
 	}
-	r = ensure_dir(d.cfg->state_dir, 0750);
+	if (!d.foreground && !getenv("NOTIFY_SOCKET") && !getenv("LISTEN_FDS") &&
+	    !getenv("INVOCATION_ID")) {
+		r = daemonize(&ready_fd);
+		if (r < 0) {
+			log_error_errno(r, "cannot go to the background");
+			return 1;
+		}
+	}
+	/*
+	 * 0755: with --state-dir the socket lives here and clients must reach it.
+	 * What needs protecting inside (the audit log) has its own modes.
+	 */
+	r = ensure_dir(d.cfg->state_dir, 0755);
 	if (r < 0) {
 		log_error_errno(r, "cannot use state directory %s", d.cfg->state_dir);
 		return 1;
@@ -304,6 +320,13 @@ int main(int argc, char **argv)
 	log_info("codexd %s ready (pid %d, landlock ABI %d, cgroup %s)", CX_VERSION, (int)getpid(),
 		 d.features.landlock_abi, d.features.cgroup);
 	notify_ready("listening");
+	if (ready_fd >= 0) {
+		/* From here on the terminal is gone: log to syslog. */
+		log_setup("codexd", LOG_STYLE_SYSLOG, log_get_max_level());
+		detach_stdio();
+		(void)!write(ready_fd, "R", 1);
+		ready_fd = safe_close(ready_fd);
+	}
 
 	uv_run(d.loop, UV_RUN_DEFAULT);
 

@@ -72,6 +72,9 @@ void probe_features(struct probe_features *f)
 	r = syscall(SYS_clone3, NULL, 0);
 	f->clone3 = !(r < 0 && errno == ENOSYS);
 
+	/* Closing one impossible descriptor number: 0 where close_range exists. */
+	f->close_range = syscall(SYS_close_range, ~0U, ~0U, 0) == 0;
+
 	f->ns_mount = ns_available("mnt");
 	f->ns_pid = ns_available("pid");
 	f->ns_net = ns_available("net");

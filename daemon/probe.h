@@ -18,6 +18,7 @@ struct probe_features {
 	bool seccomp_notify;    /* SECCOMP_RET_USER_NOTIF */
 	bool pidfd;             /* pidfd_open / CLONE_PIDFD */
 	bool clone3;
+	bool close_range;
 	bool ns_mount, ns_pid, ns_net, ns_ipc, ns_uts, ns_cgroup, ns_user;
 	char cgroup[16];        /* "v2", "hybrid", "v1", "none" */
 	bool cgroup_v2_controllers; /* memory/pids usable in the v2 hierarchy */

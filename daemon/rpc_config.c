@@ -27,7 +27,10 @@ int rpc_config_show(struct request *req)
 		      sizeof(err));
 	if (r < 0)
 		return r == -ENOMEM ? r : rpc_reply_invalid_params(req, err);
-	return conn_reply_result(req->conn, &req->id, conf_to_json(req->conn->d->cfg, p.origins));
+	/* Pass-through keys and set values may hold credentials: admins only. */
+	return conn_reply_result(req->conn, &req->id,
+				 conf_to_json(req->conn->d->cfg, p.origins,
+					      req->conn->role < ROLE_ADMIN));
 }
 
 int rpc_policy_reload(struct request *req)

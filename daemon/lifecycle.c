@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's life cycle after start-up: uptime, reload (validated whole,
+ * swapped in atomically, the old configuration kept on any error) and the
+ * orderly shutdown that kills every sandbox before the loop ends.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "daemon/conf.h"
+#include "daemon/conn.h"
+#include "daemon/daemon.h"
+#include "daemon/exec.h"
+#include "daemon/listen.h"
+#include "daemon/notify.h"
+
+uint64_t daemon_uptime_ms(const struct daemon *d)
+{
+	return (uv_hrtime() - d->started_hrtime) / 1000000;
+}
+
+static void on_handle_closed_noop(uv_handle_t *h)
+{
+	(void)h;
+}
+
+#define DAEMON_SHUTDOWN_GRACE_MS 3000
+
+static void on_shutdown_grace(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+	struct list_node *pos, *tmp;
+
+	LIST_FOREACH_SAFE(pos, tmp, &d->conns)
+	{
+		conn_close(list_entry(pos, struct conn, node), "shutdown grace period over");
+	}
+}
+
+void daemon_shutdown(struct daemon *d, const char *why)
+{
+	struct list_node *pos, *tmp;
+
+	if (!d->shutting_down) {
+		d->shutting_down = true;
+		log_info("shutting down: %s", why ? why : "requested");
+		notify_stopping();
+		listen_stop(d);
+		exec_kill_all(d, "daemon shutting down");
+		/*
+		 * Clients stop being read; each connection closes once its commands
+		 * have been reaped and their exec/exited notifications flushed.  A
+		 * grace timer closes whatever is still open after that.
+		 */
+		LIST_FOREACH_SAFE(pos, tmp, &d->conns)
+		{
+			conn_shutdown(list_entry(pos, struct conn, node));
+		}
+		uv_timer_init(d->loop, &d->shutdown_timer);
+		d->shutdown_timer.data = d;
+		d->shutdown_timer_on = true;
+		uv_timer_start(&d->shutdown_timer, on_shutdown_grace, DAEMON_SHUTDOWN_GRACE_MS, 0);
+	}
+	/* Leave the loop once every sandbox has been reaped and every client closed. */
+	if (d->n_execs == 0 && d->n_conns == 0 && uv_is_active((uv_handle_t *)&d->sig_term)) {
+		uv_close((uv_handle_t *)&d->sig_term, on_handle_closed_noop);
+		uv_close((uv_handle_t *)&d->sig_int, on_handle_closed_noop);
+		uv_close((uv_handle_t *)&d->sig_hup, on_handle_closed_noop);
+		if (d->shutdown_timer_on) {
+			d->shutdown_timer_on = false;
+			uv_close((uv_handle_t *)&d->shutdown_timer, on_handle_closed_noop);
+		}
+		notify_watchdog_stop(d);
+	}
+}
+
+int daemon_reload(struct daemon *d, char *err, size_t errsz)
+{
+	struct daemon_config *n = NULL, *old;
+	int r;
+
+	notify_reloading();
+	r = conf_load(d->config_path, d->opt_socket, d->opt_state_dir, &n, err, errsz);
+	if (r < 0) {
+		d->stats.reload_failures++;
+		free(d->last_reload_error);
+		d->last_reload_error = strdup(err);
+		log_error("reload failed, keeping generation %llu: %s",
+			  (unsigned long long)d->cfg_generation, err);
+		notify_ready("ready (reload failed; previous configuration kept)");
+		return r;
+	}
+	if (strcmp(n->socket_path, d->cfg->socket_path) != 0)
+		log_warning("socket path changed to %s: takes effect at the next start",
+			    n->socket_path);
+	old = d->cfg;
+	d->cfg = n;
+	conf_free(old);
+	d->cfg_generation++;
+	d->stats.reloads++;
+	free(d->last_reload_error);
+	d->last_reload_error = NULL;
+	log_set_max_level(d->opt_log_level_set ? (enum log_level)d->opt_log_level : n->log_level);
+	(void)listen_apply_permissions(d);
+	log_info("configuration reloaded (generation %llu)", (unsigned long long)d->cfg_generation);
+	notify_ready("ready (reloaded)");
+	return 0;
+}
+
