@@ -280,6 +280,20 @@ static void value_done(struct conf_value *v)
 	v->boolean = false;
 }
 
+static void value_donep(struct conf_value *v)
+{
+	value_done(v);
+}
+
+/* Moves a value out of v, leaving an empty (boolean) value behind. */
+static struct conf_value value_take(struct conf_value *v)
+{
+	struct conf_value t = *v;
+
+	*v = (struct conf_value){.type = CONF_TYPE_BOOL};
+	return t;
+}
+
 const char *conf_type_to_string(enum conf_type type)
 {
 	static const char *const names[CONF_TYPE_MAX] = {
@@ -378,8 +392,9 @@ static int vp_escape(struct vparse *p, char *out, size_t *o)
 		int h = p->pos < p->n ? hex_value(p->s[p->pos]) : -1;
 
 		if (h < 0)
-			return vp_fail(p, start, "invalid escape sequence: \\%c needs %zu hex digits",
-				       ch, digits);
+			return vp_fail(p, start,
+				       "invalid escape sequence: \\%c needs %zu hex digits", ch,
+				       digits);
 		cp = (cp << 4) | (uint32_t)h;
 		p->pos++;
 	}
@@ -399,12 +414,14 @@ static int vp_escape(struct vparse *p, char *out, size_t *o)
 static int vp_basic_string(struct vparse *p, char **ret)
 {
 	_cleanup_free_ char *out = NULL;
-	size_t start = p->pos, o = 0;
+	size_t start = p->pos, end = p->pos + 1, o = 0;
 
 	if (vp_peek(p, 1) == '"' && vp_peek(p, 2) == '"')
 		return vp_fail(p, start, "multi-line strings are not supported");
-	/* The decoded string is never longer than its source text. */
-	out = malloc(p->n - p->pos + 1);
+	/* Its source text first: the decoded string is never longer. */
+	while (end < p->n && p->s[end] != '"' && p->s[end] != '\n')
+		end += p->s[end] == '\\' ? 2 : 1;
+	out = malloc(MIN(end, p->n) - start);
 	if (!out)
 		return -ENOMEM;
 	p->pos++;
@@ -557,8 +574,9 @@ static int vp_token(struct vparse *p, struct conf_value *v)
 	n = p->pos - start;
 	if (n == 0) {
 		if (p->pos < p->n && p->s[p->pos] == ';')
-			return vp_fail(p, start, "missing value (';' does not start a comment in "
-						 "TOML, use '#')");
+			return vp_fail(p, start,
+				       "missing value (';' does not start a comment in "
+				       "TOML, use '#')");
 		return vp_fail(p, start, "invalid value (strings must be quoted)");
 	}
 	if (token_is(t, n, "true") || token_is(t, n, "false")) {
@@ -572,9 +590,8 @@ static int vp_token(struct vparse *p, struct conf_value *v)
 	}
 	if (token_is(t + i, n - i, "inf") || token_is(t + i, n - i, "nan"))
 		return vp_fail(p, start, "floats are not supported");
-	if (memchr(t, ':', n) ||
-	    (n >= 5 && is_digit(t[0]) && is_digit(t[1]) && is_digit(t[2]) && is_digit(t[3]) &&
-	     t[4] == '-'))
+	if (memchr(t, ':', n) || (n >= 5 && is_digit(t[0]) && is_digit(t[1]) && is_digit(t[2]) &&
+				  is_digit(t[3]) && t[4] == '-'))
 		return vp_fail(p, start, "dates and times are not supported");
 	if (i >= n || !is_digit(t[i])) {
 		if (i == 0)
@@ -596,7 +613,7 @@ static int vp_token(struct vparse *p, struct conf_value *v)
 	}
 	if (memchr(t, '.', n) || memchr(t, 'e', n) || memchr(t, 'E', n))
 		return vp_fail(p, start, "floats are not supported");
-	if (t[i] == '0' && i + 1 < n)
+	if (t[i] == '0' && i + 1 < n && (is_digit(t[i + 1]) || t[i + 1] == '_'))
 		return vp_fail(p, start, "invalid integer: leading zeros are not allowed");
 	r = vp_digits(p, start, t + i, n - i, 10, neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX, &u);
 	if (r < 0)
@@ -631,7 +648,7 @@ static int vp_value(struct vparse *p, struct conf_value *v, unsigned depth);
 
 static int vp_array(struct vparse *p, struct conf_value *v, unsigned depth)
 {
-	struct conf_value arr = {.type = CONF_TYPE_ARRAY};
+	_cleanup_(value_donep) struct conf_value arr = {.type = CONF_TYPE_ARRAY};
 	size_t start = p->pos, cap = 0;
 	int r;
 
@@ -643,47 +660,35 @@ static int vp_array(struct vparse *p, struct conf_value *v, unsigned depth)
 		struct conf_value *items;
 
 		vp_skip_array_space(p);
-		if (p->pos >= p->n) {
-			r = vp_fail(p, start, "unterminated array");
-			goto fail;
-		}
+		if (p->pos >= p->n)
+			return vp_fail(p, start, "unterminated array");
 		if (p->s[p->pos] == ']')
 			break;
-		if (arr.array.n_items >= CX_MAX_CONF_ARRAY) {
-			r = vp_fail(p, p->pos, "too many array elements (max %d)",
-				    CX_MAX_CONF_ARRAY);
-			goto fail;
-		}
+		if (arr.array.n_items >= CX_MAX_CONF_ARRAY)
+			return vp_fail(p, p->pos, "too many array elements (max %d)",
+				       CX_MAX_CONF_ARRAY);
 		items = grow_array(arr.array.items, &cap, arr.array.n_items + 1, sizeof(*items));
-		if (!items) {
-			r = -ENOMEM;
-			goto fail;
-		}
+		if (!items)
+			return -ENOMEM;
 		arr.array.items = items;
 		r = vp_value(p, &arr.array.items[arr.array.n_items], depth + 1);
 		if (r < 0)
-			goto fail;
+			return r;
 		arr.array.n_items++;
 		vp_skip_array_space(p);
-		if (p->pos >= p->n) {
-			r = vp_fail(p, start, "unterminated array");
-			goto fail;
-		}
+		if (p->pos >= p->n)
+			return vp_fail(p, start, "unterminated array");
 		if (p->s[p->pos] == ',') {
 			p->pos++;
 			continue;
 		}
 		if (p->s[p->pos] == ']')
 			break;
-		r = vp_fail(p, p->pos, "expected ',' or ']' in array");
-		goto fail;
+		return vp_fail(p, p->pos, "expected ',' or ']' in array");
 	}
 	p->pos++; /* ']' */
-	*v = arr;
+	*v = value_take(&arr);
 	return 0;
-fail:
-	value_done(&arr);
-	return r;
 }
 
 static int vp_value(struct vparse *p, struct conf_value *v, unsigned depth)
@@ -881,7 +886,7 @@ int conf_section_join(const char *const *parts, size_t n, char **ret)
 enum path_kind {
 	PATH_NONE,
 	PATH_KEY,
-	PATH_TABLE,          /* [header] */
+	PATH_TABLE, /* [header] */
 	PATH_TABLE_IMPLICIT, /* a prefix of a header */
 };
 
@@ -1014,6 +1019,16 @@ void conf_doc_free(struct conf_doc *doc)
 	free(doc);
 }
 
+size_t conf_doc_n_files(const struct conf_doc *doc)
+{
+	return doc ? doc->n_files : 0;
+}
+
+const char *conf_doc_file(const struct conf_doc *doc, size_t i)
+{
+	return doc && i < doc->n_files ? doc->files[i] : NULL;
+}
+
 size_t conf_doc_n_entries(const struct conf_doc *doc)
 {
 	return doc ? doc->n_entries : 0;
@@ -1072,7 +1087,7 @@ struct pctx {
 	enum line_kind kind;
 	char *line_key; /* LINE_KEY: the unquoted key */
 	const char *val;
-	size_t val_len;     /* the raw value: after '=' (or the whole line), trimmed */
+	size_t val_len; /* the raw value: after '=' (or the whole line), trimmed */
 	size_t val_cut_len; /* the same cut where inih sees an inline ';' comment, trimmed */
 
 	/* A multi-line array being collected. */
@@ -1175,8 +1190,7 @@ static int ctx_root(struct pctx *c, struct conf_section **ret)
 	if (c->doc->n_sections >= CX_MAX_CONF_SECTIONS)
 		return ctx_fail(c, c->lineno, -E2BIG, "too many sections (max %d)",
 				CX_MAX_CONF_SECTIONS);
-	q = grow_array(c->doc->sections, &c->doc->cap_sections, c->doc->n_sections + 1,
-		       sizeof(*q));
+	q = grow_array(c->doc->sections, &c->doc->cap_sections, c->doc->n_sections + 1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
 	c->doc->sections = q;
@@ -1225,8 +1239,8 @@ static int ctx_add_section(struct pctx *c, char **parts, size_t n)
 				sl->kind = PATH_TABLE;
 			continue;
 		}
-		r = pathset_add(&c->paths, TAKE_PTR(path), k == n ? PATH_TABLE : PATH_TABLE_IMPLICIT,
-				c->lineno);
+		r = pathset_add(&c->paths, TAKE_PTR(path),
+				k == n ? PATH_TABLE : PATH_TABLE_IMPLICIT, c->lineno);
 		if (r < 0)
 			return r;
 	}
@@ -1234,8 +1248,7 @@ static int ctx_add_section(struct pctx *c, char **parts, size_t n)
 	if (c->doc->n_sections >= CX_MAX_CONF_SECTIONS)
 		return ctx_fail(c, c->lineno, -E2BIG, "too many sections (max %d)",
 				CX_MAX_CONF_SECTIONS);
-	q = grow_array(c->doc->sections, &c->doc->cap_sections, c->doc->n_sections + 1,
-		       sizeof(*q));
+	q = grow_array(c->doc->sections, &c->doc->cap_sections, c->doc->n_sections + 1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
 	c->doc->sections = q;
@@ -1254,7 +1267,10 @@ static int ctx_add_section(struct pctx *c, char **parts, size_t n)
 	return 0;
 }
 
-/* A parsed key = value: check TOML's rules, append the entry.  Takes key and value. */
+/*
+ * A parsed key = value: check TOML's rules, append the entry.  Takes key;
+ * moves *value into the entry on success.
+ */
 static int ctx_add_entry(struct pctx *c, struct conf_section *section, char *key,
 			 struct conf_value *value, unsigned line)
 {
@@ -1267,62 +1283,48 @@ static int ctx_add_entry(struct pctx *c, struct conf_section *section, char *key
 	if (!section) {
 		r = ctx_root(c, &section);
 		if (r < 0)
-			goto fail;
+			return r;
 	}
 	r = canon_join((const char *const *)section->parts, section->n_parts, key, &path);
 	if (r < 0)
-		goto fail;
+		return r;
 	sl = pathset_get(&c->paths, path);
-	if (sl) {
-		msg_quote(qbuf, key, strlen(key));
-		if (sl->kind == PATH_KEY)
-			r = ctx_fail(c, line, -EINVAL, "duplicate key %s (first at line %u)", qbuf,
-				     sl->line);
-		else
-			r = ctx_fail(c, line, -EINVAL,
-				     "key %s conflicts with the section defined at line %u", qbuf,
-				     sl->line);
-		goto fail;
-	}
-	if (c->doc->n_entries >= CX_MAX_CONF_ENTRIES) {
-		r = ctx_fail(c, line, -E2BIG, "too many keys (max %d)", CX_MAX_CONF_ENTRIES);
-		goto fail;
-	}
+	if (sl && sl->kind == PATH_KEY)
+		return ctx_fail(c, line, -EINVAL, "duplicate key %s (first at line %u)",
+				msg_quote(qbuf, key, strlen(key)), sl->line);
+	if (sl)
+		return ctx_fail(c, line, -EINVAL,
+				"key %s conflicts with the section defined at line %u",
+				msg_quote(qbuf, key, strlen(key)), sl->line);
+	if (c->doc->n_entries >= CX_MAX_CONF_ENTRIES)
+		return ctx_fail(c, line, -E2BIG, "too many keys (max %d)", CX_MAX_CONF_ENTRIES);
+	q = grow_array(c->doc->entries, &c->doc->cap_entries, c->doc->n_entries + 1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	c->doc->entries = q;
 	r = pathset_add(&c->paths, TAKE_PTR(path), PATH_KEY, line);
 	if (r < 0)
-		goto fail;
-	q = grow_array(c->doc->entries, &c->doc->cap_entries, c->doc->n_entries + 1, sizeof(*q));
-	if (!q) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	c->doc->entries = q;
+		return r;
 	e = calloc(1, sizeof(*e));
-	if (!e) {
-		r = -ENOMEM;
-		goto fail;
-	}
+	if (!e)
+		return -ENOMEM;
 	e->section_parts = (const char *const *)section->parts;
 	e->n_section_parts = section->n_parts;
 	e->section = section->name;
 	e->key = TAKE_PTR(owned_key);
-	e->value = *value;
+	e->value = value_take(value);
 	e->file = c->file;
 	e->line = line;
 	c->doc->entries[c->doc->n_entries++] = e;
-	value->type = CONF_TYPE_BOOL; /* moved */
 	return 0;
-fail:
-	value_done(value);
-	return r;
 }
 
-/* Parses a complete value text (first line first_line) and adds the entry. */
+/* Parses a complete value text (first line first_line) and adds the entry.  Takes key. */
 static int ctx_parse_value(struct pctx *c, struct conf_section *section, char *key,
 			   const char *text, size_t len, unsigned first_line)
 {
+	_cleanup_(value_donep) struct conf_value v = {.type = CONF_TYPE_BOOL};
 	struct vparse p = {.s = text, .n = len};
-	struct conf_value v = {.type = CONF_TYPE_BOOL};
 	int r;
 
 	r = vp_toplevel(&p, &v);
@@ -1416,8 +1418,7 @@ static int ctx_continuation(struct pctx *c)
 				"duplicate key %s (an indented line continues the previous key; "
 				"only lines of a multi-line array may be indented)",
 				msg_quote(qbuf, c->prev_raw_key, strlen(c->prev_raw_key)));
-	if (c->pend.text.n + (c->lineno - c->pend.last_line) + c->val_len >
-	    CX_MAX_CONF_MULTILINE)
+	if (c->pend.text.n + (c->lineno - c->pend.last_line) + c->val_len > CX_MAX_CONF_MULTILINE)
 		return ctx_fail(c, c->pend.start_line, -EINVAL,
 				"multi-line array too long (max %d bytes)", CX_MAX_CONF_MULTILINE);
 	/* One '\n' per line since the last one, so offsets map back to lines. */
@@ -1461,8 +1462,7 @@ static int conf_ini_handler(void *user, const char *section, const char *name, c
 	else if (strcmp(name, c->prev_raw_key) != 0)
 		r = ctx_internal(c, "key");
 	/* inih's value, with or without its inline-comment cut (versions differ). */
-	else if (!same_text(value, c->val, c->val_len) &&
-		 !same_text(value, c->val, c->val_cut_len))
+	else if (!same_text(value, c->val, c->val_len) && !same_text(value, c->val, c->val_cut_len))
 		r = ctx_internal(c, "value");
 	else {
 		c->expect_call = false;
@@ -1534,8 +1534,7 @@ static int reader_key(struct pctx *c, const char *s, size_t n)
 		return ctx_fail(c, c->lineno, -EINVAL,
 				"dotted keys are not supported (use a [section])");
 	case ':':
-		return ctx_fail(c, c->lineno, -EINVAL,
-				"':' is not a separator in TOML (use '=')");
+		return ctx_fail(c, c->lineno, -EINVAL, "':' is not a separator in TOML (use '=')");
 	default:
 		return ctx_fail(c, c->lineno, -EINVAL, "expected '=' after the key");
 	}
@@ -1758,13 +1757,22 @@ static int check_managed(const struct stat *st, const char *name, char *err, siz
 		return file_err(err, errsz, -EPERM, name, "not owned by root (owner uid %u)",
 				(unsigned)st->st_uid);
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
-		return file_err(err, errsz, -EPERM, name,
-				"writable by group or others (mode %04o)",
+		return file_err(err, errsz, -EPERM, name, "writable by group or others (mode %04o)",
 				(unsigned)(st->st_mode & 07777));
 	return 0;
 }
 
-/* fd: opened O_NONBLOCK; name: for messages and entries. */
+/*
+ * Trust: in the daemon this runs as root, on paths the administrator
+ * configured (never on a path a client names: user and project files reach
+ * the daemon as text, through conf_parse_buffer()).  What is checked on
+ * the open descriptor, so nothing can be swapped in between: a regular
+ * file (not a FIFO or device that could block or feed endless data), with
+ * CONF_LOAD_MANAGED owned by root and writable by nobody else, and at most
+ * CX_MAX_CONF_FILE bytes read whatever the size fstat() reported.
+ *
+ * fd: opened O_NONBLOCK; name: for messages and entries.
+ */
 static int load_fd(int fd, const char *name, unsigned flags, struct conf_doc *doc, char *err,
 		   size_t errsz)
 {
@@ -1807,8 +1815,7 @@ static int open_err(int r, const char *name, char *err, size_t errsz)
 	return file_err(err, errsz, r, name, "%s", strerror(-r));
 }
 
-int conf_load_file(const char *path, unsigned flags, struct conf_doc *doc, char *err,
-		   size_t errsz)
+int conf_load_file(const char *path, unsigned flags, struct conf_doc *doc, char *err, size_t errsz)
 {
 	_cleanup_close_ int fd = -1;
 
@@ -1845,17 +1852,55 @@ static void closedirp(DIR **d)
 		closedir(*d);
 }
 
+/* The drop-in names in d, sorted: a new NULL-terminated vector. */
+static int list_dropins(DIR *d, const char *dir, char ***ret, char *err, size_t errsz)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	size_t n = 0, cap = 0;
+
+	names = calloc(1, sizeof(*names));
+	if (!names)
+		return file_err(err, errsz, -ENOMEM, dir, "out of memory");
+	for (;;) {
+		struct dirent *de;
+		char **q;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno != 0)
+				return file_err(err, errsz, negative_errno(), dir, "%s",
+						strerror(errno));
+			break;
+		}
+		if (!is_dropin_name(de->d_name))
+			continue;
+		if (n >= CX_MAX_CONF_FILES)
+			return file_err(err, errsz, -E2BIG, dir, "too many drop-in files (max %d)",
+					CX_MAX_CONF_FILES);
+		q = grow_array(names, &cap, n + 2, sizeof(*names));
+		if (!q)
+			return file_err(err, errsz, -ENOMEM, dir, "out of memory");
+		names = q;
+		names[n] = strdup(de->d_name);
+		if (!names[n])
+			return file_err(err, errsz, -ENOMEM, dir, "out of memory");
+		names[++n] = NULL;
+	}
+	qsort(names, n, sizeof(*names), cmp_names);
+	*ret = TAKE_PTR(names);
+	return 0;
+}
+
 int conf_load_dropins(const char *dir, unsigned flags, struct conf_doc *doc, char *err,
 		      size_t errsz)
 {
 	_cleanup_(closedirp) DIR *d = NULL;
+	_cleanup_strv_free_ char **names = NULL;
 	_cleanup_close_ int fd = -1;
-	char **names = NULL;
-	size_t n_names = 0, cap = 0;
 	struct doc_mark mark;
-	struct dirent *de;
-	struct stat st;
-	int r = 0;
+	size_t dl;
+	int r;
 
 	if (!dir || !doc)
 		return -EINVAL;
@@ -1870,6 +1915,8 @@ int conf_load_dropins(const char *dir, unsigned flags, struct conf_doc *doc, cha
 		return open_err(r, dir, err, errsz);
 	}
 	if (flags & CONF_LOAD_MANAGED) {
+		struct stat st;
+
 		if (fstat(fd, &st) < 0)
 			return file_err(err, errsz, negative_errno(), dir, "%s", strerror(errno));
 		r = check_managed(&st, dir, err, errsz);
@@ -1880,57 +1927,23 @@ int conf_load_dropins(const char *dir, unsigned flags, struct conf_doc *doc, cha
 	if (!d)
 		return file_err(err, errsz, negative_errno(), dir, "%s", strerror(errno));
 	fd = -1; /* owned by d now */
+	r = list_dropins(d, dir, &names, err, errsz);
+	if (r < 0)
+		return r;
 
-	for (;;) {
-		char **q;
-
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			if (errno != 0) {
-				r = file_err(err, errsz, negative_errno(), dir, "%s",
-					     strerror(errno));
-				goto out;
-			}
-			break;
-		}
-		if (!is_dropin_name(de->d_name))
-			continue;
-		if (n_names >= CX_MAX_CONF_FILES) {
-			r = file_err(err, errsz, -E2BIG, dir, "too many drop-in files (max %d)",
-				     CX_MAX_CONF_FILES);
-			goto out;
-		}
-		q = grow_array(names, &cap, n_names + 1, sizeof(*names));
-		if (!q) {
-			r = -ENOMEM;
-			goto out;
-		}
-		names = q;
-		names[n_names] = strdup(de->d_name);
-		if (!names[n_names]) {
-			r = -ENOMEM;
-			goto out;
-		}
-		n_names++;
-	}
-	if (n_names > 0)
-		qsort(names, n_names, sizeof(*names), cmp_names);
-
+	dl = strlen(dir);
 	mark = doc_mark(doc);
-	r = 0;
-	for (size_t i = 0; i < n_names; i++) {
+	for (char **name = names; *name; name++) {
 		_cleanup_close_ int ffd = -1;
 		_cleanup_free_ char *path = NULL;
-		size_t dl = strlen(dir);
-		bool slash = dl > 0 && dir[dl - 1] == '/';
 
-		if (asprintf(&path, "%s%s%s", dir, slash ? "" : "/", names[i]) < 0) {
+		if (asprintf(&path, "%s%s%s", dir, dl > 0 && dir[dl - 1] == '/' ? "" : "/", *name) <
+		    0) {
 			path = NULL;
-			r = -ENOMEM;
+			r = file_err(err, errsz, -ENOMEM, dir, "out of memory");
 			break;
 		}
-		ffd = openat(dirfd(d), names[i],
+		ffd = openat(dirfd(d), *name,
 			     O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 		if (ffd < 0) {
 			if (errno == ENOENT) /* removed since readdir() */
@@ -1944,16 +1957,9 @@ int conf_load_dropins(const char *dir, unsigned flags, struct conf_doc *doc, cha
 	}
 	if (r < 0) {
 		doc_rollback(doc, mark);
-		goto out;
+		return r;
 	}
-	r = (int)(doc->n_files - mark.n_files);
-out:
-	if (r == -ENOMEM)
-		file_err(err, errsz, r, dir, "out of memory");
-	for (size_t i = 0; i < n_names; i++)
-		free(names[i]);
-	free(names);
-	return r;
+	return (int)(doc->n_files - mark.n_files);
 }
 
 /* ------------------------------------------------------------ typed getters */

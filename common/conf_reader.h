@@ -46,7 +46,8 @@
  * the first key after a section header.
  *
  * Line rules, checked before inih sees a line: at most CX_MAX_CONF_LINE
- * bytes (inih would split a longer line and read its tail as a new line),
+ * bytes not counting the line end (inih would split a longer line and
+ * read its tail as a new line),
  * section names (the text between the brackets) at most
  * CX_MAX_CONF_SECTION bytes, keys as written at most CX_MAX_CONF_KEY bytes;
  * no NUL byte, no control character but tab, valid UTF-8; "\n" or "\r\n"
@@ -115,10 +116,10 @@ struct conf_entry {
 	const char *const *section_parts; /* unquoted, NULL-terminated; empty before any header */
 	size_t n_section_parts;
 	const char *section; /* canonical name (conf_section_join), "" before any header */
-	const char *key;     /* unquoted */
+	const char *key; /* unquoted */
 	struct conf_value value;
 	const char *file; /* the name the file was loaded under */
-	unsigned line;    /* line of the key */
+	unsigned line; /* line of the key */
 };
 
 /* The parsed contents of one or more files. */
@@ -157,14 +158,16 @@ int conf_parse_buffer(const char *buf, size_t len, const char *name, struct conf
  * it must be a regular file of at most CX_MAX_CONF_FILE bytes.  With
  * CONF_LOAD_MANAGED it must also be owned by root and not writable by
  * group or others (-EPERM).
+ * Meant for files the administrator controls: a root process must not use
+ * it on a path a user controls (read such files as the user and pass the
+ * text to conf_parse_buffer()).
  * Returns 0; -ENOENT when the file does not exist, with err set to "" so
  * the caller can fall back to built-in defaults; or a -errno with err
  * "path: why" (-ELOOP symbolic link, -EISDIR, -EINVAL not a regular file,
  * -EPERM, -EFBIG, open/read errors) or as conf_parse_buffer().  doc is
  * unchanged on failure.
  */
-int conf_load_file(const char *path, unsigned flags, struct conf_doc *doc, char *err,
-		   size_t errsz);
+int conf_load_file(const char *path, unsigned flags, struct conf_doc *doc, char *err, size_t errsz);
 
 /*
  * Loads every "*.conf" file of directory dir into doc, sorted by name
@@ -183,6 +186,11 @@ int conf_load_dropins(const char *dir, unsigned flags, struct conf_doc *doc, cha
 		      size_t errsz);
 
 /* ---- look-ups (borrowed pointers, valid until conf_doc_free()) ---- */
+
+/* Files parsed into doc (conf_parse_buffer names included), in order. */
+size_t conf_doc_n_files(const struct conf_doc *doc);
+/* Name of file i, or NULL when i is out of range.  Borrowed. */
+const char *conf_doc_file(const struct conf_doc *doc, size_t i);
 
 /* Number of entries, across all files, in the order they were read. */
 size_t conf_doc_n_entries(const struct conf_doc *doc);

@@ -396,9 +396,7 @@ static int conf_build(const char *path, const char *socket_override,
 		_cleanup_free_ char *dropins = NULL;
 
 		r = conf_load_file(path, CONF_LOAD_MANAGED, c->doc, err, errsz);
-		if (r == 0)
-			r = strv_extend(&c->files, path);
-		else if (r == -ENOENT)
+		if (r == -ENOENT)
 			r = 0; /* no file: built-in defaults */
 		if (r < 0)
 			goto fail;
@@ -412,6 +410,11 @@ static int conf_build(const char *path, const char *socket_override,
 		r = apply_doc(c, &o, err, errsz);
 		if (r < 0)
 			goto fail;
+		for (size_t i = 0; i < conf_doc_n_files(c->doc); i++) {
+			r = strv_extend(&c->files, conf_doc_file(c->doc, i));
+			if (r < 0)
+				goto fail;
+		}
 	}
 	r = finish(c, socket_override, state_dir_override, &o, err, errsz);
 	if (r < 0)
