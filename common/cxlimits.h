@@ -74,6 +74,9 @@
 #define CX_MAX_RULES_FILES 1024           /* files in one rule set */
 #define CX_MAX_RULES_TOTAL 262144         /* rules in one rule set */
 #define CX_MAX_RULES_MEMORY (64 * 1024 * 1024) /* parse memory for one file */
+#define CX_MAX_RULES_WEIGHT (1 << 18)     /* sum over a set's prefix rules of 1 + strings after the */
+					 /* first position: bounds the work of one evaluation */
+#define CX_MAX_RULES_GLOB_WORK (1 << 20)  /* pattern steps for one rules_glob_match() call */
 
 /* ---- shell-script splitting, command safety, approvals (policy/shell_split.c,
  *      policy/cmd_safety.c, policy/approval.c) ---- */
@@ -89,5 +92,6 @@
 #define CX_MAX_WRAPPER_DEPTH 8         /* sudo/env/sh -c ... nesting in the dangerous check */
 #define CX_MAX_REASON_COMMAND 256      /* bytes of a command quoted in an approval reason */
 #define CX_MAX_SESSION_KEY (64 * 1024) /* bytes of an approve-for-session key */
+#define CX_MAX_DANGER_WORK (8 * 1024 * 1024) /* script bytes one dangerous check may parse */
 
 #endif
