@@ -25,6 +25,7 @@ enum conf_kind {
 	CK_LOGLEVEL, /* enum log_level */
 	CK_INHERIT,  /* enum env_inherit */
 	CK_GLOBS,    /* char ** of env-name globs */
+	CK_PATHS,    /* char ** of absolute, normalised paths */
 };
 
 struct conf_key {
@@ -58,6 +59,16 @@ static const struct conf_key keys[] = {
 	{ "roles", "admin_group", CK_NAME, OFF(role_group_names[ROLE_ADMIN]) },
 	{ "roles", "member_group", CK_NAME, OFF(role_group_names[ROLE_MEMBER]) },
 	{ "roles", "viewer_group", CK_NAME, OFF(role_group_names[ROLE_VIEWER]) },
+	{ "sandbox_workspace_write", "writable_roots", CK_PATHS, OFF(ww_writable_roots), 0,
+	  CX_MAX_WRITABLE_ROOTS },
+	{ "sandbox_workspace_write", "network_access", CK_BOOL, OFF(ww_network_access) },
+	{ "sandbox_workspace_write", "exclude_tmpdir_env_var", CK_BOOL,
+	  OFF(ww_exclude_tmpdir_env_var) },
+	{ "sandbox_workspace_write", "exclude_slash_tmp", CK_BOOL, OFF(ww_exclude_slash_tmp) },
+	{ "sandbox_workspace_write", "allow_git_writes", CK_BOOL, OFF(ww_allow_git_writes) },
+	{ "sandbox", "deny_read", CK_PATHS, OFF(deny_read), 0, 256 },
+	{ "sandbox", "shm_size_mb", CK_U32, OFF(shm_size_mb), 1, 65536 },
+	{ "sandbox", "protect_codex_dir", CK_BOOL, OFF(protect_codex_dir) },
 	{ "shell_environment_policy", "inherit", CK_INHERIT, OFF(env.inherit) },
 	{ "shell_environment_policy", "ignore_default_excludes", CK_BOOL,
 	  OFF(env.ignore_default_excludes) },
@@ -69,7 +80,7 @@ static const struct conf_key keys[] = {
 
 /* Sections that belong to codexd: an unknown key there is a typo, not pass-through. */
 static const char *const owned_sections[] = { "daemon", "roles", "shell_environment_policy",
-					      ENV_SET_SECTION };
+					      ENV_SET_SECTION, "sandbox_workspace_write", "sandbox" };
 
 /* Where each key's value came from (parallel to keys[]). */
 struct origins {
@@ -85,6 +96,8 @@ void conf_free(struct daemon_config *c)
 	free(c->socket_group);
 	free(c->state_dir);
 	free(c->audit_log);
+	strv_free(c->ww_writable_roots);
+	strv_free(c->deny_read);
 	for (int i = 0; i < _ROLE_MAX; i++)
 		free(c->role_group_names[i]);
 	env_policy_done(&c->env);
@@ -111,8 +124,9 @@ static struct daemon_config *conf_new_defaults(void)
 	c->role_group_names[ROLE_MEMBER] = strdup("codexd");
 	c->role_group_names[ROLE_VIEWER] = strdup("codexd-viewer");
 	c->role_group_names[ROLE_NONE] = strdup("-");
-	/* Until the sandbox engine lands, only danger-full-access can be honoured. */
-	c->sandbox_mode = SANDBOX_DANGER_FULL_ACCESS;
+	c->sandbox_mode = SANDBOX_WORKSPACE_WRITE;
+	c->shm_size_mb = 64;
+	c->protect_codex_dir = true;
 	c->env.inherit = ENV_INHERIT_ALL;
 	c->env.ignore_default_excludes = false;
 	c->doc = conf_doc_new();
@@ -213,6 +227,28 @@ static int set_key(struct daemon_config *c, const struct conf_key *k, const stru
 			if (!env_policy_pattern_is_valid(*p)) {
 				snprintf(err, errsz, "%s:%u: %s: invalid pattern %s", e->file,
 					 e->line, k->key, log_q(*p));
+				strv_free(v);
+				return -EINVAL;
+			}
+		strv_free(*(char ***)dst);
+		*(char ***)dst = v;
+		return 0;
+	}
+	case CK_PATHS: {
+		char **v = NULL;
+		r = conf_entry_get_strv(e, &v, err, errsz);
+		if (r < 0)
+			return r;
+		if ((int64_t)strv_length(v) > k->max) {
+			snprintf(err, errsz, "%s:%u: %s: more than %lld paths", e->file, e->line,
+				 k->key, (long long)k->max);
+			strv_free(v);
+			return -EINVAL;
+		}
+		for (char **p = v; *p; p++)
+			if (!path_is_absolute_normalized(*p)) {
+				snprintf(err, errsz, "%s:%u: %s: %s is not an absolute, normalised path",
+					 e->file, e->line, k->key, log_q(*p));
 				strv_free(v);
 				return -EINVAL;
 			}
@@ -477,6 +513,7 @@ static json_t *key_json(const struct daemon_config *c, const struct conf_key *k)
 	case CK_INHERIT:
 		return json_string(env_inherit_to_string(*(const enum env_inherit *)src));
 	case CK_GLOBS:
+	case CK_PATHS:
 		return strv_json(*(char **const *)src);
 	}
 	return json_null();

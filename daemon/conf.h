@@ -45,6 +45,18 @@ struct daemon_config {
 	/* Top level (Codex-compatible keys). */
 	enum sandbox_mode sandbox_mode;
 
+	/* [sandbox_workspace_write] (Codex's names) */
+	char **ww_writable_roots;
+	bool ww_network_access;
+	bool ww_exclude_tmpdir_env_var;
+	bool ww_exclude_slash_tmp;
+	bool ww_allow_git_writes; /* git objects/refs/index writable; config and hooks never */
+
+	/* [sandbox] */
+	char **deny_read;          /* absolute paths made unreadable in every sandbox */
+	uint32_t shm_size_mb;      /* the private /dev/shm */
+	bool protect_codex_dir;    /* create a missing .codex in cwd to keep it read-only */
+
 	/* [shell_environment_policy] */
 	struct env_policy env;
 

@@ -81,6 +81,7 @@ struct daemon {
 	 */
 	int lifeline[2];
 	unsigned cap_last_cap;
+	gid_t tty_gid; /* owner group of /dev/pts entries in sandboxes */
 
 	uint64_t started_realtime_usec;
 	uint64_t started_hrtime;

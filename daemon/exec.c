@@ -16,9 +16,12 @@
 #include "common/fdio.h"
 #include "common/log.h"
 #include "common/protocol.h"
+#include "common/strv.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/exec.h"
+#include "daemon/mounts.h"
+#include "daemon/sandbox_plan.h"
 #include "daemon/spawn.h"
 #include "policy/env_policy.h"
 
@@ -108,6 +111,8 @@ static void exec_destroy(struct exec *x)
 	}
 	free(x->argv0);
 	free(x->cwd);
+	strv_free(x->roots);
+	strv_free(x->deny);
 	free(x);
 }
 
@@ -234,6 +239,71 @@ static const char *errno_name(int e)
 	}
 }
 
+/* The sandbox's filesystem view could not be built: say exactly where. */
+static void reply_mounts_failed(struct exec *x, const struct sandbox_msg *m)
+{
+	enum mounts_what what = (enum mounts_what)m->detail;
+	const char *root = m->detail_index >= 0 && x->roots &&
+					   (size_t)m->detail_index < strv_length(x->roots)
+				   ? x->roots[m->detail_index]
+				   : NULL;
+	char where[CX_MAX_PATH + 64] = "";
+	char q[4 * 80 + 8];
+
+	if (root && m->detail_name >= 0)
+		snprintf(where, sizeof(where), "%s/%s", root, mounts_protected_name(m->detail_name));
+	else if (root)
+		snprintf(where, sizeof(where), "%s", root);
+	else if (what == MOUNTS_DENY && x->deny && m->detail_index >= 0 &&
+		 (size_t)m->detail_index < strv_length(x->deny))
+		snprintf(where, sizeof(where), "%s", x->deny[m->detail_index]);
+	log_quote(q, sizeof(q), where, strlen(where), 80);
+
+	switch (what) {
+	case MOUNTS_PROTECTED_LINK:
+		conn_reply_error(x->conn, &x->start_id, CX_ERR_SANDBOX_UNAVAILABLE,
+				 CX_REASON_SANDBOX_UNAVAILABLE,
+				 json_pack("{s:s, s:s, s:s, s:i}", "stage", "mounts", "what",
+					   "protected_symlink", "path", where, "exit_code", 126),
+				 "cannot enforce read-only %s: it is a symbolic link; refusing to start "
+				 "the sandbox",
+				 q);
+		return;
+	case MOUNTS_PROTECTED_MOVED:
+		conn_reply_error(x->conn, &x->start_id, CX_ERR_SANDBOX_UNAVAILABLE,
+				 CX_REASON_SANDBOX_UNAVAILABLE,
+				 json_pack("{s:s, s:s, s:s, s:i}", "stage", "mounts", "what",
+					   "protected_moved", "path", where, "exit_code", 126),
+				 "%s changed while the sandbox was being built; refusing to start", q);
+		return;
+	case MOUNTS_ROOT:
+		if (root && strcmp(root, x->cwd) == 0)
+			conn_reply_error(x->conn, &x->start_id, CX_ERR_SPAWN, CX_REASON_SPAWN,
+					 json_pack("{s:s, s:s, s:s, s:i}", "stage", "chdir", "path",
+						   where, "errno", errno_name(m->err), "exit_code",
+						   126),
+					 "cannot change directory to %s: %s", q, strerror(m->err));
+		else
+			conn_reply_error(x->conn, &x->start_id, CX_ERR_SPAWN, CX_REASON_SPAWN,
+					 json_pack("{s:s, s:s, s:s, s:s, s:i}", "stage", "mounts",
+						   "what", "writable_root", "path", where, "errno",
+						   errno_name(m->err), "exit_code", 126),
+					 "cannot use %s as a writable root: %s", q, strerror(m->err));
+		return;
+	default:
+		log_warning("exec %s: building the sandbox failed at %s %s: %s", x->id,
+			    mounts_what_to_string(what), q, strerror(m->err));
+		conn_reply_error(x->conn, &x->start_id, CX_ERR_SANDBOX_UNAVAILABLE,
+				 CX_REASON_SANDBOX_UNAVAILABLE,
+				 json_pack("{s:s, s:s, s:s, s:s, s:i}", "stage", "mounts", "what",
+					   mounts_what_to_string(what), "path", where, "errno",
+					   errno_name(m->err), "exit_code", 126),
+				 "cannot build the sandbox (%s%s%s): %s", mounts_what_to_string(what),
+				 where[0] ? " " : "", where[0] ? q : "", strerror(m->err));
+		return;
+	}
+}
+
 static void reply_start_failed(struct exec *x)
 {
 	const struct sandbox_msg *m = &x->fail_msg;
@@ -266,6 +336,8 @@ static void reply_start_failed(struct exec *x)
 				 "cannot change directory to %s: %s",
 				 log_quote(q, sizeof(q), x->cwd, strlen(x->cwd), 64),
 				 strerror(m->err));
+	else if (m->stage == STAGE_MOUNTS)
+		reply_mounts_failed(x, m);
 	else {
 		log_warning("exec %s: sandbox setup failed at %s: %s", x->id,
 			    sandbox_stage_to_string((enum sandbox_stage)m->stage), strerror(m->err));
@@ -759,7 +831,8 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	_cleanup_strv_free_ char **envp = NULL;
 	struct spawn_result sr;
 	struct sandbox_spec spec;
-	uint64_t clone_flags = CLONE_NEWPID;
+	struct sandbox_plan plan = { 0 };
+	bool have_plan = false;
 	enum sandbox_mode mode;
 	enum net_mode net;
 	int64_t timeout;
@@ -781,22 +854,26 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	}
 
 	mode = req->has_sandbox ? (enum sandbox_mode)req->sandbox : cfg->sandbox_mode;
-	if (mode != SANDBOX_DANGER_FULL_ACCESS) {
-		r = conn_reply_error(c, id, CX_ERR_SANDBOX_UNAVAILABLE, CX_REASON_SANDBOX_UNAVAILABLE,
-				     NULL,
-				     "sandbox mode %s is not available in this build yet; use "
-				     "danger-full-access",
-				     sandbox_mode_to_string(mode));
-		goto out;
-	}
-	net = req->has_network ? (enum net_mode)req->network : NET_FULL;
+	if (req->has_network)
+		net = (enum net_mode)req->network;
+	else if (mode == SANDBOX_DANGER_FULL_ACCESS ||
+		 (mode == SANDBOX_WORKSPACE_WRITE && cfg->ww_network_access))
+		net = NET_FULL;
+	else
+		net = NET_OFF;
 	if (net == NET_PROXY) {
 		r = conn_reply_error(c, id, CX_ERR_SANDBOX_UNAVAILABLE, CX_REASON_SANDBOX_UNAVAILABLE,
 				     NULL, "network mode proxy is not available in this build yet");
 		goto out;
 	}
-	if (net == NET_OFF)
-		clone_flags |= CLONE_NEWNET;
+	if (net == NET_FULL && mode != SANDBOX_DANGER_FULL_ACCESS &&
+	    !(mode == SANDBOX_WORKSPACE_WRITE && cfg->ww_network_access)) {
+		r = conn_reply_error(c, id, CX_ERR_FORBIDDEN, CX_REASON_FORBIDDEN, NULL,
+				     "full network access inside a %s sandbox is not allowed by the "
+				     "configuration ([sandbox_workspace_write] network_access)",
+				     sandbox_mode_to_string(mode));
+		goto out;
+	}
 	if (req->tty) {
 		r = conn_reply_error(c, id, CX_ERR_INVALID_PARAMS, CX_REASON_INVALID_PARAMS, NULL,
 				     "tty mode is not available in this build yet");
@@ -821,6 +898,28 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 				     "params.env: %s",
 				     r == -E2BIG ? "too large" : "malformed variable");
 		goto out;
+	}
+
+	{
+		struct sandbox_plan_input in = {
+			.mode = mode,
+			.network = net,
+			.cwd = req->cwd,
+			.request_roots = req->writable_roots,
+			.envp = envp,
+			.peer = &c->peer,
+			.daemon_socket = d->listener.path,
+			.tty_gid = d->tty_gid,
+		};
+		r = sandbox_plan_build(cfg, &in, &plan, err, sizeof(err));
+		if (r == -ENOMEM)
+			goto out;
+		if (r < 0) {
+			r = conn_reply_error(c, id, CX_ERR_INVALID_PARAMS, CX_REASON_INVALID_PARAMS,
+					     NULL, "%s", err);
+			goto out;
+		}
+		have_plan = true;
 	}
 
 	if (req->stdio == STDIO_FDS) {
@@ -874,8 +973,9 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 		.stdio = { child_fds[0], child_fds[1], child_fds[2] },
 		.lifeline_fd = d->lifeline[0],
 		.carrier_signal = SIGRTMIN,
+		.mounts = plan.use_mounts ? &plan.mount : NULL,
 	};
-	r = spawn_sandbox(&spec, clone_flags, &sr);
+	r = spawn_sandbox(&spec, plan.clone_flags, &sr);
 	for (int i = 0; i < 3; i++)
 		child_fds[i] = safe_close(child_fds[i]);
 	if (r < 0) {
@@ -905,6 +1005,13 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	x->cwd = strdup(req->cwd);
 	x->sandbox = mode;
 	x->network = net;
+	/* Copies for error messages (the plan borrows from the request). */
+	for (size_t i = 0; i < plan.mount.n_roots; i++)
+		if (strv_extend(&x->roots, plan.mount.roots[i]) < 0)
+			break;
+	for (size_t i = 0; i < plan.mount.n_deny; i++)
+		if (strv_extend(&x->deny, plan.mount.deny[i]) < 0)
+			break;
 	x->stdio = (enum stdio_mode)req->stdio;
 	x->state = EXEC_STARTING;
 	x->start_pending = true;
@@ -949,5 +1056,7 @@ out:
 		safe_close(child_fds[i]);
 		safe_close(parent_fds[i]);
 	}
+	if (have_plan)
+		sandbox_plan_done(&plan);
 	return r;
 }

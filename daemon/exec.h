@@ -91,6 +91,8 @@ struct exec {
 	uid_t uid;
 	char *argv0; /* for messages */
 	char *cwd;
+	char **roots; /* writable roots, for messages */
+	char **deny;  /* deny-read paths, for messages */
 	enum sandbox_mode sandbox;
 	enum net_mode network;
 	enum stdio_mode stdio;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <sodium.h>
@@ -285,6 +286,10 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		log_error_errno(r, "cannot use state directory %s", d.cfg->state_dir);
 		return 1;
+	}
+	{
+		struct group *g = getgrnam("tty");
+		d.tty_gid = g ? g->gr_gid : 5;
 	}
 	if (pipe2(d.lifeline, O_CLOEXEC) < 0) {
 		log_error_errno(negative_errno(), "pipe");

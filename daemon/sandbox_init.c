@@ -36,18 +36,27 @@ static void msg_write(int fd, const struct sandbox_msg *m)
 	}
 }
 
-_noreturn_ static void fail(int status_fd, enum sandbox_stage stage, int err)
+_noreturn_ static void fail_detail(int status_fd, enum sandbox_stage stage, int err,
+				    const struct mounts_failure *mf)
 {
 	struct sandbox_msg m = {
 		.magic = SANDBOX_MSG_MAGIC,
 		.type = SANDBOX_MSG_FAILED,
 		.stage = stage,
 		.err = err > 0 ? err : EIO,
+		.detail = mf ? (int32_t)mf->what : 0,
+		.detail_index = mf ? mf->index : -1,
+		.detail_name = mf ? mf->name : -1,
 	};
 
 	if (status_fd >= 0)
 		msg_write(status_fd, &m);
 	_exit(SANDBOX_EXIT_BASE + stage);
+}
+
+_noreturn_ static void fail(int status_fd, enum sandbox_stage stage, int err)
+{
+	fail_detail(status_fd, stage, err, NULL);
 }
 
 static void reset_signals(void)
@@ -206,6 +215,7 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 
 	/* All signals are blocked (the daemon blocked them around clone3). */
 	reset_signals();
+	(void)prctl(PR_SET_NAME, "codexd-init", 0, 0, 0);
 
 	r = arrange_fds(spec);
 	if (r < 0)
@@ -217,6 +227,16 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 		fail(FD_STATUS, STAGE_PDEATHSIG, errno);
 	if (daemon_gone())
 		_exit(SANDBOX_EXIT_BASE + STAGE_LIFELINE);
+
+	if (spec->mounts) {
+		struct mounts_failure mf;
+
+		r = mounts_apply(spec->mounts, &mf);
+		if (r < 0)
+			fail_detail(FD_STATUS, STAGE_MOUNTS, -r, &mf);
+	}
+	if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+		fail(FD_STATUS, STAGE_MOUNTS, errno);
 
 	r = privdrop_apply(&spec->priv, &stage);
 	if (r < 0)

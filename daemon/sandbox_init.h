@@ -16,6 +16,7 @@
 #define CX_SANDBOX_INIT_H
 
 #include "common/macro.h"
+#include "daemon/mounts.h"
 #include "daemon/privdrop.h"
 
 struct sandbox_spec {
@@ -27,6 +28,8 @@ struct sandbox_spec {
 	int status_fd;     /* write end of the status pipe (struct sandbox_msg) */
 	int lifeline_fd;   /* read end of the daemon's lifeline pipe */
 	int carrier_signal; /* real-time signal carrying a signal number to forward */
+	const struct mount_plan *mounts; /* NULL: the host's filesystem view (danger-full-access) */
+	const char *hostname;            /* set in a new UTS namespace, or NULL */
 };
 
 _noreturn_ void sandbox_init_run(const struct sandbox_spec *spec);

@@ -62,6 +62,9 @@ struct sandbox_msg {
 	int32_t kind;   /* EXITED: enum sandbox_exit_kind */
 	int32_t status; /* exit code or signal number */
 	int32_t core_dumped;
+	int32_t detail;       /* FAILED at STAGE_MOUNTS: enum mounts_what */
+	int32_t detail_index; /* which root / mask / deny path, or -1 */
+	int32_t detail_name;  /* which protected name, or -1 */
 	int32_t pad;
 	uint64_t utime_usec; /* EXITED: every process PID 1 reaped */
 	uint64_t stime_usec;

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sandbox's filesystem view, built in its own mount namespace with
+ * file descriptors (open_tree, mount_setattr, move_mount, fsopen/fsmount,
+ * openat2 with RESOLVE_*), never with path strings that a client could swap
+ * between check and use:
+ *
+ *   - every mount read-only, nosuid, nodev (one recursive mount_setattr);
+ *   - writable roots (cwd, configured roots, /tmp, $TMPDIR) re-attached
+ *     writable from clones taken before the tree went read-only;
+ *   - inside each writable root, .git (and the directory a "gitdir:" file
+ *     points to), .codex and .agents read-only; a symlinked one refuses to
+ *     start; a missing .codex in the working directory is created empty
+ *     (as the user) so it can be mounted read-only; with allow_git_writes
+ *     only .git/config, .git/hooks and the other places git runs code from
+ *     stay read-only;
+ *   - a minimal /dev (null, zero, full, random, urandom, tty, a private
+ *     devpts instance, a private /dev/shm), a fresh /proc for the new PID
+ *     namespace with /proc/sys and friends read-only, an empty /run;
+ *   - Unix sockets the command must not reach masked: every socket under
+ *     /tmp, the paths the client's environment names (SSH_AUTH_SOCK ...),
+ *     codexd's own socket; deny-read paths made unreadable.
+ *
+ * User-controlled paths are resolved with the caller's fsuid/fsgid and
+ * groups, so the sandbox never sees more than the caller could open.
+ *
+ * Process: sandbox child (PID 1, root, before privileges are dropped):
+ * system calls only, on a plan the main process prepared.
+ */
+#ifndef CX_MOUNTS_H
+#define CX_MOUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/cxlimits.h"
+
+#define MOUNTS_MAX_ROOTS (CX_MAX_WRITABLE_ROOTS + 4)
+#define MOUNTS_MAX_MASKS 64
+#define MOUNTS_MAX_DENY 256
+#define MOUNTS_MAX_SOCKET_SCAN 4096 /* directory entries looked at under /tmp */
+
+/* What failed, for the daemon's message (index says which root/path). */
+enum mounts_what {
+	MOUNTS_OK,
+	MOUNTS_PROPAGATION,
+	MOUNTS_ROOT,            /* opening or cloning a writable root */
+	MOUNTS_PROTECTED,       /* a protected path could not be handled */
+	MOUNTS_PROTECTED_LINK,  /* a protected path is a symbolic link: refuse */
+	MOUNTS_PROTECTED_MOVED, /* a protected path changed while being set up */
+	MOUNTS_READONLY,        /* the recursive read-only remount */
+	MOUNTS_ATTACH,          /* attaching a writable root */
+	MOUNTS_DEV,
+	MOUNTS_PROC,
+	MOUNTS_RUN,
+	MOUNTS_MASK,
+	MOUNTS_DENY,
+	MOUNTS_CREDS,
+	_MOUNTS_WHAT_MAX,
+};
+
+struct mounts_failure {
+	enum mounts_what what;
+	int err;   /* positive errno */
+	int index; /* root, mask or deny index; -1 when not applicable */
+	int name;  /* protected name index (see mounts_protected_name()), or -1 */
+};
+
+struct mount_plan {
+	const char *cwd;
+	/* Writable roots, absolute; none nested in another (the planner removes those). */
+	const char *roots[MOUNTS_MAX_ROOTS];
+	size_t n_roots;
+	bool protect_metadata; /* .git, .codex, .agents read-only inside roots */
+	bool create_codex_dir; /* create a missing .codex in cwd so it can be protected */
+	bool allow_git_writes; /* .git writable except config, hooks and friends */
+	/* Socket paths to mask (from the client's environment, codexd's socket). */
+	const char *masks[MOUNTS_MAX_MASKS];
+	size_t n_masks;
+	/* Paths made unreadable. */
+	const char *deny[MOUNTS_MAX_DENY];
+	size_t n_deny;
+	/* /run entries kept visible over the empty /run (e.g. resolv.conf's target dir). */
+	const char *run_keep[8];
+	size_t n_run_keep;
+	/* Caller identity for resolving user paths. */
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;
+	size_t n_groups;
+	gid_t tty_gid;
+	uint64_t shm_bytes;
+};
+
+/* Build the view.  Returns 0, or -errno with *ret_fail saying what failed. */
+int mounts_apply(const struct mount_plan *p, struct mounts_failure *ret_fail);
+
+/* ".git", ".codex", ".agents" by index (any process). */
+const char *mounts_protected_name(int i);
+const char *mounts_what_to_string(enum mounts_what w);
+
+#endif

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/path_util.h"
+#include "common/strv.h"
+#include "daemon/conf.h"
+#include "daemon/daemon.h"
+#include "daemon/sandbox_plan.h"
+
+/* Roots below these are never writable: the sandbox builds its own. */
+static const char *const forbidden_root_prefixes[] = { "/proc", "/sys", "/dev", "/run" };
+
+/* Sockets named by the client's environment are masked (SECURITY.md). */
+static const char *const socket_env[] = { "SSH_AUTH_SOCK", "GPG_AGENT_SOCK", "DOCKER_HOST",
+					  "DBUS_SESSION_BUS_ADDRESS", "PODMAN_HOST",
+					  "CONTAINER_HOST" };
+
+/* Well-known host sockets outside /run (which the sandbox replaces). */
+static const char *const fixed_masks[] = { "/var/run/docker.sock", "/var/run/dbus/system_bus_socket" };
+
+const char *sandbox_env_get(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (char *const *e = envp; e && *e; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+static bool root_allowed(const char *path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(forbidden_root_prefixes); i++)
+		if (path_startswith_dir(path, forbidden_root_prefixes[i]))
+			return false;
+	return true;
+}
+
+static int add_root(struct sandbox_plan *p, const char *path, char *err, size_t errsz)
+{
+	struct mount_plan *m = &p->mount;
+
+	if (!path || !path_is_absolute_normalized(path) || !root_allowed(path))
+		return 0;
+	for (size_t i = 0; i < m->n_roots; i++)
+		if (strcmp(m->roots[i], path) == 0)
+			return 0;
+	if (m->n_roots >= MOUNTS_MAX_ROOTS) {
+		snprintf(err, errsz, "too many writable roots (at most %d)", MOUNTS_MAX_ROOTS);
+		return -EINVAL;
+	}
+	m->roots[m->n_roots++] = path;
+	return 0;
+}
+
+/* A root inside another is writable already: keep only the outermost ones. */
+static void drop_nested_roots(struct mount_plan *m)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < m->n_roots; i++) {
+		bool nested = false;
+		for (size_t j = 0; j < m->n_roots && !nested; j++)
+			nested = i != j && strcmp(m->roots[i], m->roots[j]) != 0 &&
+				 path_startswith_dir(m->roots[i], m->roots[j]);
+		if (!nested)
+			m->roots[o++] = m->roots[i];
+	}
+	m->n_roots = o;
+}
+
+static int own(struct sandbox_plan *p, char *s, const char **ret)
+{
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	r = strv_push(&p->owned, s);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+static int add_mask(struct sandbox_plan *p, const char *path)
+{
+	struct mount_plan *m = &p->mount;
+
+	if (!path || path[0] != '/' || m->n_masks >= MOUNTS_MAX_MASKS)
+		return 0;
+	m->masks[m->n_masks++] = path;
+	return 0;
+}
+
+/* "unix:path=/run/user/1000/bus,guid=..." and "unix:///var/run/docker.sock" forms. */
+static int add_env_socket(struct sandbox_plan *p, const char *name, const char *value)
+{
+	const char *path = value;
+	const char *s;
+	size_t n;
+
+	if (!value)
+		return 0;
+	if (strcmp(name, "DBUS_SESSION_BUS_ADDRESS") == 0) {
+		s = strstr(value, "unix:path=");
+		if (!s)
+			return 0; /* abstract or tcp: the network namespace handles those */
+		path = s + strlen("unix:path=");
+	} else if (strncmp(value, "unix://", 7) == 0)
+		path = value + 7;
+	if (path[0] != '/')
+		return 0;
+	n = strcspn(path, ",;");
+	if (n == 0 || n > CX_MAX_PATH)
+		return 0;
+	if (path[n] == '\0')
+		return add_mask(p, path);
+	{
+		const char *copy;
+		int r = own(p, strndup(path, n), &copy);
+		if (r < 0)
+			return r;
+		return add_mask(p, copy);
+	}
+}
+
+/* Keep /etc/resolv.conf working when it points into /run (systemd-resolved ...). */
+static int keep_resolv_conf(struct sandbox_plan *p)
+{
+	char target[CX_MAX_PATH + 1];
+	ssize_t n = readlink("/etc/resolv.conf", target, sizeof(target) - 1);
+	const char *dir;
+	int r;
+
+	if (n <= 0)
+		return 0;
+	target[n] = '\0';
+	if (!path_startswith_dir(target, "/run") || strcmp(target, "/run") == 0)
+		return 0;
+	{
+		char *d = NULL;
+		r = path_dirname(target, &d);
+		if (r < 0)
+			return r;
+		if (strcmp(d, "/run") == 0) {
+			free(d);
+			return 0;
+		}
+		r = own(p, d, &dir);
+		if (r < 0)
+			return r;
+	}
+	p->mount.run_keep[p->mount.n_run_keep++] = dir;
+	return 0;
+}
+
+int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_plan_input *in,
+		       struct sandbox_plan *ret, char *err, size_t errsz)
+{
+	struct sandbox_plan p = { .mode = in->mode, .network = in->network };
+	struct mount_plan *m = &p.mount;
+	int r;
+
+	p.clone_flags = CLONE_NEWPID;
+	if (in->mode == SANDBOX_DANGER_FULL_ACCESS) {
+		/* Unsandboxed filesystem; the PID namespace still ends the whole tree. */
+		if (in->network == NET_OFF)
+			p.clone_flags |= CLONE_NEWNET;
+		*ret = p;
+		return 0;
+	}
+
+	p.use_mounts = true;
+	p.clone_flags |= CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+	if (in->network != NET_FULL)
+		p.clone_flags |= CLONE_NEWNET;
+
+	m->cwd = in->cwd;
+	m->uid = in->peer->uid;
+	m->gid = in->peer->gid;
+	m->groups = in->peer->groups;
+	m->n_groups = in->peer->n_groups;
+	m->tty_gid = in->tty_gid;
+	m->shm_bytes = (uint64_t)cfg->shm_size_mb * 1024 * 1024;
+
+	if (in->mode == SANDBOX_WORKSPACE_WRITE) {
+		m->protect_metadata = true;
+		m->create_codex_dir = cfg->protect_codex_dir;
+		m->allow_git_writes = cfg->ww_allow_git_writes;
+		r = add_root(&p, in->cwd, err, errsz);
+		for (char *const *s = cfg->ww_writable_roots; r == 0 && s && *s; s++)
+			r = add_root(&p, *s, err, errsz);
+		for (char *const *s = in->request_roots; r == 0 && s && *s; s++)
+			r = add_root(&p, *s, err, errsz);
+		if (r == 0 && !cfg->ww_exclude_slash_tmp)
+			r = add_root(&p, "/tmp", err, errsz);
+		if (r == 0 && !cfg->ww_exclude_tmpdir_env_var)
+			r = add_root(&p, sandbox_env_get(in->envp, "TMPDIR"), err, errsz);
+		if (r < 0)
+			goto fail;
+		drop_nested_roots(m);
+	}
+
+	for (size_t i = 0; i < ARRAY_SIZE(socket_env); i++) {
+		r = add_env_socket(&p, socket_env[i], sandbox_env_get(in->envp, socket_env[i]));
+		if (r < 0)
+			goto fail;
+	}
+	{
+		/* GPG_AGENT_INFO is "path:pid:protocol". */
+		const char *g = sandbox_env_get(in->envp, "GPG_AGENT_INFO");
+		if (g && g[0] == '/') {
+			const char *copy;
+			r = own(&p, strndup(g, strcspn(g, ":")), &copy);
+			if (r < 0)
+				goto fail;
+			add_mask(&p, copy);
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(fixed_masks); i++)
+		add_mask(&p, fixed_masks[i]);
+	if (in->daemon_socket)
+		add_mask(&p, in->daemon_socket);
+
+	/* A runtime directory outside /run holds the same secrets: hide it whole. */
+	{
+		const char *xdg = sandbox_env_get(in->envp, "XDG_RUNTIME_DIR");
+		if (xdg && path_is_absolute_normalized(xdg) && !path_startswith_dir(xdg, "/run") &&
+		    m->n_deny < MOUNTS_MAX_DENY)
+			m->deny[m->n_deny++] = xdg;
+	}
+	for (char *const *s = cfg->deny_read; s && *s && m->n_deny < MOUNTS_MAX_DENY; s++)
+		m->deny[m->n_deny++] = *s;
+
+	r = keep_resolv_conf(&p);
+	if (r < 0)
+		goto fail;
+
+	*ret = p;
+	return 0;
+fail:
+	sandbox_plan_done(&p);
+	return r;
+}
+
+void sandbox_plan_done(struct sandbox_plan *p)
+{
+	strv_free(p->owned);
+	p->owned = NULL;
+}

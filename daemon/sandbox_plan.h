@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * From a decoded exec/start request, the caller's identity and root's
+ * configuration to the exact sandbox to build: namespaces, the mount plan
+ * (daemon/mounts.h), and what is refused.  Pure computation on strings the
+ * main process already holds; no path is opened here (the sandbox child
+ * resolves them with the caller's credentials).
+ *
+ * Process: main.
+ */
+#ifndef CX_SANDBOX_PLAN_H
+#define CX_SANDBOX_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon/mounts.h"
+#include "policy/modes.h"
+
+struct daemon_config;
+struct peer;
+
+struct sandbox_plan {
+	enum sandbox_mode mode;
+	enum net_mode network;
+	uint64_t clone_flags;   /* CLONE_NEW* */
+	bool use_mounts;        /* mount is valid */
+	struct mount_plan mount;
+	char **owned;           /* strings the plan points into (freed by sandbox_plan_done) */
+};
+
+struct sandbox_plan_input {
+	enum sandbox_mode mode;
+	enum net_mode network;  /* after defaults */
+	const char *cwd;
+	char *const *request_roots;
+	char *const *envp;      /* the command's environment (after the environment policy) */
+	const struct peer *peer;
+	const char *daemon_socket;
+	gid_t tty_gid;
+};
+
+/*
+ * Build the plan.  Returns 0, -EINVAL with err (a request that cannot be
+ * honoured, e.g. more writable roots than allowed), or -ENOMEM.  Borrowed
+ * strings (cfg, input) must outlive the spawn.
+ */
+int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_plan_input *in,
+		       struct sandbox_plan *ret, char *err, size_t errsz);
+void sandbox_plan_done(struct sandbox_plan *p);
+
+/* The value of NAME in a NAME=VALUE vector, or NULL (borrowed). */
+const char *sandbox_env_get(char *const *envp, const char *name);
+
+#endif

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sandbox's seccomp filters: built once with libseccomp in the main
+ * process at start-up, kept as classic BPF in memory, and only installed
+ * (one seccomp(2) call) in the sandbox child as its last step before
+ * execve.
+ *
+ * Policy (the full list and the reasoning are in seccomp.c):
+ *  - default ALLOW; a denylist of system calls that reach outside the
+ *    sandbox or widen the kernel's attack surface, each answered with EPERM
+ *    (never a kill, so programs see an ordinary error);
+ *  - clone3 answers ENOSYS (glibc falls back to clone, whose flags a
+ *    filter can inspect; clone with any CLONE_NEW* flag is refused);
+ *  - system call numbers newer than this code (above 469 on x86_64)
+ *    answer ENOSYS, as on an older kernel;
+ *  - any other ABI (i386 through int 0x80, x32 through the 0x40000000 bit)
+ *    answers EPERM to every call;
+ *  - per network profile, socket()/socketpair() restricted by family.
+ *
+ * The notify variant of each profile hands the EPERM refusals to a
+ * supervisor through a seccomp listener (SECCOMP_RET_USER_NOTIF) so it can
+ * record them; the supervisor must answer them itself with -EPERM and must
+ * never use SECCOMP_USER_NOTIF_FLAG_CONTINUE (that would run the refused
+ * call).  If the listener is closed, refused calls fail with ENOSYS.
+ * clone3, future numbers and foreign ABIs are answered directly in both
+ * variants.
+ *
+ * Return convention: >= 0 success, -errno failure.
+ */
+#ifndef CX_SECCOMP_H
+#define CX_SECCOMP_H
+
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum seccomp_profile {
+	SECCOMP_PROFILE_NET_OFF,   /* socket()/socketpair(): AF_UNIX only */
+	SECCOMP_PROFILE_NET_PROXY, /* socket(): AF_UNIX, AF_INET, AF_INET6; socketpair(): AF_UNIX */
+	SECCOMP_PROFILE_NET_FULL,  /* no address-family filter */
+	_SECCOMP_PROFILE_MAX,
+};
+
+/* The six programs; prog[profile][notify]. */
+struct seccomp_programs {
+	struct sock_fprog prog[_SECCOMP_PROFILE_MAX][2];
+};
+
+/*
+ * Compile all six programs.  On success *ret owns them (free with
+ * seccomp_programs_free()); on failure *ret is untouched and a short
+ * sentence is written to err.  Probes the kernel through libseccomp.
+ * Process: main (start-up; allocates).
+ */
+int seccomp_programs_build(struct seccomp_programs *ret, char *err, size_t errsz);
+
+/* Release the programs; accepts NULL and a zeroed struct.  Process: main. */
+void seccomp_programs_free(struct seccomp_programs *p);
+
+/*
+ * The program for profile (and its notify variant), or NULL for an
+ * unknown profile or programs not built.  The pointer stays valid until
+ * seccomp_programs_free(); a child started by clone/fork sees its own copy.
+ * Process: any.
+ */
+const struct sock_fprog *seccomp_program(const struct seccomp_programs *p,
+					 enum seccomp_profile profile, bool notify);
+
+/*
+ * Install prog on the calling thread.  no_new_privs must already be set
+ * (or the caller hold CAP_SYS_ADMIN): the kernel answers -EACCES otherwise.
+ * With want_listener (for the notify variants) the filter gets a listener
+ * (SECCOMP_FILTER_FLAG_NEW_LISTENER, plus WAIT_KILLABLE_RECV when the kernel
+ * has it, else without) whose descriptor, O_CLOEXEC, is stored in
+ * *ret_listener_fd; otherwise *ret_listener_fd (if not NULL) is set to -1.
+ * The caller must hand the listener to the supervisor and close it before
+ * execve: a sandboxed process holding it could answer its own refused
+ * calls with CONTINUE.  While this filter has a listener the kernel refuses
+ * any nested listener (EBUSY), so the command cannot install its own.
+ * Process: sandbox child (system calls only).
+ */
+int seccomp_install(const struct sock_fprog *prog, bool want_listener, int *ret_listener_fd);
+
+/*
+ * Name of native system call nr for reports ("mount"), or NULL when
+ * unknown.  Knows the numbers Debian's libseccomp 2.5.4 lacks (statmount
+ * ... file_setattr).  The string is static or cached for the life of the
+ * process: do not free it.  Process: main (allocates on first use of a
+ * number; not thread-safe).
+ */
+const char *seccomp_syscall_name(int nr);
+
+#endif

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests: from request + configuration to the sandbox plan (daemon/sandbox_plan.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <sched.h>
+#include <string.h>
+
+#include "daemon/conf.h"
+#include "daemon/daemon.h"
+#include "daemon/sandbox_plan.h"
+
+/* -Wwrite-strings: literals are const; vectors need mutable strings. */
+#define S(x) ((char[]){ x })
+
+static struct daemon_config *cfg;
+static struct peer peer = { .uid = 1000, .gid = 1000 };
+
+static int setup(void **state)
+{
+	(void)state;
+	return conf_defaults(NULL, NULL, &cfg);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	conf_free(cfg);
+	return 0;
+}
+
+static bool has_root(const struct sandbox_plan *p, const char *path)
+{
+	for (size_t i = 0; i < p->mount.n_roots; i++)
+		if (strcmp(p->mount.roots[i], path) == 0)
+			return true;
+	return false;
+}
+
+static bool has_mask(const struct sandbox_plan *p, const char *path)
+{
+	for (size_t i = 0; i < p->mount.n_masks; i++)
+		if (strcmp(p->mount.masks[i], path) == 0)
+			return true;
+	return false;
+}
+
+static void build(struct sandbox_plan *p, enum sandbox_mode mode, enum net_mode net,
+		  const char *cwd, char *const *roots, char *const *envp)
+{
+	struct sandbox_plan_input in = { .mode = mode, .network = net, .cwd = cwd,
+					 .request_roots = roots, .envp = envp, .peer = &peer,
+					 .daemon_socket = "/srv/codexd.sock", .tty_gid = 5 };
+	char err[200];
+
+	assert_int_equal(sandbox_plan_build(cfg, &in, p, err, sizeof(err)), 0);
+}
+
+static void test_workspace_write_roots(void **state)
+{
+	char *envp[] = { S("TMPDIR=/home/a/tmp"), S("PATH=/bin"), NULL };
+	char *roots[] = { S("/home/a/cache"), S("/home/a/p/build"), S("/proc/self"), S("/run/user/1"), NULL };
+	struct sandbox_plan p;
+
+	(void)state;
+	build(&p, SANDBOX_WORKSPACE_WRITE, NET_OFF, "/home/a/p", roots, envp);
+	assert_true(p.use_mounts);
+	assert_true(p.clone_flags & CLONE_NEWNS);
+	assert_true(p.clone_flags & CLONE_NEWNET);
+	assert_true(p.clone_flags & CLONE_NEWPID);
+	assert_true(has_root(&p, "/home/a/p"));
+	assert_true(has_root(&p, "/home/a/cache"));
+	assert_true(has_root(&p, "/tmp"));
+	assert_true(has_root(&p, "/home/a/tmp"));
+	/* Nested in cwd: dropped; under /proc or /run: never writable. */
+	assert_false(has_root(&p, "/home/a/p/build"));
+	assert_false(has_root(&p, "/proc/self"));
+	assert_false(has_root(&p, "/run/user/1"));
+	assert_true(p.mount.protect_metadata);
+	assert_true(p.mount.create_codex_dir);
+	sandbox_plan_done(&p);
+}
+
+static void test_read_only_and_full(void **state)
+{
+	struct sandbox_plan p;
+
+	(void)state;
+	build(&p, SANDBOX_READ_ONLY, NET_OFF, "/home/a/p", NULL, NULL);
+	assert_true(p.use_mounts);
+	assert_int_equal(p.mount.n_roots, 0);
+	assert_false(p.mount.protect_metadata);
+	sandbox_plan_done(&p);
+
+	build(&p, SANDBOX_DANGER_FULL_ACCESS, NET_FULL, "/home/a/p", NULL, NULL);
+	assert_false(p.use_mounts);
+	assert_int_equal(p.clone_flags, CLONE_NEWPID);
+	sandbox_plan_done(&p);
+
+	build(&p, SANDBOX_DANGER_FULL_ACCESS, NET_OFF, "/", NULL, NULL);
+	assert_true(p.clone_flags & CLONE_NEWNET);
+	sandbox_plan_done(&p);
+
+	build(&p, SANDBOX_WORKSPACE_WRITE, NET_FULL, "/home/a/p", NULL, NULL);
+	assert_false(p.clone_flags & CLONE_NEWNET);
+	sandbox_plan_done(&p);
+}
+
+static void test_socket_masks(void **state)
+{
+	char *envp[] = { S("SSH_AUTH_SOCK=/tmp/ssh-x/agent.1"),
+			 S("DBUS_SESSION_BUS_ADDRESS=unix:path=/home/a/.bus,guid=abc"),
+			 S("DOCKER_HOST=unix:///home/a/docker.sock"),
+			 S("GPG_AGENT_INFO=/home/a/.gnupg/S.gpg-agent:123:1"),
+			 S("XDG_RUNTIME_DIR=/var/xdg/1000"), NULL };
+	struct sandbox_plan p;
+
+	(void)state;
+	build(&p, SANDBOX_WORKSPACE_WRITE, NET_OFF, "/home/a/p", NULL, envp);
+	assert_true(has_mask(&p, "/tmp/ssh-x/agent.1"));
+	assert_true(has_mask(&p, "/home/a/.bus"));
+	assert_true(has_mask(&p, "/home/a/docker.sock"));
+	assert_true(has_mask(&p, "/home/a/.gnupg/S.gpg-agent"));
+	assert_true(has_mask(&p, "/var/run/docker.sock"));
+	assert_true(has_mask(&p, "/srv/codexd.sock"));
+	/* A runtime directory outside /run is hidden whole. */
+	assert_int_equal(p.mount.n_deny, 1);
+	assert_string_equal(p.mount.deny[0], "/var/xdg/1000");
+	sandbox_plan_done(&p);
+}
+
+static void test_exclusions(void **state)
+{
+	char *envp[] = { S("TMPDIR=/home/a/tmp"), NULL };
+	struct sandbox_plan p;
+
+	(void)state;
+	cfg->ww_exclude_slash_tmp = true;
+	cfg->ww_exclude_tmpdir_env_var = true;
+	build(&p, SANDBOX_WORKSPACE_WRITE, NET_OFF, "/home/a/p", NULL, envp);
+	assert_false(has_root(&p, "/tmp"));
+	assert_false(has_root(&p, "/home/a/tmp"));
+	assert_int_equal(p.mount.n_roots, 1);
+	sandbox_plan_done(&p);
+	cfg->ww_exclude_slash_tmp = false;
+	cfg->ww_exclude_tmpdir_env_var = false;
+}
+
+static void test_too_many_roots(void **state)
+{
+	char *roots[MOUNTS_MAX_ROOTS + 3];
+	char names[MOUNTS_MAX_ROOTS + 2][32];
+	struct sandbox_plan_input in = { .mode = SANDBOX_WORKSPACE_WRITE, .cwd = "/w",
+					 .peer = &peer, .request_roots = roots };
+	struct sandbox_plan p;
+	char err[200];
+
+	(void)state;
+	for (int i = 0; i < MOUNTS_MAX_ROOTS + 2; i++) {
+		snprintf(names[i], sizeof(names[i]), "/r%d", i);
+		roots[i] = names[i];
+	}
+	roots[MOUNTS_MAX_ROOTS + 2] = NULL;
+	assert_int_equal(sandbox_plan_build(cfg, &in, &p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "too many writable roots"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_workspace_write_roots),
+		cmocka_unit_test(test_read_only_and_full),
+		cmocka_unit_test(test_socket_masks),
+		cmocka_unit_test(test_exclusions),
+		cmocka_unit_test(test_too_many_roots),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
