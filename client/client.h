@@ -23,6 +23,7 @@
 struct client_opts {
 	const char *socket;
 	bool json;
+	bool stdin_was_closed; /* fd 0 was closed at start (now /dev/null) */
 };
 
 struct rpc_client {

@@ -234,19 +234,50 @@ static int forward_stdin(struct exec_state *st)
 	return 0;
 }
 
+/* Handle every message already buffered or readable without blocking. */
+static int drain_messages(struct exec_state *st)
+{
+	for (;;) {
+		struct rpc_message m;
+		int r = rpc_read(&st->c, &m, false);
+
+		if (r == -EAGAIN)
+			return 0;
+		if (r == 0) {
+			fprintf(stderr, "codexctl: codexd closed the connection before the command "
+					"finished\n");
+			return -EPIPE;
+		}
+		if (r < 0)
+			return r;
+		r = handle_message(st, &m);
+		jsonrpc_message_done(&m);
+		if (r < 0)
+			return r;
+		if (st->exited)
+			return 0;
+	}
+}
+
 static int run_loop(struct exec_state *st, bool relay_stdin)
 {
+	int r;
+
 	if (!relay_stdin)
 		st->stdin_done = true;
+	/*
+	 * The start reply may have arrived in the same read as the command's
+	 * output and exit: handle what is buffered before waiting on the socket.
+	 */
+	r = drain_messages(st);
+	if (r < 0)
+		return r;
 	while (!st->exited) {
 		struct pollfd pf[3] = {
 			{ .fd = st->c.fd, .events = POLLIN },
 			{ .fd = sig_pipe[0], .events = POLLIN },
 			{ .fd = -1, .events = POLLIN },
 		};
-		struct rpc_message m;
-		int r;
-
 		if (st->c.out_len > 0)
 			pf[0].events |= POLLOUT;
 		if (!st->stdin_done && st->outstanding < STDIN_WINDOW &&
@@ -276,24 +307,9 @@ static int run_loop(struct exec_state *st, bool relay_stdin)
 			}
 		}
 		if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			for (;;) {
-				r = rpc_read(&st->c, &m, false);
-				if (r == -EAGAIN)
-					break;
-				if (r == 0) {
-					fprintf(stderr, "codexctl: codexd closed the connection before "
-							"the command finished\n");
-					return -EPIPE;
-				}
-				if (r < 0)
-					return r;
-				r = handle_message(st, &m);
-				jsonrpc_message_done(&m);
-				if (r < 0)
-					return r;
-				if (st->exited)
-					break;
-			}
+			r = drain_messages(st);
+			if (r < 0)
+				return r;
 		}
 	}
 	return 0;
@@ -368,8 +384,8 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 		{ 0 },
 	};
 	struct exec_state st = { .o = o, .status = CX_EXIT_ERROR };
-	json_t *params = json_object(), *set_env = json_object(), *allow = json_array(),
-	       *deny = json_array(), *roots = json_array();
+	_cleanup_json_ json_t *params = json_object(), *set_env = json_object(),
+			      *allow = json_array(), *deny = json_array(), *roots = json_array();
 	const char *network = NULL, *dir = NULL;
 	bool fds_mode = false, no_stdin = false;
 	char cwd[PATH_MAX];
@@ -504,33 +520,30 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 	}
 	if (json_array_size(roots))
 		json_object_set(params, "writable_roots", roots);
-	json_decref(set_env);
-	json_decref(allow);
-	json_decref(deny);
-	json_decref(roots);
 
 	if (fds_mode)
 		json_object_set_new(params, "stdio", json_string("fds"));
-	else if (no_stdin || fcntl(STDIN_FILENO, F_GETFD) < 0)
+	else if (no_stdin || o->stdin_was_closed)
 		json_object_set_new(params, "stdin", json_false());
+	if (o->stdin_was_closed)
+		no_stdin = true;
 
 	r = rpc_connect(&st.c, o->socket);
-	if (r > 0) {
-		json_decref(params);
+	if (r > 0)
 		return r;
-	}
 	if (setup_signals() < 0) {
-		json_decref(params);
+		rpc_close(&st.c);
 		return CX_EXIT_ERROR;
 	}
 
 	if (fds_mode) {
 		int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
-		int64_t id = rpc_send_with_fds(&st.c, "exec/start", params, fds, 3);
+		int64_t id = rpc_send_with_fds(&st.c, "exec/start", TAKE_PTR(params), fds, 3);
 		struct rpc_message m;
 
 		if (id < 0) {
 			fprintf(stderr, "codexctl: sending to codexd: %s\n", strerror((int)-id));
+			rpc_close(&st.c);
 			return CX_EXIT_ERROR;
 		}
 		/* Wait for the start reply by hand (rpc_call would send again). */
@@ -539,6 +552,7 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 			if (r <= 0) {
 				if (r == 0)
 					fprintf(stderr, "codexctl: codexd closed the connection\n");
+				rpc_close(&st.c);
 				return CX_EXIT_ERROR;
 			}
 			if (m.kind == RPC_KIND_RESULT && m.id.num == id) {
@@ -555,7 +569,7 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 			jsonrpc_message_done(&m);
 		}
 	} else
-		r = rpc_call(&st.c, "exec/start", params, &result, &err);
+		r = rpc_call(&st.c, "exec/start", TAKE_PTR(params), &result, &err);
 
 	if (r < 0) {
 		rpc_close(&st.c);

@@ -2,7 +2,9 @@
 /*
  * codexctl: the thin, unprivileged client of codexd.  See codexctl(1).
  */
+#include <fcntl.h>
 #include <getopt.h>
+#include <unistd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +40,24 @@ int main(int argc, char **argv)
 	struct client_opts o = { 0 };
 	const char *cmd;
 	int c;
+
+	/*
+	 * A closed 0, 1 or 2 would be reused by the next open (our socket): the
+	 * command's output or our own messages would go into it.  Park
+	 * /dev/null there and remember that stdin was closed.
+	 */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0) {
+			int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+			if (n < 0)
+				return CX_EXIT_ERROR;
+			if (n != fd) {
+				dup2(n, fd);
+				close(n);
+			}
+			if (fd == 0)
+				o.stdin_was_closed = true;
+		}
 
 	o.socket = getenv("CODEXD_SOCKET");
 	if (!o.socket || !o.socket[0])

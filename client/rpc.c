@@ -186,6 +186,15 @@ int rpc_call(struct rpc_client *c, const char *method, json_t *params, json_t **
 		return (int)id;
 	r = rpc_flush(c, true);
 	if (r < 0) {
+		/* The daemon may have refused us and closed: its reason is waiting to be read. */
+		struct rpc_message m;
+		if ((r == -EPIPE || r == -ECONNRESET) && rpc_read(c, &m, false) == 1) {
+			if (m.kind == RPC_KIND_ERROR) {
+				*ret_err = m;
+				return 1;
+			}
+			jsonrpc_message_done(&m);
+		}
 		fprintf(stderr, "codexctl: sending to codexd: %s\n", strerror(-r));
 		return r;
 	}

@@ -115,7 +115,8 @@ int jsonrpc_parse(const char *frame, size_t len, struct rpc_message *ret,
 	if (memchr(frame, '\0', len))
 		return perr(err, CX_ERR_PARSE, CX_REASON_PARSE, "frame contains a NUL byte");
 
-	root = json_loadb(frame, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* DECODE_ANY only so a scalar is answered -32600 (JSON-RPC 2.0 §5), not -32700. */
+	root = json_loadb(frame, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!root) {
 		/* jansson's text names the problem and a position; never the input. */
 		char msg[160];

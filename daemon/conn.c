@@ -285,7 +285,7 @@ static void conn_handle_frame(struct conn *c, const char *frame, size_t len)
 		log_debug("connection #%llu: bad frame: %s", (unsigned long long)c->serial,
 			  perr.message);
 		conn_reply_error(c, &perr.id, perr.code, perr.reason, NULL, "%s", perr.message);
-		if (c->bad_frames >= CX_MAX_BAD_FRAMES)
+		if (c->bad_frames > CX_MAX_BAD_FRAMES)
 			conn_close_after_flush(c, "too many malformed frames");
 		return;
 	}

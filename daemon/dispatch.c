@@ -110,7 +110,7 @@ void dispatch_message(struct conn *c, struct rpc_message *m)
 		/* Answers to daemon->client requests (approvals) arrive here. */
 		log_debug("connection #%llu: unexpected response", (unsigned long long)c->serial);
 		c->bad_frames++;
-		if (c->bad_frames >= CX_MAX_BAD_FRAMES)
+		if (c->bad_frames > CX_MAX_BAD_FRAMES)
 			conn_close_after_flush(c, "too many unexpected responses");
 		break;
 	}

@@ -102,8 +102,9 @@ static void test_malformed(void **state)
 	EXPECT_ERROR("{\"jsonrpc\":\"2.0\",\"id\":1,", CX_ERR_PARSE);              /* truncated */
 	EXPECT_ERROR("{\"jsonrpc\":\"2.0\",\"id\":1,\"id\":2,\"method\":\"x\"}", CX_ERR_PARSE);
 	EXPECT_ERROR("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\"}]", CX_ERR_INVALID_REQUEST);
-	EXPECT_ERROR("42", CX_ERR_PARSE);                                          /* not an object */
-	EXPECT_ERROR("\"str\"", CX_ERR_PARSE);
+	EXPECT_ERROR("42", CX_ERR_INVALID_REQUEST); /* valid JSON, not a request object */
+	EXPECT_ERROR("\"str\"", CX_ERR_INVALID_REQUEST);
+	EXPECT_ERROR("null", CX_ERR_INVALID_REQUEST);
 	EXPECT_ERROR("{\"id\":1,\"method\":\"x\"}", CX_ERR_INVALID_REQUEST);       /* no jsonrpc */
 	EXPECT_ERROR("{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"x\"}", CX_ERR_INVALID_REQUEST);
 	EXPECT_ERROR("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"extra\":1}",
