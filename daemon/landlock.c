@@ -118,7 +118,7 @@ int landlock_plan_add_path(struct landlock_plan *plan, const char *path, uint64_
 	if (!copy)
 		return -ENOMEM;
 	rule = &plan->paths[plan->n_paths++];
-	*rule = (struct landlock_path_rule){ .path = copy, .access = masked, .optional = optional };
+	*rule = (struct landlock_path_rule){.path = copy, .access = masked, .optional = optional};
 	return 0;
 }
 
@@ -133,7 +133,7 @@ int landlock_plan_add_port(struct landlock_plan *plan, uint16_t port, uint64_t a
 	if (plan->n_ports >= LANDLOCK_MAX_PORT_RULES)
 		return -E2BIG;
 	plan->ports[plan->n_ports++] =
-		(struct landlock_port_rule){ .port = port, .access = access & plan->handled_net };
+		(struct landlock_port_rule){.port = port, .access = access & plan->handled_net};
 	return 0;
 }
 
@@ -184,8 +184,8 @@ static int add_path_rule(int ruleset_fd, const struct landlock_plan *plan,
 	if (!S_ISDIR(st.st_mode))
 		access &= CX_LANDLOCK_ACCESS_FS_FILE;
 	if (access != 0) {
-		attr = (struct cx_landlock_path_beneath_attr){ .allowed_access = access,
-							       .parent_fd = fd };
+		attr = (struct cx_landlock_path_beneath_attr){.allowed_access = access,
+							      .parent_fd = fd};
 		if (ll_add_rule(ruleset_fd, CX_LANDLOCK_RULE_PATH_BENEATH, &attr) < 0)
 			r = errno > 0 ? -errno : -EIO;
 	}

@@ -55,29 +55,29 @@
 
 /* landlock_plan_init() flags. */
 enum landlock_plan_flags {
-	LANDLOCK_PLAN_NET = 1U << 0,                 /* handle TCP bind + connect (ABI >= 4) */
+	LANDLOCK_PLAN_NET = 1U << 0, /* handle TCP bind + connect (ABI >= 4) */
 	LANDLOCK_PLAN_SCOPE_ABSTRACT_UNIX = 1U << 1, /* no connecting out to abstract sockets */
-	LANDLOCK_PLAN_SCOPE_SIGNAL = 1U << 2,        /* no signals to processes outside */
+	LANDLOCK_PLAN_SCOPE_SIGNAL = 1U << 2, /* no signals to processes outside */
 	LANDLOCK_PLAN_SCOPE_ALL = LANDLOCK_PLAN_SCOPE_ABSTRACT_UNIX | LANDLOCK_PLAN_SCOPE_SIGNAL,
 };
 
 struct landlock_path_rule {
-	char *path;      /* absolute; owned by the plan */
+	char *path; /* absolute; owned by the plan */
 	uint64_t access; /* already masked to plan->handled_fs */
-	bool optional;   /* a missing path (ENOENT/ENOTDIR) is skipped, not an error */
+	bool optional; /* a missing path (ENOENT/ENOTDIR) is skipped, not an error */
 };
 
 struct landlock_port_rule {
-	uint16_t port;   /* host byte order */
+	uint16_t port; /* host byte order */
 	uint64_t access; /* LANDLOCK_NET_*, masked to plan->handled_net */
 };
 
 struct landlock_plan {
-	int abi;             /* ABI the plan was built for, 1..LANDLOCK_ABI_MAX */
-	unsigned flags;      /* enum landlock_plan_flags asked for */
+	int abi; /* ABI the plan was built for, 1..LANDLOCK_ABI_MAX */
+	unsigned flags; /* enum landlock_plan_flags asked for */
 	uint64_t handled_fs; /* every filesystem right of the ABI */
 	uint64_t handled_net; /* 0 unless LANDLOCK_PLAN_NET and ABI >= 4 */
-	uint64_t scoped;      /* 0 unless asked and ABI >= 6 */
+	uint64_t scoped; /* 0 unless asked and ABI >= 6 */
 	size_t n_paths, n_ports;
 	struct landlock_path_rule paths[LANDLOCK_MAX_PATH_RULES];
 	struct landlock_port_rule ports[LANDLOCK_MAX_PORT_RULES];

@@ -44,7 +44,7 @@
 struct cx_landlock_ruleset_attr {
 	uint64_t handled_access_fs;
 	uint64_t handled_access_net; /* ABI 4 */
-	uint64_t scoped;             /* ABI 6 */
+	uint64_t scoped; /* ABI 6 */
 };
 
 struct cx_landlock_path_beneath_attr {
@@ -62,22 +62,22 @@ _Static_assert(sizeof(struct cx_landlock_path_beneath_attr) == 12, "landlock_pat
 _Static_assert(sizeof(struct cx_landlock_net_port_attr) == 16, "landlock_net_port_attr");
 
 /* Filesystem access rights (the ABI that introduced each one). */
-#define CX_LANDLOCK_ACCESS_FS_EXECUTE (1ULL << 0)      /* 1 */
-#define CX_LANDLOCK_ACCESS_FS_WRITE_FILE (1ULL << 1)   /* 1 */
-#define CX_LANDLOCK_ACCESS_FS_READ_FILE (1ULL << 2)    /* 1 */
-#define CX_LANDLOCK_ACCESS_FS_READ_DIR (1ULL << 3)     /* 1 */
-#define CX_LANDLOCK_ACCESS_FS_REMOVE_DIR (1ULL << 4)   /* 1 */
-#define CX_LANDLOCK_ACCESS_FS_REMOVE_FILE (1ULL << 5)  /* 1 */
-#define CX_LANDLOCK_ACCESS_FS_MAKE_CHAR (1ULL << 6)    /* 1 */
-#define CX_LANDLOCK_ACCESS_FS_MAKE_DIR (1ULL << 7)     /* 1 */
-#define CX_LANDLOCK_ACCESS_FS_MAKE_REG (1ULL << 8)     /* 1 */
-#define CX_LANDLOCK_ACCESS_FS_MAKE_SOCK (1ULL << 9)    /* 1 */
-#define CX_LANDLOCK_ACCESS_FS_MAKE_FIFO (1ULL << 10)   /* 1 */
-#define CX_LANDLOCK_ACCESS_FS_MAKE_BLOCK (1ULL << 11)  /* 1 */
-#define CX_LANDLOCK_ACCESS_FS_MAKE_SYM (1ULL << 12)    /* 1 */
-#define CX_LANDLOCK_ACCESS_FS_REFER (1ULL << 13)       /* 2 */
-#define CX_LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)    /* 3 */
-#define CX_LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)   /* 5 */
+#define CX_LANDLOCK_ACCESS_FS_EXECUTE (1ULL << 0) /* 1 */
+#define CX_LANDLOCK_ACCESS_FS_WRITE_FILE (1ULL << 1) /* 1 */
+#define CX_LANDLOCK_ACCESS_FS_READ_FILE (1ULL << 2) /* 1 */
+#define CX_LANDLOCK_ACCESS_FS_READ_DIR (1ULL << 3) /* 1 */
+#define CX_LANDLOCK_ACCESS_FS_REMOVE_DIR (1ULL << 4) /* 1 */
+#define CX_LANDLOCK_ACCESS_FS_REMOVE_FILE (1ULL << 5) /* 1 */
+#define CX_LANDLOCK_ACCESS_FS_MAKE_CHAR (1ULL << 6) /* 1 */
+#define CX_LANDLOCK_ACCESS_FS_MAKE_DIR (1ULL << 7) /* 1 */
+#define CX_LANDLOCK_ACCESS_FS_MAKE_REG (1ULL << 8) /* 1 */
+#define CX_LANDLOCK_ACCESS_FS_MAKE_SOCK (1ULL << 9) /* 1 */
+#define CX_LANDLOCK_ACCESS_FS_MAKE_FIFO (1ULL << 10) /* 1 */
+#define CX_LANDLOCK_ACCESS_FS_MAKE_BLOCK (1ULL << 11) /* 1 */
+#define CX_LANDLOCK_ACCESS_FS_MAKE_SYM (1ULL << 12) /* 1 */
+#define CX_LANDLOCK_ACCESS_FS_REFER (1ULL << 13) /* 2 */
+#define CX_LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14) /* 3 */
+#define CX_LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15) /* 5 */
 
 /* Every filesystem right of ABI 1 (bits 0-12). */
 #define CX_LANDLOCK_ACCESS_FS_ABI1 ((1ULL << 13) - 1)

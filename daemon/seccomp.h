@@ -35,9 +35,9 @@
 #include <stddef.h>
 
 enum seccomp_profile {
-	SECCOMP_PROFILE_NET_OFF,   /* socket()/socketpair(): AF_UNIX only */
+	SECCOMP_PROFILE_NET_OFF, /* socket()/socketpair(): AF_UNIX only */
 	SECCOMP_PROFILE_NET_PROXY, /* socket(): AF_UNIX, AF_INET, AF_INET6; socketpair(): AF_UNIX */
-	SECCOMP_PROFILE_NET_FULL,  /* no address-family filter */
+	SECCOMP_PROFILE_NET_FULL, /* no address-family filter */
 	_SECCOMP_PROFILE_MAX,
 };
 
@@ -47,7 +47,8 @@ struct seccomp_programs {
 };
 
 /*
- * Compile all six programs.  On success *ret owns them (free with
+ * Compile all six programs (three without user notification in the
+ * kernel, see seccomp_program()).  On success *ret owns them (free with
  * seccomp_programs_free()); on failure *ret is untouched and a short
  * sentence is written to err.  Probes the kernel through libseccomp.
  * Process: main (start-up; allocates).
@@ -59,8 +60,10 @@ void seccomp_programs_free(struct seccomp_programs *p);
 
 /*
  * The program for profile (and its notify variant), or NULL for an
- * unknown profile or programs not built.  The pointer stays valid until
- * seccomp_programs_free(); a child started by clone/fork sees its own copy.
+ * unknown profile or programs not built; the notify variants are NULL
+ * when the kernel lacks SECCOMP_RET_USER_NOTIF (before 5.0).  The pointer
+ * stays valid until seccomp_programs_free(); a child started by
+ * clone/fork sees its own copy.
  * Process: any.
  */
 const struct sock_fprog *seccomp_program(const struct seccomp_programs *p,

@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the filters refuse, and why.
+ *
+ * The model is a denylist on top of default ALLOW (as Codex does, see
+ * CODEX-MODEL.md §2.5): the namespaces, Landlock, the identity change and
+ * the empty capability sets are the walls; seccomp removes the calls that
+ * reach through them or that expose large, rarely needed kernel surface.
+ *
+ * Refused with EPERM in every profile (SECCOMP_RET_USER_NOTIF in the
+ * notify variants):
+ *  - other processes' memory and state: ptrace, process_vm_readv,
+ *    process_vm_writev, pidfd_getfd, process_madvise, process_mrelease,
+ *    kcmp, move_pages, migrate_pages.  The PID namespace already hides
+ *    processes outside; these stay refused as a second wall and because
+ *    tracing inside the sandbox is not offered (strace/gdb do not work).
+ *  - surfaces that bypass or outgrow argument filtering: io_uring_setup,
+ *    io_uring_enter, io_uring_register (io_uring performs socket/open
+ *    operations seccomp never sees), bpf, perf_event_open, userfaultfd,
+ *    modify_ldt (x86 LDT code, a classic kernel-exploit helper; refused by
+ *    Docker too), fanotify_init (filesystem-wide event watching).
+ *  - keyrings: keyctl, add_key, request_key (not namespaced).
+ *  - namespaces and mounts: unshare, setns, mount, umount2, pivot_root,
+ *    chroot, the new mount API (fsopen, fsconfig, fsmount, fspick,
+ *    move_mount, open_tree, mount_setattr, and open_tree_attr by number:
+ *    467, unknown to libseccomp 2.5.4); clone with any CLONE_NEW* flag.
+ *    statmount/listmount (457/458) are not refused: they show the caller's
+ *    own mount namespace, as /proc/self/mountinfo does, need
+ *    CAP_SYS_ADMIN for any other, and newer libmount relies on them.
+ *  - file handles: open_by_handle_at (the "shocker" escape),
+ *    name_to_handle_at.
+ *  - machine administration: kexec_load, kexec_file_load, init_module,
+ *    finit_module, delete_module, iopl, ioperm, swapon, swapoff, reboot,
+ *    syslog, acct, quotactl, quotactl_fd, lookup_dcookie, vhangup,
+ *    nfsservctl, uselib.  Most already need a capability the sandbox does
+ *    not have; refusing them keeps that true if a capability ever leaked.
+ *  - terminal injection: ioctl TIOCSTI and TIOCLINUX.  The request is an
+ *    unsigned int in the kernel, so it is compared masked to 32 bits: a
+ *    request with high bits set (0x100005412) is still refused.
+ *  - personality other than Docker's list: 0 (PER_LINUX), 8 (PER_LINUX32),
+ *    0x20000 (UNAME26), 0x20008 and 0xffffffff (the query).  Refused, for
+ *    instance: ADDR_NO_RANDOMIZE (setarch -R), READ_IMPLIES_EXEC,
+ *    MMAP_PAGE_ZERO, which only weaken exploit mitigations of whatever the
+ *    sandbox runs next.  The argument is an unsigned int, so only its low
+ *    32 bits are compared.
+ *
+ * Answered ENOSYS, never notified:
+ *  - clone3: its flags live in memory a filter cannot read; glibc then
+ *    falls back to clone(), whose flags are checked.
+ *  - numbers 470..511: system calls added after this code was written
+ *    look like an older kernel, so a future namespace or mount call is not
+ *    let through by default (x86_64 only).
+ *
+ * Per profile, on top:
+ *  - NET_OFF: socket() and socketpair() with any family but AF_UNIX.
+ *  - NET_PROXY: socket() with any family but AF_UNIX, AF_INET, AF_INET6
+ *    (the network namespace holds only the proxy's listeners); netlink,
+ *    packet, vsock, bluetooth ... refused; socketpair() AF_UNIX only.
+ *  - NET_FULL: no family filter.
+ *  The family is compared as a full 64-bit value with "not equal" and
+ *  "greater than" tests only, so a value with high bits set is refused
+ *  even when its low 32 bits name an allowed family.
+ *
+ * Other ABIs: only the native architecture is in the filter and
+ * SCMP_FLTATR_ACT_BADARCH is ERRNO(EPERM), so every i386 call (int 0x80)
+ * fails with EPERM; libseccomp sends x86_64 numbers with the x32 bit
+ * (0x40000000) to the same bad-arch action when x32 is not in the filter
+ * (except -1, which tracers use to skip a call).  Not a kill: a 32-bit
+ * helper binary sees errors, not a SIGSYS.
+ *
+ * Not refused on purpose: seccomp itself (nested filters can only add
+ * restrictions; a nested listener is refused by the kernel while ours
+ * exists), landlock_*, clock/hostname setters and mknod (capabilities),
+ * kill/pidfd_send_signal (PID namespace, Landlock signal scope).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/macro.h"
+#include "daemon/seccomp.h"
+
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+#ifndef TIOCSTI
+#define TIOCSTI 0x5412
+#endif
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+
+/* Numbers Debian's libseccomp 2.5.4 does not know (the common table, >= 424). */
+#define NR_OPEN_TREE_ATTR 467
+#define NR_FIRST_UNKNOWN 457
+#define NR_LAST_KNOWN 469 /* file_setattr: the newest call on 6.18 */
+#define NR_FUTURE_END 511 /* 512.. are x32-only numbers on x86_64 */
+
+struct denied {
+	int nr;
+	const char *name;
+};
+
+#define D(x)                                                                                       \
+	{                                                                                          \
+		SCMP_SYS(x), #x                                                                    \
+	}
+
+static const struct denied always_denied[] = {
+	/* other processes */
+	D(ptrace),
+	D(process_vm_readv),
+	D(process_vm_writev),
+	D(pidfd_getfd),
+	D(process_madvise),
+	D(process_mrelease),
+	D(kcmp),
+	D(move_pages),
+	D(migrate_pages),
+	/* surfaces */
+	D(io_uring_setup),
+	D(io_uring_enter),
+	D(io_uring_register),
+	D(bpf),
+	D(perf_event_open),
+	D(userfaultfd),
+	D(modify_ldt),
+	D(fanotify_init),
+	/* keyrings */
+	D(keyctl),
+	D(add_key),
+	D(request_key),
+	/* namespaces and mounts */
+	D(unshare),
+	D(setns),
+	D(mount),
+	D(umount2),
+	D(pivot_root),
+	D(chroot),
+	D(fsopen),
+	D(fsconfig),
+	D(fsmount),
+	D(fspick),
+	D(move_mount),
+	D(open_tree),
+	D(mount_setattr),
+	{NR_OPEN_TREE_ATTR, "open_tree_attr"},
+	/* file handles */
+	D(open_by_handle_at),
+	D(name_to_handle_at),
+	/* machine administration */
+	D(kexec_load),
+	D(kexec_file_load),
+	D(init_module),
+	D(finit_module),
+	D(delete_module),
+	D(iopl),
+	D(ioperm),
+	D(swapon),
+	D(swapoff),
+	D(reboot),
+	D(syslog),
+	D(acct),
+	D(quotactl),
+	D(quotactl_fd),
+	D(lookup_dcookie),
+	D(vhangup),
+	D(nfsservctl),
+	D(uselib),
+};
+
+#undef D
+
+static const uint64_t clone_new_flags[] = {
+	CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+	CLONE_NEWUSER, CLONE_NEWPID,	CLONE_NEWNET,
+};
+
+/* personality() values allowed (Docker's list); everything else is refused. */
+#define PERSONALITY_OK_BITS 0x00020008U /* PER_LINUX32 (0x8) | UNAME26 (0x20000) */
+
+static void set_err(char *err, size_t errsz, const char *what, int r)
+{
+	if (err && errsz > 0)
+		snprintf(err, errsz, "seccomp: %s: %s", what, strerror(r < 0 ? -r : r));
+}
+
+/*
+ * personality(p) is refused unless p (32 bits) is 0, 8, 0x20000, 0x20008
+ * or 0xffffffff.  libseccomp allows one comparison per argument and rule,
+ * so the refused set is written as a union of masked-equal "cubes":
+ * for every bit i outside PERSONALITY_OK_BITS, "bit i set and bit i+1
+ * (cyclically) clear"; plus "bits 2 and 3 set, bit 4 clear" and "bits 16
+ * and 17 set, bit 18 clear".  Any value outside the allowed set has a bit
+ * i outside the OK bits set and (not being 0xffffffff) a clear bit, so the
+ * run of set bits through i ends at some j followed by a clear bit: j is
+ * either outside the OK bits (first kind) or is bit 3 or 17 with bit j-1
+ * also set (second kind).  No allowed value matches any cube.  The masks
+ * have no high bits, so the kernel's truncation to unsigned int is matched.
+ */
+static int add_personality_rules(scmp_filter_ctx ctx, uint32_t action)
+{
+	int r;
+
+	for (unsigned i = 0; i < 32; i++) {
+		uint32_t bit = 1U << i, next = 1U << ((i + 1) % 32);
+
+		if (bit & PERSONALITY_OK_BITS)
+			continue;
+		r = seccomp_rule_add(
+			ctx, action, SCMP_SYS(personality), 1,
+			SCMP_A0(SCMP_CMP_MASKED_EQ, (uint64_t)(bit | next), (uint64_t)bit));
+		if (r < 0)
+			return r;
+	}
+	for (unsigned i = 0; i < 32; i++) {
+		uint32_t bit = 1U << i;
+
+		if (!(bit & PERSONALITY_OK_BITS) || i == 0 || i == 31)
+			continue;
+		r = seccomp_rule_add(ctx, action, SCMP_SYS(personality), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, (uint64_t)(7U << (i - 1)),
+					     (uint64_t)(3U << (i - 1))));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+_Static_assert(AF_UNIX == 1 && AF_INET == 2 && AF_INET6 == 10, "family numbers");
+
+static int add_socket_rules(scmp_filter_ctx ctx, enum seccomp_profile profile, uint32_t action)
+{
+	int r;
+
+	switch (profile) {
+	case SECCOMP_PROFILE_NET_OFF:
+		r = seccomp_rule_add(ctx, action, SCMP_SYS(socket), 1,
+				     SCMP_A0(SCMP_CMP_NE, (uint64_t)AF_UNIX));
+		break;
+	case SECCOMP_PROFILE_NET_PROXY:
+		/* Allowed: exactly 1 (AF_UNIX), 2 (AF_INET), 10 (AF_INET6). */
+		r = seccomp_rule_add(ctx, action, SCMP_SYS(socket), 1,
+				     SCMP_A0(SCMP_CMP_EQ, (uint64_t)AF_UNSPEC));
+		for (uint64_t fam = AF_INET + 1; r >= 0 && fam < AF_INET6; fam++)
+			r = seccomp_rule_add(ctx, action, SCMP_SYS(socket), 1,
+					     SCMP_A0(SCMP_CMP_EQ, fam));
+		if (r >= 0)
+			r = seccomp_rule_add(ctx, action, SCMP_SYS(socket), 1,
+					     SCMP_A0(SCMP_CMP_GT, (uint64_t)AF_INET6));
+		break;
+	case SECCOMP_PROFILE_NET_FULL:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+	if (r < 0)
+		return r;
+	return seccomp_rule_add(ctx, action, SCMP_SYS(socketpair), 1,
+				SCMP_A0(SCMP_CMP_NE, (uint64_t)AF_UNIX));
+}
+
+static int build_ctx(scmp_filter_ctx ctx, enum seccomp_profile profile, bool notify, char *err,
+		     size_t errsz)
+{
+	const uint32_t deny = notify ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EPERM);
+	int r;
+
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(EPERM));
+	if (r < 0) {
+		set_err(err, errsz, "bad-arch action", r);
+		return r;
+	}
+	/* Not loaded through libseccomp, but keep it from touching NNP anyway. */
+	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	/* A binary tree: most calls are allowed and should not walk the whole list. */
+	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+
+	for (size_t i = 0; i < ARRAY_SIZE(always_denied); i++) {
+		if (always_denied[i].nr < 0)
+			continue; /* not a system call on this architecture */
+		r = seccomp_rule_add(ctx, deny, always_denied[i].nr, 0);
+		if (r < 0) {
+			set_err(err, errsz, always_denied[i].name, r);
+			return r;
+		}
+	}
+
+	r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	if (r < 0) {
+		set_err(err, errsz, "clone3", r);
+		return r;
+	}
+
+	for (size_t i = 0; i < ARRAY_SIZE(clone_new_flags); i++) {
+		r = seccomp_rule_add(
+			ctx, deny, SCMP_SYS(clone), 1,
+			SCMP_A0(SCMP_CMP_MASKED_EQ, clone_new_flags[i], clone_new_flags[i]));
+		if (r < 0) {
+			set_err(err, errsz, "clone", r);
+			return r;
+		}
+	}
+
+	r = seccomp_rule_add(ctx, deny, SCMP_SYS(ioctl), 1,
+			     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, (uint64_t)TIOCSTI));
+	if (r >= 0)
+		r = seccomp_rule_add(
+			ctx, deny, SCMP_SYS(ioctl), 1,
+			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, (uint64_t)TIOCLINUX));
+	if (r < 0) {
+		set_err(err, errsz, "ioctl", r);
+		return r;
+	}
+
+	r = add_personality_rules(ctx, deny);
+	if (r < 0) {
+		set_err(err, errsz, "personality", r);
+		return r;
+	}
+
+	r = add_socket_rules(ctx, profile, deny);
+	if (r < 0) {
+		set_err(err, errsz, "socket", r);
+		return r;
+	}
+
+#if defined(__x86_64__)
+	for (int nr = NR_LAST_KNOWN + 1; nr <= NR_FUTURE_END; nr++) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+		if (r < 0) {
+			set_err(err, errsz, "future system calls", r);
+			return r;
+		}
+	}
+#endif
+	return 0;
+}
+
+/* libseccomp 2.5.4 exports only to a descriptor: go through a memfd. */
+static int export_prog(scmp_filter_ctx ctx, struct sock_fprog *ret)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ struct sock_filter *insns = NULL;
+	struct stat st;
+	size_t size, done = 0;
+	int r;
+
+	fd = memfd_create("cx-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		return r;
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
+	    st.st_size > (off_t)(BPF_MAXINSNS * sizeof(struct sock_filter)))
+		return -E2BIG;
+	size = (size_t)st.st_size;
+
+	insns = malloc(size);
+	if (!insns)
+		return -ENOMEM;
+	while (done < size) {
+		ssize_t n = pread(fd, (char *)insns + done, size - done, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return negative_errno();
+		if (n == 0)
+			return -EIO;
+		done += (size_t)n;
+	}
+	*ret = (struct sock_fprog){.len = (unsigned short)(size / sizeof(struct sock_filter)),
+				   .filter = TAKE_PTR(insns)};
+	return 0;
+}
+
+static const char *profile_name(enum seccomp_profile p)
+{
+	static const char *const names[_SECCOMP_PROFILE_MAX] = {
+		[SECCOMP_PROFILE_NET_OFF] = "net-off",
+		[SECCOMP_PROFILE_NET_PROXY] = "net-proxy",
+		[SECCOMP_PROFILE_NET_FULL] = "net-full",
+	};
+
+	return (unsigned)p < _SECCOMP_PROFILE_MAX ? names[p] : "?";
+}
+
+int seccomp_programs_build(struct seccomp_programs *ret, char *err, size_t errsz)
+{
+	struct seccomp_programs p = {0};
+	int r = 0, notify_max;
+
+	if (!ret)
+		return -EINVAL;
+
+	/*
+	 * API level 5 means libseccomp found SECCOMP_RET_USER_NOTIF in the
+	 * kernel (5.0+); without it the notify variants stay empty.
+	 */
+	notify_max = seccomp_api_get() >= 5 ? 2 : 1;
+
+	for (int profile = 0; profile < _SECCOMP_PROFILE_MAX; profile++) {
+		for (int notify = 0; notify < notify_max; notify++) {
+			scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+			char what[64];
+
+			if (!ctx) {
+				r = -ENOMEM;
+				set_err(err, errsz, "seccomp_init", r);
+				goto fail;
+			}
+			r = build_ctx(ctx, profile, notify, err, errsz);
+			if (r >= 0) {
+				r = export_prog(ctx, &p.prog[profile][notify]);
+				if (r < 0) {
+					snprintf(what, sizeof(what), "exporting %s%s",
+						 profile_name(profile), notify ? " (notify)" : "");
+					set_err(err, errsz, what, r);
+				}
+			}
+			seccomp_release(ctx);
+			if (r < 0)
+				goto fail;
+		}
+	}
+	*ret = p;
+	return 0;
+fail:
+	seccomp_programs_free(&p);
+	return r;
+}
+
+void seccomp_programs_free(struct seccomp_programs *p)
+{
+	if (!p)
+		return;
+	for (int profile = 0; profile < _SECCOMP_PROFILE_MAX; profile++)
+		for (int notify = 0; notify < 2; notify++) {
+			free(p->prog[profile][notify].filter);
+			p->prog[profile][notify] = (struct sock_fprog){0};
+		}
+}
+
+const struct sock_fprog *seccomp_program(const struct seccomp_programs *p,
+					 enum seccomp_profile profile, bool notify)
+{
+	const struct sock_fprog *prog;
+
+	if (!p || (unsigned)profile >= _SECCOMP_PROFILE_MAX)
+		return NULL;
+	prog = &p->prog[profile][notify ? 1 : 0];
+	return prog->filter && prog->len > 0 ? prog : NULL;
+}
+
+int seccomp_install(const struct sock_fprog *prog, bool want_listener, int *ret_listener_fd)
+{
+	unsigned long flags = 0;
+	long r;
+
+	if (!prog || !prog->filter || prog->len == 0)
+		return -EINVAL;
+	if (want_listener) {
+		if (!ret_listener_fd)
+			return -EINVAL;
+		flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+	}
+
+	r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
+	if (r < 0 && errno == EINVAL && (flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)) {
+		/* Before 5.19: a listener whose waits any signal interrupts. */
+		flags &= ~SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+		r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
+	}
+	if (r < 0)
+		return errno > 0 ? -errno : -EIO;
+	if (ret_listener_fd)
+		*ret_listener_fd = want_listener ? (int)r : -1;
+	return 0;
+}
+
+/* Names libseccomp 2.5.4 returns NULL for (same numbers on every modern ABI). */
+static const char *const late_names[] = {
+	[457 - NR_FIRST_UNKNOWN] = "statmount",
+	[458 - NR_FIRST_UNKNOWN] = "listmount",
+	[459 - NR_FIRST_UNKNOWN] = "lsm_get_self_attr",
+	[460 - NR_FIRST_UNKNOWN] = "lsm_set_self_attr",
+	[461 - NR_FIRST_UNKNOWN] = "lsm_list_modules",
+	[462 - NR_FIRST_UNKNOWN] = "mseal",
+	[463 - NR_FIRST_UNKNOWN] = "setxattrat",
+	[464 - NR_FIRST_UNKNOWN] = "getxattrat",
+	[465 - NR_FIRST_UNKNOWN] = "listxattrat",
+	[466 - NR_FIRST_UNKNOWN] = "removexattrat",
+	[467 - NR_FIRST_UNKNOWN] = "open_tree_attr",
+	[468 - NR_FIRST_UNKNOWN] = "file_getattr",
+	[469 - NR_FIRST_UNKNOWN] = "file_setattr",
+};
+
+#define NAME_CACHE_SIZE 512
+
+const char *seccomp_syscall_name(int nr)
+{
+	static char *cache[NAME_CACHE_SIZE];
+	static bool looked_up[NAME_CACHE_SIZE];
+
+	if (nr < 0 || nr >= NAME_CACHE_SIZE)
+		return NULL;
+	if (!looked_up[nr]) {
+		cache[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+		looked_up[nr] = true;
+	}
+	if (cache[nr])
+		return cache[nr];
+	if (nr >= NR_FIRST_UNKNOWN && nr <= NR_LAST_KNOWN)
+		return late_names[nr - NR_FIRST_UNKNOWN];
+	return NULL;
+}
