@@ -69,6 +69,8 @@ static const struct conf_key keys[] = {
 	{ "sandbox", "deny_read", CK_PATHS, OFF(deny_read), 0, 256 },
 	{ "sandbox", "shm_size_mb", CK_U32, OFF(shm_size_mb), 1, 65536 },
 	{ "sandbox", "protect_codex_dir", CK_BOOL, OFF(protect_codex_dir) },
+	{ "sandbox", "require_seccomp", CK_BOOL, OFF(require_seccomp) },
+	{ "sandbox", "require_landlock", CK_BOOL, OFF(require_landlock) },
 	{ "shell_environment_policy", "inherit", CK_INHERIT, OFF(env.inherit) },
 	{ "shell_environment_policy", "ignore_default_excludes", CK_BOOL,
 	  OFF(env.ignore_default_excludes) },
@@ -127,6 +129,7 @@ static struct daemon_config *conf_new_defaults(void)
 	c->sandbox_mode = SANDBOX_WORKSPACE_WRITE;
 	c->shm_size_mb = 64;
 	c->protect_codex_dir = true;
+	c->require_seccomp = true;
 	c->env.inherit = ENV_INHERIT_ALL;
 	c->env.ignore_default_excludes = false;
 	c->doc = conf_doc_new();

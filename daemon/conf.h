@@ -56,6 +56,8 @@ struct daemon_config {
 	char **deny_read;          /* absolute paths made unreadable in every sandbox */
 	uint32_t shm_size_mb;      /* the private /dev/shm */
 	bool protect_codex_dir;    /* create a missing .codex in cwd to keep it read-only */
+	bool require_seccomp;      /* refuse sandboxed work without seccomp (default true) */
+	bool require_landlock;     /* refuse sandboxed work without Landlock (default false) */
 
 	/* [shell_environment_policy] */
 	struct env_policy env;

@@ -18,6 +18,7 @@
 #include "common/jsonrpc.h"
 #include "common/list.h"
 #include "daemon/probe.h"
+#include "daemon/seccomp.h"
 #include "policy/roles.h"
 
 struct daemon_config;
@@ -82,6 +83,10 @@ struct daemon {
 	int lifeline[2];
 	unsigned cap_last_cap;
 	gid_t tty_gid; /* owner group of /dev/pts entries in sandboxes */
+	/* Compiled once at start-up; only installed in sandbox children. */
+	struct seccomp_programs seccomp;
+	bool seccomp_ok;
+	char seccomp_error[160];
 
 	uint64_t started_realtime_usec;
 	uint64_t started_hrtime;

@@ -21,6 +21,7 @@
 #include "daemon/conn.h"
 #include "daemon/exec.h"
 #include "daemon/mounts.h"
+#include "daemon/peer.h"
 #include "daemon/sandbox_plan.h"
 #include "daemon/spawn.h"
 #include "policy/env_policy.h"
@@ -812,6 +813,22 @@ static int check_client_fd(int fd, char *err, size_t errsz, int which)
 	return 0;
 }
 
+/*
+ * The command's seccomp program: none for danger-full-access with the host's
+ * network (Codex's "unsandboxed"); otherwise the profile of its network mode.
+ */
+static const struct sock_fprog *exec_seccomp_program(struct daemon *d, enum sandbox_mode mode,
+						     enum net_mode net)
+{
+	enum seccomp_profile prof = net == NET_OFF     ? SECCOMP_PROFILE_NET_OFF
+				    : net == NET_PROXY ? SECCOMP_PROFILE_NET_PROXY
+						       : SECCOMP_PROFILE_NET_FULL;
+
+	if (!d->seccomp_ok || (mode == SANDBOX_DANGER_FULL_ACCESS && net == NET_FULL))
+		return NULL;
+	return seccomp_program(&d->seccomp, prof, false);
+}
+
 static void random_id(char *buf, size_t n)
 {
 	unsigned char r[8];
@@ -874,6 +891,21 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 				     sandbox_mode_to_string(mode));
 		goto out;
 	}
+	/* Kernel features the configuration requires (daemon/status shows them). */
+	if (mode != SANDBOX_DANGER_FULL_ACCESS && cfg->require_seccomp && !d->seccomp_ok) {
+		r = conn_reply_error(c, id, CX_ERR_SANDBOX_UNAVAILABLE, CX_REASON_SANDBOX_UNAVAILABLE,
+				     NULL, "seccomp is unavailable (%s) and [sandbox] require_seccomp "
+					   "is set",
+				     d->seccomp_error);
+		goto out;
+	}
+	if (mode != SANDBOX_DANGER_FULL_ACCESS && cfg->require_landlock &&
+	    d->features.landlock_abi <= 0) {
+		r = conn_reply_error(c, id, CX_ERR_SANDBOX_UNAVAILABLE, CX_REASON_SANDBOX_UNAVAILABLE,
+				     NULL, "this kernel has no Landlock and [sandbox] "
+					   "require_landlock is set");
+		goto out;
+	}
 	if (req->tty) {
 		r = conn_reply_error(c, id, CX_ERR_INVALID_PARAMS, CX_REASON_INVALID_PARAMS, NULL,
 				     "tty mode is not available in this build yet");
@@ -910,6 +942,8 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 			.peer = &c->peer,
 			.daemon_socket = d->listener.path,
 			.tty_gid = d->tty_gid,
+			.landlock_abi = mode == SANDBOX_DANGER_FULL_ACCESS ? 0
+									: d->features.landlock_abi,
 		};
 		r = sandbox_plan_build(cfg, &in, &plan, err, sizeof(err));
 		if (r == -ENOMEM)
@@ -974,6 +1008,8 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 		.lifeline_fd = d->lifeline[0],
 		.carrier_signal = SIGRTMIN,
 		.mounts = plan.use_mounts ? &plan.mount : NULL,
+		.landlock = plan.landlock,
+		.seccomp = exec_seccomp_program(d, mode, net),
 	};
 	r = spawn_sandbox(&spec, plan.clone_flags, &sr);
 	for (int i = 0; i < 3; i++)
@@ -1018,6 +1054,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	x->start_id = *id;
 	x->pid = sr.pid;
 	x->pidfd = sr.pidfd;
+	x->pidns_ino = pidfd_pidns_ino(sr.pidfd);
 	x->status_fd = sr.status_fd;
 	x->timeout_ms = timeout;
 	x->start_hrtime = uv_hrtime();

@@ -104,6 +104,7 @@ struct exec {
 
 	pid_t pid;
 	int pidfd;
+	uint64_t pidns_ino; /* the sandbox's PID namespace (refuse clients from inside) */
 	uv_poll_t pidfd_poll;
 	bool pidfd_inited;
 	int status_fd;

@@ -16,6 +16,7 @@
 #include "common/protocol.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
+#include "daemon/exec.h"
 #include "daemon/listen.h"
 #include "daemon/peer.h"
 
@@ -157,12 +158,31 @@ static unsigned conns_of_uid(struct daemon *d, uid_t uid)
 	return n;
 }
 
+/* Is the peer a process of one of our sandboxes (same PID namespace)? */
+static bool peer_in_sandbox(struct daemon *d, int fd, pid_t pid)
+{
+	struct list_node *pos, *tmp;
+	uint64_t ino;
+
+	if (d->n_execs == 0)
+		return false;
+	ino = peer_pidns_ino(fd, pid);
+	if (ino == 0)
+		return false;
+	LIST_FOREACH_SAFE(pos, tmp, &d->execs)
+	{
+		struct exec *x = list_entry(pos, struct exec, node);
+		if (x->pidns_ino == ino)
+			return true;
+	}
+	return false;
+}
+
 /* Answer one error line and drop the connection (it never gets a struct conn). */
-static void refuse(struct daemon *d, int fd, const char *msg)
+static void refuse(struct daemon *d, int fd, int code, const char *reason, const char *msg)
 {
 	size_t len;
-	char *line = jsonrpc_build_error(&(struct rpc_id){ 0 }, CX_ERR_LIMIT, CX_REASON_LIMIT, msg,
-					 NULL, &len);
+	char *line = jsonrpc_build_error(&(struct rpc_id){ 0 }, code, reason, msg, NULL, &len);
 
 	if (line)
 		(void)send(fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -199,12 +219,23 @@ static void on_accept(uv_poll_t *h, int status, int events)
 			close(fd);
 			continue;
 		}
+		if (peer_in_sandbox(d, fd, cred.pid)) {
+			/*
+			 * A sandboxed command asking codexd to run something would escape
+			 * its own sandbox: refused, whatever its uid.
+			 */
+			log_warning("refused a connection from inside a sandbox (pid %d, uid %u)",
+				    (int)cred.pid, (unsigned)cred.uid);
+			refuse(d, fd, CX_ERR_PERMISSION_DENIED, CX_REASON_ROLE,
+			       "requests from inside a codexd sandbox are refused");
+			continue;
+		}
 		if (d->n_conns >= d->cfg->max_connections) {
-			refuse(d, fd, "too many connections");
+			refuse(d, fd, CX_ERR_LIMIT, CX_REASON_LIMIT, "too many connections");
 			continue;
 		}
 		if (cred.uid != 0 && conns_of_uid(d, cred.uid) >= d->cfg->max_connections_per_uid) {
-			refuse(d, fd, "too many connections for this user");
+			refuse(d, fd, CX_ERR_LIMIT, CX_REASON_LIMIT, "too many connections for this user");
 			continue;
 		}
 		(void)conn_new(d, fd);

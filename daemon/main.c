@@ -266,6 +266,12 @@ int main(int argc, char **argv)
 			  "(Linux >= 5.9 needed)");
 		return 1;
 	}
+	r = seccomp_programs_build(&d.seccomp, d.seccomp_error, sizeof(d.seccomp_error));
+	d.seccomp_ok = r == 0;
+	if (r < 0)
+		log_warning("seccomp filters unavailable: %s", d.seccomp_error);
+	if (d.features.landlock_abi <= 0)
+		log_warning("this kernel has no Landlock: sandboxes rely on mounts and seccomp only");
 	if (sodium_init() < 0) {
 		log_error("libsodium failed to initialise");
 		return 1;
@@ -342,6 +348,7 @@ int main(int argc, char **argv)
 	safe_close(d.lifeline[1]);
 	free(d.listener.path);
 	free(d.last_reload_error);
+	seccomp_programs_free(&d.seccomp);
 	conf_free(d.cfg);
 	log_info("stopped");
 	return 0;

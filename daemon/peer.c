@@ -4,7 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "common/cxlimits.h"
 #include "common/macro.h"
@@ -67,4 +71,48 @@ void peer_done(struct peer *p)
 	free(p->groups);
 	p->groups = NULL;
 	p->n_groups = 0;
+}
+
+/* Not in the 6.1 headers: SO_PEERPIDFD (6.5) and PIDFD_GET_PID_NAMESPACE (6.11). */
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+#define CX_PIDFD_GET_PID_NAMESPACE _IO(0xFF, 5)
+
+uint64_t pidfd_pidns_ino(int pidfd)
+{
+	struct stat st;
+	int ns = ioctl(pidfd, CX_PIDFD_GET_PID_NAMESPACE, 0);
+	uint64_t ino = 0;
+
+	if (ns < 0)
+		return 0;
+	if (fstat(ns, &st) == 0)
+		ino = st.st_ino;
+	close(ns);
+	return ino;
+}
+
+uint64_t peer_pidns_ino(int sock, pid_t pid)
+{
+	int pidfd = -1;
+	socklen_t len = sizeof(pidfd);
+	uint64_t ino = 0;
+
+	/* A pidfd pins the peer: no pid-reuse race between lookup and check. */
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0) {
+		ino = pidfd_pidns_ino(pidfd);
+		close(pidfd);
+		if (ino)
+			return ino;
+	}
+	if (pid > 0) {
+		char path[64];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+		if (stat(path, &st) == 0)
+			ino = st.st_ino;
+	}
+	return ino;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "daemon/sandbox_init.h"
+#include "daemon/seccomp.h"
 #include "daemon/sandbox_msg.h"
 
 /* Fixed descriptor layout inside PID 1 after the shuffle. */
@@ -120,6 +121,15 @@ _noreturn_ static void run_command(const struct sandbox_spec *s, int sync_fd)
 	if (chdir(s->cwd) < 0) {
 		m.stage = STAGE_CHDIR;
 		goto fail;
+	}
+	/* Last step before exec (no_new_privs was set by PID 1 and is inherited). */
+	if (s->seccomp) {
+		int r = seccomp_install(s->seccomp, false, NULL);
+		if (r < 0) {
+			errno = -r;
+			m.stage = STAGE_SECCOMP;
+			goto fail;
+		}
 	}
 
 	/* execvpe() searches the PATH of environ, so point environ at envp. */
@@ -237,6 +247,11 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 	}
 	if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		fail(FD_STATUS, STAGE_MOUNTS, errno);
+	if (spec->landlock) {
+		r = landlock_apply(spec->landlock, false);
+		if (r < 0)
+			fail(FD_STATUS, STAGE_LANDLOCK, -r);
+	}
 
 	r = privdrop_apply(&spec->priv, &stage);
 	if (r < 0)

@@ -15,7 +15,10 @@
 #ifndef CX_SANDBOX_INIT_H
 #define CX_SANDBOX_INIT_H
 
+#include <linux/filter.h>
+
 #include "common/macro.h"
+#include "daemon/landlock.h"
 #include "daemon/mounts.h"
 #include "daemon/privdrop.h"
 
@@ -30,6 +33,8 @@ struct sandbox_spec {
 	int carrier_signal; /* real-time signal carrying a signal number to forward */
 	const struct mount_plan *mounts; /* NULL: the host's filesystem view (danger-full-access) */
 	const char *hostname;            /* set in a new UTS namespace, or NULL */
+	const struct landlock_plan *landlock;  /* applied after the mounts, or NULL */
+	const struct sock_fprog *seccomp;      /* installed by the command last, or NULL */
 };
 
 _noreturn_ void sandbox_init_run(const struct sandbox_spec *spec);

@@ -161,6 +161,42 @@ static int keep_resolv_conf(struct sandbox_plan *p)
 	return 0;
 }
 
+/*
+ * Landlock, the second wall behind the mounts: read and execute anywhere
+ * the caller's permissions allow, write only beneath the writable roots and
+ * the few devices a command needs; no TCP unless the network is the host's
+ * (the proxy's port is added with the proxy); abstract sockets and signals
+ * scoped to the sandbox.
+ */
+static int plan_landlock(struct sandbox_plan *p, const struct sandbox_plan_input *in)
+{
+	static const char *const rw_devices[] = { "/dev/null", "/dev/zero", "/dev/full",
+						  "/dev/random", "/dev/urandom", "/dev/tty",
+						  "/dev/pts", "/dev/shm" };
+	struct landlock_plan *l = calloc(1, sizeof(*l));
+	unsigned flags = LANDLOCK_PLAN_SCOPE_ALL;
+	int r;
+
+	if (!l)
+		return -ENOMEM;
+	if (in->network != NET_FULL)
+		flags |= LANDLOCK_PLAN_NET;
+	r = landlock_plan_init(l, in->landlock_abi, flags);
+	if (r == 0)
+		r = landlock_plan_add_path(l, "/", LANDLOCK_READ, false);
+	for (size_t i = 0; r == 0 && i < p->mount.n_roots; i++)
+		r = landlock_plan_add_path(l, p->mount.roots[i], LANDLOCK_READ | LANDLOCK_WRITE, true);
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(rw_devices); i++)
+		r = landlock_plan_add_path(l, rw_devices[i], LANDLOCK_READ | LANDLOCK_WRITE, true);
+	if (r < 0) {
+		landlock_plan_done(l);
+		free(l);
+		return r;
+	}
+	p->landlock = l;
+	return 0;
+}
+
 int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_plan_input *in,
 		       struct sandbox_plan *ret, char *err, size_t errsz)
 {
@@ -243,6 +279,14 @@ int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_pla
 	if (r < 0)
 		goto fail;
 
+	if (in->landlock_abi > 0) {
+		r = plan_landlock(&p, in);
+		if (r < 0) {
+			snprintf(err, errsz, "cannot plan the Landlock ruleset: %s", strerror(-r));
+			goto fail;
+		}
+	}
+
 	*ret = p;
 	return 0;
 fail:
@@ -254,4 +298,9 @@ void sandbox_plan_done(struct sandbox_plan *p)
 {
 	strv_free(p->owned);
 	p->owned = NULL;
+	if (p->landlock) {
+		landlock_plan_done(p->landlock);
+		free(p->landlock);
+		p->landlock = NULL;
+	}
 }

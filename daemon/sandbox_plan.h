@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon/landlock.h"
 #include "daemon/mounts.h"
 #include "policy/modes.h"
 
@@ -26,6 +27,7 @@ struct sandbox_plan {
 	uint64_t clone_flags;   /* CLONE_NEW* */
 	bool use_mounts;        /* mount is valid */
 	struct mount_plan mount;
+	struct landlock_plan *landlock; /* NULL: not applied (danger-full-access, or no Landlock) */
 	char **owned;           /* strings the plan points into (freed by sandbox_plan_done) */
 };
 
@@ -38,6 +40,7 @@ struct sandbox_plan_input {
 	const struct peer *peer;
 	const char *daemon_socket;
 	gid_t tty_gid;
+	int landlock_abi;       /* 0: the kernel has none */
 };
 
 /*
