@@ -71,6 +71,12 @@ static const struct conf_key keys[] = {
 	{ "sandbox", "protect_codex_dir", CK_BOOL, OFF(protect_codex_dir) },
 	{ "sandbox", "require_seccomp", CK_BOOL, OFF(require_seccomp) },
 	{ "sandbox", "require_landlock", CK_BOOL, OFF(require_landlock) },
+	{ "limits", "memory_max_mb", CK_U32, OFF(memory_max_mb), 0, 16 * 1024 * 1024 },
+	{ "limits", "pids_max", CK_U32, OFF(pids_max), 0, 4194304 },
+	{ "limits", "cpu_percent", CK_U32, OFF(cpu_percent), 0, 100000 },
+	{ "limits", "max_file_size_mb", CK_U32, OFF(max_file_size_mb), 0, 16 * 1024 * 1024 },
+	{ "limits", "max_open_files", CK_U32, OFF(max_open_files), 0, 1048576 },
+	{ "limits", "allow_core_dumps", CK_BOOL, OFF(allow_core_dumps) },
 	{ "shell_environment_policy", "inherit", CK_INHERIT, OFF(env.inherit) },
 	{ "shell_environment_policy", "ignore_default_excludes", CK_BOOL,
 	  OFF(env.ignore_default_excludes) },
@@ -82,7 +88,8 @@ static const struct conf_key keys[] = {
 
 /* Sections that belong to codexd: an unknown key there is a typo, not pass-through. */
 static const char *const owned_sections[] = { "daemon", "roles", "shell_environment_policy",
-					      ENV_SET_SECTION, "sandbox_workspace_write", "sandbox" };
+					      ENV_SET_SECTION, "sandbox_workspace_write", "sandbox",
+					      "limits" };
 
 /* Where each key's value came from (parallel to keys[]). */
 struct origins {
@@ -130,6 +137,8 @@ static struct daemon_config *conf_new_defaults(void)
 	c->shm_size_mb = 64;
 	c->protect_codex_dir = true;
 	c->require_seccomp = true;
+	c->memory_max_mb = 8192;
+	c->pids_max = 4096;
 	c->env.inherit = ENV_INHERIT_ALL;
 	c->env.ignore_default_excludes = false;
 	c->doc = conf_doc_new();

@@ -59,6 +59,14 @@ struct daemon_config {
 	bool require_seccomp;      /* refuse sandboxed work without seccomp (default true) */
 	bool require_landlock;     /* refuse sandboxed work without Landlock (default false) */
 
+	/* [limits] (per exec) */
+	uint32_t memory_max_mb;    /* 0: none */
+	uint32_t pids_max;         /* 0: none */
+	uint32_t cpu_percent;      /* 0: none; 100 = one CPU */
+	uint32_t max_file_size_mb; /* RLIMIT_FSIZE; 0: unlimited */
+	uint32_t max_open_files;   /* RLIMIT_NOFILE; 0: inherited */
+	bool allow_core_dumps;     /* false: RLIMIT_CORE 0 */
+
 	/* [shell_environment_policy] */
 	struct env_policy env;
 

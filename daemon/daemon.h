@@ -17,6 +17,7 @@
 #include "common/frame.h"
 #include "common/jsonrpc.h"
 #include "common/list.h"
+#include "daemon/cgroup.h"
 #include "daemon/probe.h"
 #include "daemon/seccomp.h"
 #include "policy/roles.h"
@@ -85,6 +86,7 @@ struct daemon {
 	gid_t tty_gid; /* owner group of /dev/pts entries in sandboxes */
 	/* Compiled once at start-up; only installed in sandbox children. */
 	struct seccomp_programs seccomp;
+	struct cgroup_setup cgroups;
 	bool seccomp_ok;
 	char seccomp_error[160];
 

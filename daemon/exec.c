@@ -18,6 +18,7 @@
 #include "common/protocol.h"
 #include "common/strv.h"
 #include "daemon/conf.h"
+#include "daemon/cgroup.h"
 #include "daemon/conn.h"
 #include "daemon/exec.h"
 #include "daemon/mounts.h"
@@ -399,6 +400,21 @@ static void send_exited(struct exec *x)
 					      "max_rss_kib", (json_int_t)x->exit_msg.maxrss_kib));
 	if (x->killed && !x->timed_out)
 		json_object_set_new(p, "killed", json_true());
+	if (x->cg_report.oom_killed)
+		json_object_set_new(p, "oom_killed", json_true());
+	if (x->cg_report.pids_limited)
+		json_object_set_new(p, "pids_limited", json_true());
+	{
+		json_t *lim = json_object();
+		const struct daemon_config *cfg = x->d->cfg;
+		if (x->cg.applied & (1u << CGROUP_MEMORY))
+			json_object_set_new(lim, "memory_max_mb", json_integer(cfg->memory_max_mb));
+		if (x->cg.applied & (1u << CGROUP_PIDS))
+			json_object_set_new(lim, "pids_max", json_integer(cfg->pids_max));
+		if (x->cg.applied & (1u << CGROUP_CPU))
+			json_object_set_new(lim, "cpu_percent", json_integer(cfg->cpu_percent));
+		json_object_set_new(p, "limits", lim);
+	}
 	conn_notify(x->conn, "exec/exited", p);
 }
 
@@ -482,6 +498,8 @@ static void on_pidfd(uv_poll_t *h, int status, int events)
 	x->state = EXEC_REAPED;
 	if (x->timer_inited)
 		uv_timer_stop(&x->timer);
+	/* Every process of the sandbox is gone: read what the limits saw, remove it. */
+	cgroup_remove(&x->d->cgroups, &x->cg, &x->cg_report);
 	exec_maybe_finish(x);
 }
 
@@ -849,7 +867,9 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	struct spawn_result sr;
 	struct sandbox_spec spec;
 	struct sandbox_plan plan = { 0 };
-	bool have_plan = false;
+	bool have_plan = false, have_cg = false;
+	struct exec_cgroup cg = { .v2_fd = -1, .procs_fd = { -1, -1, -1 } };
+	char xid[24];
 	enum sandbox_mode mode;
 	enum net_mode net;
 	int64_t timeout;
@@ -995,6 +1015,24 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 				(void)fd_set_nonblock(parent_fds[i], true);
 	}
 
+	random_id(xid, sizeof(xid));
+	{
+		struct cgroup_limits lim = {
+			.memory_bytes = (uint64_t)cfg->memory_max_mb * 1024 * 1024,
+			.pids = cfg->pids_max,
+			.cpu_percent = cfg->cpu_percent,
+		};
+		r = cgroup_create(&d->cgroups, xid, &lim, &cg);
+		if (r < 0) {
+			log_warning_errno(r, "exec %s: cannot create its cgroup; running without "
+					     "cgroup limits",
+					  xid);
+			cg = (struct exec_cgroup){ .v2_fd = -1,
+						   .procs_fd = { -1, -1, -1 } };
+		}
+		have_cg = true;
+	}
+
 	spec = (struct sandbox_spec){
 		.argv = req->argv,
 		.envp = envp,
@@ -1010,8 +1048,13 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 		.mounts = plan.use_mounts ? &plan.mount : NULL,
 		.landlock = plan.landlock,
 		.seccomp = exec_seccomp_program(d, mode, net),
+		.cgroup_procs = { cg.procs_fd[0], cg.procs_fd[1], cg.procs_fd[2] },
+		.rlimit_fsize = (uint64_t)cfg->max_file_size_mb * 1024 * 1024,
+		.rlimit_nofile = cfg->max_open_files,
+		.no_core = !cfg->allow_core_dumps,
 	};
-	r = spawn_sandbox(&spec, plan.clone_flags, &sr);
+	r = spawn_sandbox(&spec, plan.clone_flags, cg.v2_fd, &sr);
+	cgroup_close_child_fds(&cg);
 	for (int i = 0; i < 3; i++)
 		child_fds[i] = safe_close(child_fds[i]);
 	if (r < 0) {
@@ -1035,7 +1078,9 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	}
 	x->d = d;
 	x->conn = c;
-	random_id(x->id, sizeof(x->id));
+	memcpy(x->id, xid, sizeof(x->id));
+	x->cg = cg;
+	have_cg = false;
 	x->uid = c->peer.uid;
 	x->argv0 = strdup(req->argv[0]);
 	x->cwd = strdup(req->cwd);
@@ -1095,5 +1140,7 @@ out:
 	}
 	if (have_plan)
 		sandbox_plan_done(&plan);
+	if (have_cg)
+		cgroup_remove(&d->cgroups, &cg, NULL);
 	return r;
 }

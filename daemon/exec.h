@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon/cgroup.h"
 #include "daemon/daemon.h"
 #include "daemon/sandbox_msg.h"
 #include "policy/modes.h"
@@ -105,6 +106,8 @@ struct exec {
 	pid_t pid;
 	int pidfd;
 	uint64_t pidns_ino; /* the sandbox's PID namespace (refuse clients from inside) */
+	struct exec_cgroup cg;
+	struct cgroup_report cg_report;
 	uv_poll_t pidfd_poll;
 	bool pidfd_inited;
 	int status_fd;

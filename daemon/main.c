@@ -266,6 +266,7 @@ int main(int argc, char **argv)
 			  "(Linux >= 5.9 needed)");
 		return 1;
 	}
+	cgroup_setup_init(&d.cgroups);
 	r = seccomp_programs_build(&d.seccomp, d.seccomp_error, sizeof(d.seccomp_error));
 	d.seccomp_ok = r == 0;
 	if (r < 0)

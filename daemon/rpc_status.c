@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* daemon/status: counters and state; nothing about other users' commands. */
+#include <stdio.h>
 #include <unistd.h>
 
 #include "common/protocol.h"
+#include "daemon/cgroup.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
@@ -49,5 +51,7 @@ int rpc_daemon_status(struct request *req)
 			(json_int_t)s->execs_timed_out, "execs_killed", (json_int_t)s->execs_killed,
 			"output_bytes", (json_int_t)s->output_bytes, "reloads",
 			(json_int_t)s->reloads, "reload_failures", (json_int_t)s->reload_failures);
+	if (res)
+		json_object_set_new(res, "cgroups", cgroup_setup_to_json(&d->cgroups));
 	return conn_reply_result(req->conn, &req->id, res);
 }

@@ -94,6 +94,28 @@ static int arrange_fds(const struct sandbox_spec *s)
 	return 0;
 }
 
+static int apply_rlimits(const struct sandbox_spec *s)
+{
+	struct rlimit rl;
+
+	if (s->no_core) {
+		rl = (struct rlimit){ 0, 0 };
+		if (setrlimit(RLIMIT_CORE, &rl) < 0)
+			return -1;
+	}
+	if (s->rlimit_fsize) {
+		rl = (struct rlimit){ s->rlimit_fsize, s->rlimit_fsize };
+		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+			return -1;
+	}
+	if (s->rlimit_nofile && getrlimit(RLIMIT_NOFILE, &rl) == 0 && s->rlimit_nofile < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max = s->rlimit_nofile;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* True if the daemon is gone (its end of the lifeline pipe closed). */
 static bool daemon_gone(void)
 {
@@ -226,6 +248,13 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 	/* All signals are blocked (the daemon blocked them around clone3). */
 	reset_signals();
 	(void)prctl(PR_SET_NAME, "codexd-init", 0, 0, 0);
+
+	/* Into the exec's v1 cgroups before anything can fork (v2 used CLONE_INTO_CGROUP). */
+	for (int i = 0; i < 3; i++)
+		if (spec->cgroup_procs[i] >= 0 && write(spec->cgroup_procs[i], "0", 1) < 0)
+			fail(spec->status_fd, STAGE_CGROUP, errno);
+	if (apply_rlimits(spec) < 0)
+		fail(spec->status_fd, STAGE_RLIMITS, errno);
 
 	r = arrange_fds(spec);
 	if (r < 0)

@@ -35,6 +35,11 @@ struct sandbox_spec {
 	const char *hostname;            /* set in a new UTS namespace, or NULL */
 	const struct landlock_plan *landlock;  /* applied after the mounts, or NULL */
 	const struct sock_fprog *seccomp;      /* installed by the command last, or NULL */
+	int cgroup_procs[3];   /* v1 cgroup.procs to join first (-1: none) */
+	/* Resource limits set before the command starts (lowering never fails). */
+	uint64_t rlimit_fsize; /* 0: unchanged */
+	uint64_t rlimit_nofile;
+	bool no_core;
 };
 
 _noreturn_ void sandbox_init_run(const struct sandbox_spec *spec);

@@ -5,6 +5,8 @@
 static const char *const stage_names[_STAGE_MAX] = {
 	[STAGE_NONE] = "none",
 	[STAGE_SIGNALS] = "signals",
+	[STAGE_CGROUP] = "cgroup",
+	[STAGE_RLIMITS] = "resource limits",
 	[STAGE_SESSION] = "session",
 	[STAGE_PDEATHSIG] = "parent-death signal",
 	[STAGE_LIFELINE] = "lifeline",

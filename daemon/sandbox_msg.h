@@ -26,6 +26,8 @@ enum sandbox_msg_type {
 enum sandbox_stage {
 	STAGE_NONE,
 	STAGE_SIGNALS,
+	STAGE_CGROUP,
+	STAGE_RLIMITS,
 	STAGE_SESSION,
 	STAGE_PDEATHSIG,
 	STAGE_LIFELINE,

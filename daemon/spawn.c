@@ -41,7 +41,8 @@ int spawn_read_cap_last_cap(unsigned *ret)
  * allocator state can be inherited mid-operation: the main process is
  * single-threaded and not inside malloc here.
  */
-int spawn_sandbox(const struct sandbox_spec *spec, uint64_t clone_flags, struct spawn_result *ret)
+int spawn_sandbox(const struct sandbox_spec *spec, uint64_t clone_flags, int cgroup_fd,
+		  struct spawn_result *ret)
 {
 	struct sandbox_spec s = *spec;
 	int status[2], pidfd = -1, saved;
@@ -56,6 +57,10 @@ int spawn_sandbox(const struct sandbox_spec *spec, uint64_t clone_flags, struct 
 		return negative_errno();
 	s.status_fd = status[1];
 	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	if (cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgroup_fd;
+	}
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);

@@ -22,11 +22,13 @@ struct spawn_result {
 
 /*
  * Start a sandbox described by spec (its status_fd is filled in here).
- * clone_flags are CLONE_NEW* flags.  Signals are blocked across the clone
+ * clone_flags are CLONE_NEW* flags; cgroup_fd >= 0 clones straight into that
+ * cgroup v2 directory (CLONE_INTO_CGROUP).  Signals are blocked across the clone
  * so no handler of the daemon's ever runs in the child.  Returns 0 with
  * *ret filled, or -errno.
  */
-int spawn_sandbox(const struct sandbox_spec *spec, uint64_t clone_flags, struct spawn_result *ret);
+int spawn_sandbox(const struct sandbox_spec *spec, uint64_t clone_flags, int cgroup_fd,
+		  struct spawn_result *ret);
 
 /* Read /proc/sys/kernel/cap_last_cap (at start-up). */
 int spawn_read_cap_last_cap(unsigned *ret);
