@@ -26,6 +26,7 @@ enum conf_kind {
 	CK_INHERIT,  /* enum env_inherit */
 	CK_GLOBS,    /* char ** of env-name globs */
 	CK_PATHS,    /* char ** of absolute, normalised paths */
+	CK_TMP,      /* bool private_tmp from "private" | "host" */
 };
 
 struct conf_key {
@@ -70,6 +71,8 @@ static const struct conf_key keys[] = {
 	{ "sandbox", "shm_size_mb", CK_U32, OFF(shm_size_mb), 1, 65536 },
 	{ "sandbox", "protect_codex_dir", CK_BOOL, OFF(protect_codex_dir) },
 	{ "sandbox", "require_seccomp", CK_BOOL, OFF(require_seccomp) },
+	{ "sandbox", "tmp", CK_TMP, OFF(private_tmp) },
+	{ "sandbox", "tmp_size_mb", CK_U32, OFF(tmp_size_mb), 1, 1024 * 1024 },
 	{ "sandbox", "require_landlock", CK_BOOL, OFF(require_landlock) },
 	{ "limits", "memory_max_mb", CK_U32, OFF(memory_max_mb), 0, 16 * 1024 * 1024 },
 	{ "limits", "pids_max", CK_U32, OFF(pids_max), 0, 4194304 },
@@ -137,6 +140,8 @@ static struct daemon_config *conf_new_defaults(void)
 	c->shm_size_mb = 64;
 	c->protect_codex_dir = true;
 	c->require_seccomp = true;
+	c->private_tmp = true;
+	c->tmp_size_mb = 1024;
 	c->memory_max_mb = 8192;
 	c->pids_max = 4096;
 	c->env.inherit = ENV_INHERIT_ALL;
@@ -246,6 +251,17 @@ static int set_key(struct daemon_config *c, const struct conf_key *k, const stru
 		*(char ***)dst = v;
 		return 0;
 	}
+	case CK_TMP:
+		r = conf_entry_get_string(e, &s, err, errsz);
+		if (r < 0)
+			return r;
+		if (strcmp(s, "private") != 0 && strcmp(s, "host") != 0) {
+			snprintf(err, errsz, "%s:%u: tmp must be \"private\" or \"host\"", e->file,
+				 e->line);
+			return -EINVAL;
+		}
+		*(bool *)dst = strcmp(s, "private") == 0;
+		return 0;
 	case CK_PATHS: {
 		char **v = NULL;
 		r = conf_entry_get_strv(e, &v, err, errsz);
@@ -527,6 +543,8 @@ static json_t *key_json(const struct daemon_config *c, const struct conf_key *k)
 	case CK_GLOBS:
 	case CK_PATHS:
 		return strv_json(*(char **const *)src);
+	case CK_TMP:
+		return json_string(*(const bool *)src ? "private" : "host");
 	}
 	return json_null();
 }

@@ -57,6 +57,8 @@ struct daemon_config {
 	uint32_t shm_size_mb;      /* the private /dev/shm */
 	bool protect_codex_dir;    /* create a missing .codex in cwd to keep it read-only */
 	bool require_seccomp;      /* refuse sandboxed work without seccomp (default true) */
+	bool private_tmp;          /* tmp = "private" (default) or "host" */
+	uint32_t tmp_size_mb;      /* size of a private /tmp */
 	bool require_landlock;     /* refuse sandboxed work without Landlock (default false) */
 
 	/* [limits] (per exec) */

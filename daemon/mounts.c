@@ -50,6 +50,7 @@ static const char *const proc_masked[] = { "kcore", "keys", "timer_list", "sched
 struct root_state {
 	int dirfd; /* O_PATH of the root in the original tree */
 	int tree;  /* detached writable clone */
+	bool create_in_tmp; /* missing below a private /tmp: create it there */
 };
 
 struct protected_item {
@@ -69,6 +70,7 @@ struct mounts_ctx {
 	struct protected_item prot[MOUNTS_MAX_PROTECTED];
 	size_t n_prot;
 	int devfd;
+	int tmpfd; /* the private /tmp, or -1 */
 	int deny_tmpfs;
 	size_t scanned;
 };
@@ -92,6 +94,7 @@ const char *mounts_what_to_string(enum mounts_what w)
 		[MOUNTS_DEV] = "/dev",
 		[MOUNTS_PROC] = "/proc",
 		[MOUNTS_RUN] = "/run",
+		[MOUNTS_TMP] = "/tmp",
 		[MOUNTS_MASK] = "masking a socket",
 		[MOUNTS_DENY] = "deny-read path",
 		[MOUNTS_CREDS] = "credentials",
@@ -356,6 +359,34 @@ static int prepare_protected(struct mounts_ctx *c, int root)
 	return 0;
 }
 
+/* mkdir -p of rel under dirfd (a tmpfs we own). */
+static int mkdirs_at(int dirfd, const char *rel, mode_t mode)
+{
+	char buf[CX_MAX_PATH + 1];
+	size_t n = strlen(rel);
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, rel, n + 1);
+	for (size_t i = 1; i <= n; i++)
+		if (buf[i] == '/' || buf[i] == '\0') {
+			char save = buf[i];
+			buf[i] = '\0';
+			if (mkdirat(dirfd, buf, mode) < 0 && errno != EEXIST)
+				return -1;
+			buf[i] = save;
+		}
+	return 0;
+}
+
+/* "/tmp/x..." -> "x...", when /tmp is private; else NULL. */
+static const char *below_private_tmp(const struct mount_plan *p, const char *path)
+{
+	if (!p->private_tmp || strncmp(path, "/tmp/", 5) != 0 || !path[5])
+		return NULL;
+	return path + 5;
+}
+
 static int prepare_roots(struct mounts_ctx *c)
 {
 	const struct mount_plan *p = c->p;
@@ -367,6 +398,11 @@ static int prepare_roots(struct mounts_ctx *c)
 		r->dirfd = sys_openat2(AT_FDCWD, p->roots[i], O_PATH | O_DIRECTORY | O_CLOEXEC,
 				       RESOLVE_NO_MAGICLINKS);
 		if (r->dirfd < 0) {
+			if (errno == ENOENT && below_private_tmp(p, p->roots[i]) &&
+			    strcmp(p->roots[i], p->cwd) != 0) {
+				r->create_in_tmp = true; /* e.g. $TMPDIR: made inside the private /tmp */
+				continue;
+			}
 			/* A configured root that does not exist is skipped (as Codex does). */
 			if (errno == ENOENT && strcmp(p->roots[i], p->cwd) != 0)
 				continue;
@@ -396,14 +432,37 @@ static int attach_roots(struct mounts_ctx *c)
 {
 	for (size_t i = 0; i < c->p->n_roots; i++) {
 		struct root_state *r = &c->roots[i];
+		const char *rel = below_private_tmp(c->p, c->p->roots[i]);
+		int target = r->dirfd, rc;
 
+		if (r->create_in_tmp && rel && c->tmpfd >= 0) {
+			as_user(c->p);
+			rc = mkdirs_at(c->tmpfd, rel, 0700);
+			as_root();
+			if (rc < 0)
+				return failed(c, MOUNTS_TMP, (int)i, -1);
+			continue;
+		}
 		if (r->tree < 0)
 			continue;
+		/* Below a private /tmp the host directory is re-exposed at the same path. */
+		if (rel && c->tmpfd >= 0) {
+			if (mkdirs_at(c->tmpfd, rel, 0755) < 0)
+				return failed(c, MOUNTS_ATTACH, (int)i, -1);
+			target = openat(c->tmpfd, rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (target < 0)
+				return failed(c, MOUNTS_ATTACH, (int)i, -1);
+		}
 		/* Recursive nosuid/nodev; only the root itself loses "read-only". */
-		if (set_attr(r->tree, "", AT_EMPTY_PATH | AT_RECURSIVE,
-			     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0) < 0 ||
-		    set_attr(r->tree, "", AT_EMPTY_PATH, 0, MOUNT_ATTR_RDONLY) < 0 ||
-		    attach(r->tree, r->dirfd, NULL) < 0)
+		rc = set_attr(r->tree, "", AT_EMPTY_PATH | AT_RECURSIVE,
+			      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0);
+		if (rc == 0)
+			rc = set_attr(r->tree, "", AT_EMPTY_PATH, 0, MOUNT_ATTR_RDONLY);
+		if (rc == 0)
+			rc = attach(r->tree, target, NULL);
+		if (target != r->dirfd)
+			close(target);
+		if (rc < 0)
 			return failed(c, MOUNTS_ATTACH, (int)i, -1);
 	}
 	return 0;
@@ -607,25 +666,6 @@ static int setup_proc(struct mounts_ctx *c)
 	return 0;
 }
 
-/* mkdir -p of rel under dirfd (a tmpfs we own). */
-static int mkdirs_at(int dirfd, const char *rel)
-{
-	char buf[256];
-	size_t n = strlen(rel);
-
-	if (n >= sizeof(buf))
-		return -1;
-	memcpy(buf, rel, n + 1);
-	for (size_t i = 1; i <= n; i++)
-		if (buf[i] == '/' || buf[i] == '\0') {
-			char save = buf[i];
-			buf[i] = '\0';
-			if (mkdirat(dirfd, buf, 0755) < 0 && errno != EEXIST)
-				return -1;
-			buf[i] = save;
-		}
-	return 0;
-}
 
 /*
  * An empty /run hides every socket below it (D-Bus, docker.sock, the
@@ -648,7 +688,7 @@ static int setup_run(struct mounts_ctx *c)
 		const char *rel = c->p->run_keep[i] + strlen("/run/");
 		if (keep[i] < 0)
 			continue;
-		if (mkdirs_at(runfd, rel) < 0 ||
+		if (mkdirs_at(runfd, rel, 0755) < 0 ||
 		    set_attr(keep[i], "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0) < 0 ||
 		    attach(keep[i], runfd, rel) < 0)
 			r = failed(c, MOUNTS_RUN, (int)i, -1);
@@ -659,6 +699,20 @@ static int setup_run(struct mounts_ctx *c)
 	if (set_attr(runfd, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0) < 0)
 		return failed(c, MOUNTS_RUN, -1, -1);
 	close(runfd);
+	return 0;
+}
+
+/* A fresh tmpfs on /tmp; $TMPDIR below it is recreated (as the caller). */
+static int setup_private_tmp(struct mounts_ctx *c)
+{
+	char size[24];
+	const char *opts[] = { "mode", "1777", "size", utoa(size, sizeof(size), c->p->tmp_bytes),
+			       "uid", "0", "gid", "0", NULL };
+	int fd = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+
+	if (fd < 0 || attach(fd, AT_FDCWD, "/tmp") < 0)
+		return failed(c, MOUNTS_TMP, -1, -1);
+	c->tmpfd = fd;
 	return 0;
 }
 
@@ -808,7 +862,8 @@ static int setup_deny(struct mounts_ctx *c)
 
 int mounts_apply(const struct mount_plan *p, struct mounts_failure *ret_fail)
 {
-	struct mounts_ctx c = { .p = p, .fail = ret_fail, .devfd = -1, .deny_tmpfs = -1 };
+	struct mounts_ctx c = { .p = p, .fail = ret_fail, .devfd = -1, .tmpfd = -1,
+				.deny_tmpfs = -1 };
 	int r;
 
 	*ret_fail = (struct mounts_failure){ .what = MOUNTS_OK, .index = -1, .name = -1 };
@@ -840,6 +895,11 @@ int mounts_apply(const struct mount_plan *p, struct mounts_failure *ret_fail)
 	r = setup_run(&c);
 	if (r < 0)
 		return r;
+	if (p->private_tmp) {
+		r = setup_private_tmp(&c);
+		if (r < 0)
+			return r;
+	}
 	r = attach_roots(&c);
 	if (r < 0)
 		return r;
@@ -864,6 +924,7 @@ int mounts_apply(const struct mount_plan *p, struct mounts_failure *ret_fail)
 	for (size_t i = 0; i < c.n_prot; i++)
 		safe_close(c.prot[i].tree);
 	safe_close(c.devfd);
+	safe_close(c.tmpfd);
 	safe_close(c.deny_tmpfs);
 	return 0;
 }

@@ -17,9 +17,13 @@
  *   - a minimal /dev (null, zero, full, random, urandom, tty, a private
  *     devpts instance, a private /dev/shm), a fresh /proc for the new PID
  *     namespace with /proc/sys and friends read-only, an empty /run;
+ *   - /tmp either a private, size-limited tmpfs per exec (default: no
+ *     host sockets, no unbounded disk) or the host's /tmp; writable roots
+ *     below /tmp (a workspace in /tmp, $TMPDIR) are re-exposed inside the
+ *     private one, and created there (as the caller) when missing;
  *   - Unix sockets the command must not reach masked: every socket under
- *     /tmp, the paths the client's environment names (SSH_AUTH_SOCK ...),
- *     codexd's own socket; deny-read paths made unreadable.
+ *     a host /tmp, the paths the client's environment names (SSH_AUTH_SOCK
+ *     ...), codexd's own socket; deny-read paths made unreadable.
  *
  * User-controlled paths are resolved with the caller's fsuid/fsgid and
  * groups, so the sandbox never sees more than the caller could open.
@@ -55,6 +59,7 @@ enum mounts_what {
 	MOUNTS_DEV,
 	MOUNTS_PROC,
 	MOUNTS_RUN,
+	MOUNTS_TMP,
 	MOUNTS_MASK,
 	MOUNTS_DENY,
 	MOUNTS_CREDS,
@@ -92,6 +97,9 @@ struct mount_plan {
 	size_t n_groups;
 	gid_t tty_gid;
 	uint64_t shm_bytes;
+	/* A private tmpfs on /tmp (size tmp_bytes) instead of the host's /tmp. */
+	bool private_tmp;
+	uint64_t tmp_bytes;
 };
 
 /* Build the view.  Returns 0, or -errno with *ret_fail saying what failed. */

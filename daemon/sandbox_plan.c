@@ -188,6 +188,8 @@ static int plan_landlock(struct sandbox_plan *p, const struct sandbox_plan_input
 		r = landlock_plan_add_path(l, p->mount.roots[i], LANDLOCK_READ | LANDLOCK_WRITE, true);
 	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(rw_devices); i++)
 		r = landlock_plan_add_path(l, rw_devices[i], LANDLOCK_READ | LANDLOCK_WRITE, true);
+	if (r == 0 && p->mount.private_tmp)
+		r = landlock_plan_add_path(l, "/tmp", LANDLOCK_READ | LANDLOCK_WRITE, false);
 	if (r < 0) {
 		landlock_plan_done(l);
 		free(l);
@@ -225,6 +227,9 @@ int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_pla
 	m->n_groups = in->peer->n_groups;
 	m->tty_gid = in->tty_gid;
 	m->shm_bytes = (uint64_t)cfg->shm_size_mb * 1024 * 1024;
+	/* read-only mode keeps /tmp read-only: a private tmpfs would be writable. */
+	m->private_tmp = cfg->private_tmp && in->mode == SANDBOX_WORKSPACE_WRITE;
+	m->tmp_bytes = (uint64_t)cfg->tmp_size_mb * 1024 * 1024;
 
 	if (in->mode == SANDBOX_WORKSPACE_WRITE) {
 		m->protect_metadata = true;
@@ -235,10 +240,14 @@ int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_pla
 			r = add_root(&p, *s, err, errsz);
 		for (char *const *s = in->request_roots; r == 0 && s && *s; s++)
 			r = add_root(&p, *s, err, errsz);
-		if (r == 0 && !cfg->ww_exclude_slash_tmp)
+		if (r == 0 && !cfg->ww_exclude_slash_tmp && !cfg->private_tmp)
 			r = add_root(&p, "/tmp", err, errsz);
-		if (r == 0 && !cfg->ww_exclude_tmpdir_env_var)
-			r = add_root(&p, sandbox_env_get(in->envp, "TMPDIR"), err, errsz);
+		if (r == 0 && !cfg->ww_exclude_tmpdir_env_var) {
+			const char *t = sandbox_env_get(in->envp, "TMPDIR");
+			/* TMPDIR=/tmp adds nothing to a private /tmp. */
+			if (!(cfg->private_tmp && t && strcmp(t, "/tmp") == 0))
+				r = add_root(&p, t, err, errsz);
+		}
 		if (r < 0)
 			goto fail;
 		drop_nested_roots(m);

@@ -72,7 +72,9 @@ static void test_workspace_write_roots(void **state)
 	assert_true(p.clone_flags & CLONE_NEWPID);
 	assert_true(has_root(&p, "/home/a/p"));
 	assert_true(has_root(&p, "/home/a/cache"));
-	assert_true(has_root(&p, "/tmp"));
+	/* Default: a private tmpfs on /tmp, not the host's. */
+	assert_false(has_root(&p, "/tmp"));
+	assert_true(p.mount.private_tmp);
 	assert_true(has_root(&p, "/home/a/tmp"));
 	/* Nested in cwd: dropped; under /proc or /run: never writable. */
 	assert_false(has_root(&p, "/home/a/p/build"));
@@ -80,6 +82,32 @@ static void test_workspace_write_roots(void **state)
 	assert_false(has_root(&p, "/run/user/1"));
 	assert_true(p.mount.protect_metadata);
 	assert_true(p.mount.create_codex_dir);
+	sandbox_plan_done(&p);
+}
+
+static void test_host_tmp(void **state)
+{
+	char *envp[] = { S("TMPDIR=/tmp/me"), NULL };
+	struct sandbox_plan p;
+
+	(void)state;
+	/* Private: a TMPDIR below /tmp stays a root (re-exposed or created inside). */
+	build(&p, SANDBOX_WORKSPACE_WRITE, NET_OFF, "/home/a/p", NULL, envp);
+	assert_true(has_root(&p, "/tmp/me"));
+	assert_false(has_root(&p, "/tmp"));
+	sandbox_plan_done(&p);
+
+	cfg->private_tmp = false;
+	build(&p, SANDBOX_WORKSPACE_WRITE, NET_OFF, "/home/a/p", NULL, envp);
+	assert_true(has_root(&p, "/tmp"));
+	assert_false(has_root(&p, "/tmp/me")); /* nested in /tmp */
+	assert_false(p.mount.private_tmp);
+	sandbox_plan_done(&p);
+	cfg->private_tmp = true;
+
+	/* read-only never gets a writable private /tmp. */
+	build(&p, SANDBOX_READ_ONLY, NET_OFF, "/home/a/p", NULL, envp);
+	assert_false(p.mount.private_tmp);
 	sandbox_plan_done(&p);
 }
 
@@ -139,6 +167,7 @@ static void test_exclusions(void **state)
 	(void)state;
 	cfg->ww_exclude_slash_tmp = true;
 	cfg->ww_exclude_tmpdir_env_var = true;
+	cfg->private_tmp = false;
 	build(&p, SANDBOX_WORKSPACE_WRITE, NET_OFF, "/home/a/p", NULL, envp);
 	assert_false(has_root(&p, "/tmp"));
 	assert_false(has_root(&p, "/home/a/tmp"));
@@ -146,6 +175,7 @@ static void test_exclusions(void **state)
 	sandbox_plan_done(&p);
 	cfg->ww_exclude_slash_tmp = false;
 	cfg->ww_exclude_tmpdir_env_var = false;
+	cfg->private_tmp = true;
 }
 
 static void test_too_many_roots(void **state)
@@ -172,6 +202,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_workspace_write_roots),
 		cmocka_unit_test(test_read_only_and_full),
+		cmocka_unit_test(test_host_tmp),
 		cmocka_unit_test(test_socket_masks),
 		cmocka_unit_test(test_exclusions),
 		cmocka_unit_test(test_too_many_roots),
