@@ -24,6 +24,8 @@ static void usage(FILE *f)
 		"  config show [--origins]              effective configuration\n"
 		"  reload                               re-read the configuration (admin)\n"
 		"  hello                                handshake: who am I to codexd\n"
+		"  policy check [--rules FILE]... [--json] -- COMMAND [ARG...]\n"
+		"                                       what the rules say about a command\n"
 		"\n"
 		"The socket defaults to $CODEXD_SOCKET, else " CX_DEFAULT_SOCKET ".\n");
 }
@@ -102,6 +104,8 @@ int main(int argc, char **argv)
 		return cmd_reload(&o, argc, argv);
 	if (strcmp(cmd, "hello") == 0)
 		return cmd_hello(&o, argc, argv);
+	if (strcmp(cmd, "policy") == 0)
+		return cmd_policy(&o, argc, argv);
 	fprintf(stderr, "codexctl: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return CX_EXIT_USAGE;

@@ -24,6 +24,7 @@
 
 struct daemon_config;
 struct exec;
+struct rules_set;
 
 /* Counters reported by daemon/status. */
 struct daemon_stats {
@@ -52,6 +53,9 @@ struct listener {
 struct daemon {
 	uv_loop_t *loop;
 	struct daemon_config *cfg; /* current configuration, replaced whole on reload */
+	struct rules_set *rules;   /* managed rules (rules.d), replaced with cfg */
+	char **rules_files;
+	char *rules_dir;
 	uint64_t cfg_generation;
 	char *last_reload_error;   /* NULL after a good reload */
 

@@ -46,6 +46,7 @@ int rpc_exec_signal(struct request *req);
 int rpc_exec_resize(struct request *req);
 int rpc_config_show(struct request *req);
 int rpc_policy_reload(struct request *req);
+int rpc_policy_check(struct request *req);
 
 /* Reply invalid-params with the decoder's message. */
 int rpc_reply_invalid_params(struct request *req, const char *msg);

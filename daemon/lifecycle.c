@@ -14,6 +14,8 @@
 #include "daemon/exec.h"
 #include "daemon/listen.h"
 #include "daemon/notify.h"
+#include "daemon/policy_store.h"
+#include "policy/rules.h"
 
 uint64_t daemon_uptime_ms(const struct daemon *d)
 {
@@ -80,8 +82,19 @@ int daemon_reload(struct daemon *d, char *err, size_t errsz)
 	struct daemon_config *n = NULL, *old;
 	int r;
 
+	struct rules_set *nrules = NULL;
+	char **nfiles = NULL;
+
 	notify_reloading();
 	r = conf_load(d->config_path, d->opt_socket, d->opt_state_dir, &n, err, errsz);
+	if (r == 0) {
+		/* Configuration and managed rules change together, or not at all. */
+		r = policy_store_load(d->rules_dir, &nrules, &nfiles, err, errsz);
+		if (r < 0) {
+			conf_free(n);
+			n = NULL;
+		}
+	}
 	if (r < 0) {
 		d->stats.reload_failures++;
 		free(d->last_reload_error);
@@ -97,6 +110,10 @@ int daemon_reload(struct daemon *d, char *err, size_t errsz)
 	old = d->cfg;
 	d->cfg = n;
 	conf_free(old);
+	rules_set_free(d->rules);
+	d->rules = nrules;
+	strv_free(d->rules_files);
+	d->rules_files = nfiles;
 	d->cfg_generation++;
 	d->stats.reloads++;
 	free(d->last_reload_error);

@@ -25,6 +25,8 @@
 #include "daemon/exec.h"
 #include "daemon/listen.h"
 #include "daemon/notify.h"
+#include "daemon/policy_store.h"
+#include "policy/rules.h"
 #include "daemon/probe.h"
 #include "daemon/spawn.h"
 
@@ -238,12 +240,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "codexd: %s\n", err);
 		return 1;
 	}
+	r = policy_store_dir_for_config(d.config_path, &d.rules_dir);
+	if (r == 0)
+		r = policy_store_load(d.rules_dir, &d.rules, &d.rules_files, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "codexd: %s\n", err[0] ? err : strerror(-r));
+		conf_free(d.cfg);
+		return 1;
+	}
 	d.opt_log_level_set = level_given;
 	d.opt_log_level = (int)level;
 	log_set_max_level(level_given ? level : d.cfg->log_level);
 	probe_features(&d.features);
 	if (check_only) {
 		print_config_summary(d.cfg, &d.features);
+		printf("  rules directory %s: %zu file(s)\n", d.rules_dir, strv_length(d.rules_files));
+		for (char **f = d.rules_files; f && *f; f++)
+			printf("  read %s\n", *f);
+		rules_set_free(d.rules);
+		strv_free(d.rules_files);
+		free(d.rules_dir);
 		conf_free(d.cfg);
 		return 0;
 	}
@@ -350,6 +366,9 @@ int main(int argc, char **argv)
 	free(d.listener.path);
 	free(d.last_reload_error);
 	seccomp_programs_free(&d.seccomp);
+	rules_set_free(d.rules);
+	strv_free(d.rules_files);
+	free(d.rules_dir);
 	conf_free(d.cfg);
 	log_info("stopped");
 	return 0;
