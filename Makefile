@@ -195,18 +195,27 @@ install: all
 		s=$${m##*.}; \
 		$(INSTALL) -Dm0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
 	done
+	$(INSTALL) -dm0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' systemd/codexd.service.in \
+		> $(DESTDIR)$(UNITDIR)/codexd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/codexd.service
+	$(INSTALL) -m0644 systemd/codexd.socket $(DESTDIR)$(UNITDIR)/codexd.socket
+	$(INSTALL) -m0644 systemd/codexd.sysusers $(DESTDIR)$(SYSUSERSDIR)/codexd.conf
+	$(INSTALL) -m0644 systemd/codexd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/codexd.conf
 	$(INSTALL) -dm0755 $(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf.d
 	$(INSTALL) -dm0755 $(DESTDIR)$(SYSCONFDIR)/codexd/rules.d
 	test -e $(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf || \
 		$(INSTALL) -m0644 systemd/codexd.conf.example \
 			$(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf
 	@if [ -z "$(DESTDIR)" ]; then \
-		echo "note: create the groups with 'groupadd -r codexd' (and codexd-admin," \
-		     "codexd-viewer) before starting codexd"; \
+		echo "note: run 'systemd-sysusers codexd.conf' (or tools/setup-groups) and" \
+		     "'systemctl daemon-reload && systemctl enable --now codexd.socket'"; \
 	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/codexd $(DESTDIR)$(BINDIR)/codexctl
+	rm -f $(DESTDIR)$(UNITDIR)/codexd.service $(DESTDIR)$(UNITDIR)/codexd.socket
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/codexd.conf $(DESTDIR)$(TMPFILESDIR)/codexd.conf
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
 	done
