@@ -1,0 +1,646 @@
+/* SPDX-License-Identifier: MIT */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cxlimits.h"
+#include "common/fdio.h"
+#include "common/log.h"
+#include "common/path_util.h"
+#include "common/strv.h"
+#include "daemon/privdrop.h"
+#include "daemon/user_files.h"
+
+#define UF_MAGIC 0x43585546u /* "CXUF" */
+
+enum uf_kind {
+	UF_HOME = 1,
+	UF_USER_CONFIG,
+	UF_USER_RULE,
+	UF_PROJECT_ROOT,
+	UF_PROJECT_CONFIG,
+	UF_PROJECT_RULE,
+	UF_RESOLVED, /* name: program, data: path */
+	UF_ERROR,    /* name: path, data: message */
+	UF_END,
+	_UF_KIND_MAX,
+};
+
+struct uf_header {
+	uint32_t magic, kind, name_len, data_len;
+};
+
+/* ------------------------------------------------------------ helper (child) */
+
+static void emit(int fd, enum uf_kind kind, const char *name, const void *data, size_t len)
+{
+	struct uf_header h = { UF_MAGIC, kind, name ? (uint32_t)strlen(name) : 0, (uint32_t)len };
+
+	(void)fd_write_all(fd, &h, sizeof(h));
+	if (h.name_len)
+		(void)fd_write_all(fd, name, h.name_len);
+	if (len)
+		(void)fd_write_all(fd, data, len);
+}
+
+static void emit_error(int fd, const char *path, int err)
+{
+	const char *msg = strerror(err);
+	emit(fd, UF_ERROR, path, msg, strlen(msg));
+}
+
+/* Read path (as the caller) and emit it; absent files are silently skipped. */
+static void emit_file(int fd, enum uf_kind kind, const char *path, size_t max)
+{
+	int f = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+
+	if (f < 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			emit_error(fd, path, errno);
+		return;
+	}
+	if (fstat(f, &st) < 0 || !S_ISREG(st.st_mode)) {
+		emit_error(fd, path, S_ISREG(st.st_mode) ? errno : EINVAL);
+		close(f);
+		return;
+	}
+	if ((size_t)st.st_size > max) {
+		emit_error(fd, path, EFBIG);
+		close(f);
+		return;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(f);
+		emit_error(fd, path, ENOMEM);
+		return;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(f, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(f);
+	emit(fd, kind, path, buf, got);
+	free(buf);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every *.rules regular file of dir, in name order. */
+static void emit_rules_dir(int fd, enum uf_kind kind, const char *dir, size_t *count)
+{
+	DIR *d = opendir(dir);
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+
+	if (!d) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			emit_error(fd, dir, errno);
+		return;
+	}
+	while ((de = readdir(d)) && n < USER_FILES_MAX_FILES) {
+		size_t l = strlen(de->d_name);
+		if (de->d_name[0] == '.' || l < 7 || strcmp(de->d_name + l - 6, ".rules") != 0)
+			continue;
+		if (n == cap) {
+			char **t = realloc(names, (cap = cap ? 2 * cap : 16) * sizeof(char *));
+			if (!t)
+				break;
+			names = t;
+		}
+		names[n] = strdup(de->d_name);
+		if (names[n])
+			n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(char *), cmp_name);
+	for (size_t i = 0; i < n; i++) {
+		char *path = NULL;
+		if (*count < USER_FILES_MAX_FILES && path_join(dir, names[i], &path) == 0) {
+			emit_file(fd, kind, path, CX_MAX_RULES_FILE);
+			(*count)++;
+		}
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static bool is_dir(const char *dir, const char *name)
+{
+	char *p = NULL;
+	struct stat st;
+	bool r;
+
+	if (path_join(dir, name, &p) < 0)
+		return false;
+	r = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+	free(p);
+	return r;
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char *p = NULL;
+	bool r;
+
+	if (path_join(dir, name, &p) < 0)
+		return false;
+	r = access(p, F_OK) == 0;
+	free(p);
+	return r;
+}
+
+/*
+ * The project: the nearest directory at or above cwd holding .codex,
+ * looking no higher than the repository root (a directory with .git) and
+ * never at $HOME itself (whose .codex is the user layer).
+ */
+static void emit_project(int fd, const char *home, const char *cwd, size_t *count)
+{
+	char *dir = strdup(cwd);
+
+	for (int depth = 0; dir && depth < 64; depth++) {
+		char *parent = NULL;
+
+		if (strcmp(dir, home) == 0)
+			break;
+		if (is_dir(dir, ".codex")) {
+			char *conf = NULL, *rules = NULL;
+
+			emit(fd, UF_PROJECT_ROOT, dir, NULL, 0);
+			if (path_join(dir, ".codex/config.toml", &conf) == 0)
+				emit_file(fd, UF_PROJECT_CONFIG, conf, CX_MAX_CONF_FILE);
+			if (path_join(dir, ".codex/rules", &rules) == 0)
+				emit_rules_dir(fd, UF_PROJECT_RULE, rules, count);
+			free(conf);
+			free(rules);
+			break;
+		}
+		if (exists(dir, ".git") || strcmp(dir, "/") == 0)
+			break;
+		if (path_dirname(dir, &parent) < 0)
+			break;
+		free(dir);
+		dir = parent;
+	}
+	free(dir);
+}
+
+/* Where execvp() would find program: PATH entries in order (relative ones against cwd). */
+static void emit_resolved(int fd, const char *program, const char *path, const char *cwd)
+{
+	const char *p = path && path[0] ? path : "/usr/local/bin:/usr/bin:/bin";
+	char buf[CX_MAX_PATH + 1];
+
+	if (strchr(program, '/')) {
+		if (program[0] == '/')
+			emit(fd, UF_RESOLVED, program, program, strlen(program));
+		else if (cwd && snprintf(buf, sizeof(buf), "%s/%s", cwd, program) < (int)sizeof(buf))
+			emit(fd, UF_RESOLVED, program, buf, strlen(buf));
+		return;
+	}
+	while (*p) {
+		size_t n = strcspn(p, ":");
+		struct stat st;
+		int w;
+
+		if (n == 0)
+			w = snprintf(buf, sizeof(buf), "%s/%s", cwd ? cwd : ".", program);
+		else if (p[0] == '/')
+			w = snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, program);
+		else
+			w = snprintf(buf, sizeof(buf), "%s/%.*s/%s", cwd ? cwd : ".", (int)n, p,
+				     program);
+		if (w > 0 && w < (int)sizeof(buf) && stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(buf, X_OK) == 0) {
+			emit(fd, UF_RESOLVED, program, buf, strlen(buf));
+			return;
+		}
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+}
+
+_noreturn_ static void helper_main(const struct user_files_request *req, int fd, unsigned last_cap)
+{
+	struct privdrop pd = { .uid = req->uid, .gid = req->gid, .groups = req->groups,
+			       .n_groups = req->n_groups, .cap_last_cap = last_cap };
+	enum sandbox_stage stage;
+	size_t count = 0;
+	char *p = NULL;
+
+	if (privdrop_apply(&pd, &stage) < 0)
+		_exit(1);
+	emit(fd, UF_HOME, req->home, NULL, 0);
+	if (path_join(req->home, ".codex/config.toml", &p) == 0)
+		emit_file(fd, UF_USER_CONFIG, p, CX_MAX_CONF_FILE);
+	free(p);
+	p = NULL;
+	if (path_join(req->home, ".codex/rules", &p) == 0)
+		emit_rules_dir(fd, UF_USER_RULE, p, &count);
+	free(p);
+	if (req->cwd)
+		emit_project(fd, req->home, req->cwd, &count);
+	for (char *const *prog = req->programs; prog && *prog; prog++)
+		emit_resolved(fd, *prog, req->path, req->cwd);
+	emit(fd, UF_END, NULL, NULL, 0);
+	_exit(0);
+}
+
+/* ------------------------------------------------------------ parsing (main) */
+
+static void file_free(struct user_file *f)
+{
+	free(f->name);
+	free(f->text);
+	*f = (struct user_file){ 0 };
+}
+
+void user_files_free(struct user_files *f)
+{
+	if (!f)
+		return;
+	free(f->home);
+	file_free(&f->user_config);
+	for (size_t i = 0; i < f->n_user_rules; i++)
+		file_free(&f->user_rules[i]);
+	free(f->user_rules);
+	free(f->project_root);
+	file_free(&f->project_config);
+	for (size_t i = 0; i < f->n_project_rules; i++)
+		file_free(&f->project_rules[i]);
+	free(f->project_rules);
+	strv_free(f->resolved);
+	free(f->error);
+	free(f);
+}
+
+static int take(struct user_file *dst, const char *name, size_t nl, const char *data, size_t dl)
+{
+	dst->name = strndup(name, nl);
+	dst->text = malloc(dl + 1);
+	if (!dst->name || !dst->text)
+		return -ENOMEM;
+	memcpy(dst->text, data, dl);
+	dst->text[dl] = '\0';
+	dst->len = dl;
+	return 0;
+}
+
+static int push_file(struct user_file **v, size_t *n, const char *name, size_t nl, const char *data,
+		     size_t dl)
+{
+	struct user_file *t;
+
+	if (*n >= USER_FILES_MAX_FILES)
+		return -E2BIG;
+	t = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!t)
+		return -ENOMEM;
+	*v = t;
+	(*v)[*n] = (struct user_file){ 0 };
+	(*n)++;
+	return take(&(*v)[*n - 1], name, nl, data, dl);
+}
+
+int user_files_parse(const char *buf, size_t len, struct user_files *ret)
+{
+	struct user_files f = { 0 };
+	size_t off = 0;
+	bool ended = false;
+	int r = 0;
+
+	while (off < len && !ended) {
+		struct uf_header h;
+		const char *name, *data;
+
+		if (len - off < sizeof(h)) {
+			r = -EPROTO;
+			break;
+		}
+		memcpy(&h, buf + off, sizeof(h));
+		off += sizeof(h);
+		if (h.magic != UF_MAGIC || h.kind == 0 || h.kind >= _UF_KIND_MAX ||
+		    h.name_len > CX_MAX_PATH || h.data_len > len || len - off < h.name_len ||
+		    len - off - h.name_len < h.data_len) {
+			r = -EPROTO;
+			break;
+		}
+		name = buf + off;
+		data = name + h.name_len;
+		off += h.name_len + h.data_len;
+		switch (h.kind) {
+		case UF_HOME:
+			free(f.home);
+			f.home = strndup(name, h.name_len);
+			r = f.home ? 0 : -ENOMEM;
+			break;
+		case UF_USER_CONFIG:
+			file_free(&f.user_config);
+			r = take(&f.user_config, name, h.name_len, data, h.data_len);
+			break;
+		case UF_USER_RULE:
+			r = push_file(&f.user_rules, &f.n_user_rules, name, h.name_len, data,
+				      h.data_len);
+			break;
+		case UF_PROJECT_ROOT:
+			free(f.project_root);
+			f.project_root = strndup(name, h.name_len);
+			r = f.project_root ? 0 : -ENOMEM;
+			break;
+		case UF_PROJECT_CONFIG:
+			file_free(&f.project_config);
+			r = take(&f.project_config, name, h.name_len, data, h.data_len);
+			break;
+		case UF_PROJECT_RULE:
+			r = push_file(&f.project_rules, &f.n_project_rules, name, h.name_len, data,
+				      h.data_len);
+			break;
+		case UF_RESOLVED: {
+			char *a = strndup(name, h.name_len), *b = strndup(data, h.data_len);
+			if (!a || !b || strlen(b) != h.data_len || !path_is_absolute_normalized(b)) {
+				free(a);
+				free(b);
+				r = a && b ? 0 : -ENOMEM; /* an odd path: treated as unresolved */
+				break;
+			}
+			r = strv_push(&f.resolved, a);
+			if (r == 0)
+				r = strv_push(&f.resolved, b);
+			else
+				free(b);
+			break;
+		}
+		case UF_ERROR:
+			if (!f.error) {
+				char msg[CX_MAX_PATH + 128];
+				snprintf(msg, sizeof(msg), "%.*s: %.*s", (int)h.name_len, name,
+					 (int)MIN(h.data_len, 100u), data);
+				f.error = strdup(msg);
+			}
+			break;
+		case UF_END:
+			ended = true;
+			break;
+		}
+		if (r < 0)
+			break;
+	}
+	if (r == 0 && !ended)
+		r = -EPROTO;
+	if (r < 0) {
+		struct user_files *tmp = malloc(sizeof(*tmp));
+		if (tmp) {
+			*tmp = f;
+			user_files_free(tmp);
+		}
+		return r;
+	}
+	*ret = f;
+	return 0;
+}
+
+/* ------------------------------------------------------------ loader (main) */
+
+struct user_files_loader {
+	struct daemon *d;
+	user_files_cb cb;
+	void *userdata;
+	pid_t pid;
+	int pidfd, fd;
+	uv_poll_t pidfd_poll, pipe_poll;
+	uv_timer_t timer;
+	int open_handles;
+	char *buf;
+	size_t len, cap;
+	bool exited, eof, done, cancelled;
+	int err;
+};
+
+static void on_loader_closed(uv_handle_t *h)
+{
+	struct user_files_loader *l = h->data;
+
+	if (--l->open_handles > 0)
+		return;
+	safe_close(l->pidfd);
+	safe_close(l->fd);
+	free(l->buf);
+	free(l);
+}
+
+static void loader_close(struct user_files_loader *l)
+{
+	l->open_handles = 3;
+	uv_close((uv_handle_t *)&l->pidfd_poll, on_loader_closed);
+	uv_close((uv_handle_t *)&l->pipe_poll, on_loader_closed);
+	uv_close((uv_handle_t *)&l->timer, on_loader_closed);
+}
+
+static void loader_kill(struct user_files_loader *l)
+{
+	if (!l->exited) {
+		(void)syscall(SYS_pidfd_send_signal, l->pidfd, SIGKILL, NULL, 0);
+		(void)waitid(P_PIDFD, (id_t)l->pidfd, &(siginfo_t){ 0 }, WEXITED);
+		l->exited = true;
+	}
+}
+
+static void loader_finish(struct user_files_loader *l)
+{
+	struct user_files *f = NULL;
+	int err = l->err;
+
+	if (l->done)
+		return;
+	l->done = true;
+	loader_kill(l);
+	if (err == 0) {
+		f = calloc(1, sizeof(*f));
+		err = f ? user_files_parse(l->buf, l->len, f) : -ENOMEM;
+		if (err < 0) {
+			free(f);
+			f = NULL;
+		}
+	}
+	if (!l->cancelled)
+		l->cb(l->userdata, f, err);
+	else
+		user_files_free(f);
+	loader_close(l);
+}
+
+static void on_loader_pipe(uv_poll_t *h, int status, int events)
+{
+	struct user_files_loader *l = h->data;
+
+	(void)events;
+	if (status < 0) {
+		l->err = -EIO;
+		loader_finish(l);
+		return;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (l->len == l->cap) {
+			size_t ncap = l->cap ? l->cap * 2 : 65536;
+			char *t;
+			if (ncap > USER_FILES_MAX_BYTES + 65536) {
+				l->err = -E2BIG;
+				loader_finish(l);
+				return;
+			}
+			t = realloc(l->buf, ncap);
+			if (!t) {
+				l->err = -ENOMEM;
+				loader_finish(l);
+				return;
+			}
+			l->buf = t;
+			l->cap = ncap;
+		}
+		n = read(l->fd, l->buf + l->len, l->cap - l->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return; /* EAGAIN */
+		if (n == 0) {
+			l->eof = true;
+			uv_poll_stop(h);
+			if (l->exited)
+				loader_finish(l);
+			return;
+		}
+		l->len += (size_t)n;
+	}
+}
+
+static void on_loader_exit(uv_poll_t *h, int status, int events)
+{
+	struct user_files_loader *l = h->data;
+	siginfo_t si = { 0 };
+
+	(void)status;
+	(void)events;
+	if (waitid(P_PIDFD, (id_t)l->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+		return;
+	uv_poll_stop(h);
+	l->exited = true;
+	if (si.si_code != CLD_EXITED || si.si_status != 0)
+		l->err = -EPROTO;
+	if (l->eof || l->err)
+		loader_finish(l);
+}
+
+static void on_loader_timeout(uv_timer_t *t)
+{
+	struct user_files_loader *l = t->data;
+
+	l->err = -ETIMEDOUT;
+	loader_finish(l);
+}
+
+/*
+ * Forks as root and immediately, in the child, drops to the caller's
+ * identity (from SO_PEERCRED, passed in req) before opening anything.
+ * Signals are blocked across fork so no handler of the daemon's runs in
+ * the child; the child closes every inherited descriptor but its pipe.
+ */
+int user_files_load(struct daemon *d, const struct user_files_request *req, user_files_cb cb,
+		    void *userdata, struct user_files_loader **ret)
+{
+	struct user_files_loader *l;
+	sigset_t all, old;
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return negative_errno();
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		struct sigaction sa = { .sa_handler = SIG_DFL };
+		sigset_t none;
+
+		for (int s = 1; s < _NSIG; s++)
+			(void)sigaction(s, &sa, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dup2(p[1], 3) < 0)
+			_exit(1);
+		(void)syscall(SYS_close_range, 4, ~0U, 0);
+		(void)prctl(PR_SET_NAME, "codexd-files", 0, 0, 0);
+		helper_main(req, 3, d->cap_last_cap);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return negative_errno();
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(p[0]);
+		return -ENOMEM;
+	}
+	l->d = d;
+	l->cb = cb;
+	l->userdata = userdata;
+	l->pid = pid;
+	l->fd = p[0];
+	l->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (l->pidfd < 0) {
+		int e = negative_errno();
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(p[0]);
+		free(l);
+		return e;
+	}
+	(void)fd_set_nonblock(l->fd, true);
+	uv_poll_init(d->loop, &l->pidfd_poll, l->pidfd);
+	uv_poll_init(d->loop, &l->pipe_poll, l->fd);
+	uv_timer_init(d->loop, &l->timer);
+	l->pidfd_poll.data = l->pipe_poll.data = l->timer.data = l;
+	uv_poll_start(&l->pidfd_poll, UV_READABLE, on_loader_exit);
+	uv_poll_start(&l->pipe_poll, UV_READABLE, on_loader_pipe);
+	uv_timer_start(&l->timer, on_loader_timeout, USER_FILES_TIMEOUT_MS, 0);
+	*ret = l;
+	return 0;
+}
+
+void user_files_cancel(struct user_files_loader *l)
+{
+	if (!l || l->done)
+		return;
+	l->cancelled = true;
+	l->err = -ECANCELED;
+	loader_finish(l);
+}

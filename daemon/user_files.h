@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The caller's own layers, read as the caller: ~/.codex/config.toml, the
+ * .rules files of ~/.codex/rules, and for the project around the working
+ * directory .codex/config.toml and the .rules files of .codex/rules (the
+ * nearest directory at or
+ * above cwd holding .codex, not above the repository root or $HOME).  Also
+ * where each program of the command resolves through the command's PATH,
+ * so rules decide on the binary that will actually run.
+ *
+ * The main process never opens these paths with root's credentials
+ * (ARCHITECTURE.md): a helper process forked per request drops to the
+ * caller's uid, gids and groups with no capabilities and no_new_privs,
+ * reads with the caller's permissions, and streams length-prefixed records
+ * back over a pipe.  The main loop collects them asynchronously, bounded in
+ * size, count and time; the text is untrusted and parsed by the callers
+ * (conf_reader, rules parser) like any client input.
+ *
+ * Process: main (the helper is a child of it).
+ */
+#ifndef CX_USER_FILES_H
+#define CX_USER_FILES_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "daemon/daemon.h"
+
+#define USER_FILES_MAX_BYTES (4 * 1024 * 1024) /* everything read for one request */
+#define USER_FILES_MAX_FILES 256
+#define USER_FILES_TIMEOUT_MS 3000
+
+struct user_file {
+	char *name; /* path as found */
+	char *text; /* contents, NUL-terminated (may contain NULs before len) */
+	size_t len;
+};
+
+struct user_files {
+	char *home;
+	struct user_file user_config;      /* name NULL when absent */
+	struct user_file *user_rules;
+	size_t n_user_rules;
+	char *project_root;                /* directory holding .codex, or NULL */
+	struct user_file project_config;
+	struct user_file *project_rules;
+	size_t n_project_rules;
+	char **resolved;                   /* pairs: program, absolute path (NULL-terminated) */
+	char *error;                       /* a file that exists but could not be read, or NULL */
+};
+
+void user_files_free(struct user_files *f);
+
+struct user_files_request {
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;
+	size_t n_groups;
+	const char *home;           /* from the passwd database, never from the client */
+	const char *cwd;            /* NULL: no project layer */
+	char *const *programs;      /* argv[0]s to resolve (may be NULL) */
+	const char *path;           /* the command's PATH (NULL: the default path) */
+};
+
+typedef void (*user_files_cb)(void *userdata, struct user_files *files, int err);
+
+struct user_files_loader;
+
+/*
+ * Start reading.  cb runs later from the loop exactly once (unless
+ * cancelled) with the files (cb owns them) or err < 0 (-ETIMEDOUT,
+ * -E2BIG, -EPROTO ...).  Returns 0 with *ret, or -errno (cb never runs).
+ */
+int user_files_load(struct daemon *d, const struct user_files_request *req, user_files_cb cb,
+		    void *userdata, struct user_files_loader **ret);
+/* Stop: kill the helper; cb will not run. */
+void user_files_cancel(struct user_files_loader *l);
+
+/* Parse a helper's record stream (exposed for unit tests and fuzzing). */
+int user_files_parse(const char *buf, size_t len, struct user_files *ret);
+
+#endif
