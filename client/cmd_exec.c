@@ -66,11 +66,12 @@ static void exec_usage(FILE *f)
 		"                     [--allow-domain PATTERN]... [--deny-domain PATTERN]...\n"
 		"                     [--writable-root DIR]... [--timeout SECONDS] [--env NAME=VALUE]...\n"
 		"                     [--session ID] [--fds] [-n] [--justification TEXT] [--escalate]\n"
-		"                     -- COMMAND [ARG...]\n");
+		"                     [--log-denials] -- COMMAND [ARG...]\n");
 }
 
 struct exec_state {
 	const struct client_opts *o;
+	bool log_denials;
 	struct rpc_client c;
 	char *id;
 	int outstanding; /* unanswered exec/write requests */
@@ -127,6 +128,104 @@ static int exit_status_from_exited(json_t *p)
 	return CX_EXIT_ERROR;
 }
 
+/*
+ * Daemon text on one line of a terminal: every control character, newline
+ * and tab included, and the C1 controls escaped (STYLE.md 10).
+ */
+static void print_oneline(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			fprintf(f, "\\u%04x", p[1]);
+			p++;
+		} else if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
+static const char *str_field(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* "read-only file system" for "EROFS": what the error means to a reader. */
+static const char *error_words(const char *name)
+{
+	static const struct {
+		const char *name, *words;
+	} table[] = {
+		{ "EROFS", "read-only file system" },	{ "EACCES", "permission denied" },
+		{ "EPERM", "operation not permitted" }, { "EXDEV", "cross-device" },
+		{ "ENOSPC", "no space left" },		{ "EDQUOT", "quota exceeded" },
+	};
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (strcmp(name, table[i].name) == 0)
+			return table[i].words;
+	return name;
+}
+
+static const char *const denial_args[] = { "family", "request", "flags", "persona" };
+
+/*
+ * After the command: what the sandbox refused, one line each on stderr
+ * ("codexctl: denied: write /etc/x (read-only file system)",
+ * "codexctl: denied: socket(AF_INET)").
+ */
+static void print_denials(json_t *exited)
+{
+	json_t *list = json_object_get(exited, "denials"), *e;
+	size_t i;
+
+	json_array_foreach (list, i, e) {
+		const char *kind = str_field(e, "kind"), *call = str_field(e, "syscall");
+		json_t *count = json_object_get(e, "count");
+		json_int_t n = json_is_integer(count) ? json_integer_value(count) : 1;
+
+		if (!kind || !call)
+			continue;
+		fputs("codexctl: denied: ", stderr);
+		if (strcmp(kind, "file") == 0) {
+			const char *op = str_field(e, "operation"), *path = str_field(e, "path"),
+				   *err = str_field(e, "error");
+
+			/* An open is refused for writing (reading is never supervised). */
+			print_oneline(stderr, op && strcmp(op, "open") != 0 ? op : "write");
+			fputc(' ', stderr);
+			print_oneline(stderr, path ? path : "?");
+			if (json_is_true(json_object_get(e, "path_truncated")))
+				fputs("...", stderr);
+			fputs(" (", stderr);
+			print_oneline(stderr, err ? error_words(err) : "refused");
+			if (n > 1)
+				fprintf(stderr, ", %lld times", (long long)n);
+			fputs(")\n", stderr);
+			continue;
+		}
+		print_oneline(stderr, call);
+		/* The argument that decided, when there is one: socket(AF_INET), ioctl(TIOCSTI). */
+		for (size_t k = 0; k < sizeof(denial_args) / sizeof(denial_args[0]); k++) {
+			const char *a = str_field(e, denial_args[k]);
+
+			if (a) {
+				fputc('(', stderr);
+				print_oneline(stderr, a);
+				fputc(')', stderr);
+				break;
+			}
+		}
+		if (n > 1)
+			fprintf(stderr, " (%lld times)", (long long)n);
+		fputc('\n', stderr);
+	}
+	if (json_is_false(json_object_get(exited, "denials_complete")))
+		fputs("codexctl: denials: the list may be incomplete (see codexctl(1))\n", stderr);
+}
+
 /* Handle one message after the start; returns <0 on fatal protocol errors. */
 static int handle_message(struct exec_state *st, struct rpc_message *m)
 {
@@ -165,6 +264,8 @@ static int handle_message(struct exec_state *st, struct rpc_message *m)
 		if (strcmp(m->method, "exec/exited") == 0) {
 			if (st->o->json)
 				print_json_line(m->params);
+			else if (st->log_denials)
+				print_denials(m->params);
 			st->status = exit_status_from_exited(m->params);
 			st->exited = true;
 		}
@@ -363,6 +464,7 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 		OPT_FDS,
 		OPT_JUSTIFY,
 		OPT_ESCALATE,
+		OPT_LOG_DENIALS,
 	};
 	static const struct option opts[] = {
 		{ "sandbox", required_argument, NULL, 's' },
@@ -380,6 +482,7 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 		{ "fds", no_argument, NULL, OPT_FDS },
 		{ "justification", required_argument, NULL, OPT_JUSTIFY },
 		{ "escalate", no_argument, NULL, OPT_ESCALATE },
+		{ "log-denials", no_argument, NULL, OPT_LOG_DENIALS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -466,6 +569,10 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 			break;
 		case OPT_ESCALATE:
 			json_object_set_new(params, "escalate", json_true());
+			break;
+		case OPT_LOG_DENIALS:
+			json_object_set_new(params, "log_denials", json_true());
+			st.log_denials = true;
 			break;
 		case 'h':
 			exec_usage(stdout);

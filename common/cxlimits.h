@@ -42,6 +42,8 @@
 #define CX_MAX_WRITE_CHUNK (256 * 1024)    /* decoded bytes in one exec/write */
 #define CX_OUTPUT_CHUNK (64 * 1024)        /* bytes read per exec/output notification */
 #define CX_MAX_TTY_DIM 10000
+#define CX_MAX_DENIAL_RECORDS 128          /* denial records kept per exec (PID 1 sends 64 + 64) */
+#define CX_MAX_DENIALS_JSON (64 * 1024)    /* bytes of exec/exited "denials" (<= half a frame) */
 
 /* ---- configuration files ---- */
 #define CX_MAX_CONF_FILE (1024 * 1024)

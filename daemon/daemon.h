@@ -116,6 +116,7 @@ struct peer {
 	gid_t *groups;
 	size_t n_groups;
 	char user[64]; /* from the passwd database, or the uid in decimal */
+	char home[256]; /* from the passwd database, "" if unknown */
 };
 
 struct conn {

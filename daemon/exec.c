@@ -20,6 +20,7 @@
 #include "daemon/conf.h"
 #include "daemon/cgroup.h"
 #include "daemon/conn.h"
+#include "daemon/denials.h"
 #include "daemon/exec.h"
 #include "daemon/mounts.h"
 #include "daemon/peer.h"
@@ -111,6 +112,7 @@ static void exec_destroy(struct exec *x)
 		n = c->next;
 		free(c);
 	}
+	free(x->denials);
 	free(x->argv0);
 	free(x->cwd);
 	strv_free(x->roots);
@@ -250,8 +252,10 @@ static void reply_mounts_failed(struct exec *x, const struct sandbox_msg *m)
 				   ? x->roots[m->detail_index]
 				   : NULL;
 	char where[CX_MAX_PATH + 64] = "";
-	char q[4 * 80 + 8];
+	char q[4 * 240 + 8];
 
+	if (what == MOUNTS_SCAN || what == MOUNTS_MASK)
+		root = NULL; /* the index names a scanned directory, not a root */
 	if (root && m->detail_name >= 0)
 		snprintf(where, sizeof(where), "%s/%s", root, mounts_protected_name(m->detail_name));
 	else if (root)
@@ -259,17 +263,28 @@ static void reply_mounts_failed(struct exec *x, const struct sandbox_msg *m)
 	else if (what == MOUNTS_DENY && x->deny && m->detail_index >= 0 &&
 		 (size_t)m->detail_index < strv_length(x->deny))
 		snprintf(where, sizeof(where), "%s", x->deny[m->detail_index]);
-	log_quote(q, sizeof(q), where, strlen(where), 80);
+	log_quote(q, sizeof(q), where, strlen(where), 240);
 
 	switch (what) {
+	case MOUNTS_SCAN:
+		conn_reply_error(x->conn, &x->start_id, CX_ERR_SANDBOX_UNAVAILABLE,
+				 CX_REASON_SANDBOX_UNAVAILABLE,
+				 json_pack("{s:s, s:s, s:i}", "stage", "mounts", "what", "socket_scan",
+					   "exit_code", 126),
+				 "more than %d entries to check for Unix sockets (the host's /tmp or "
+				 "the agent directories of the home directory); refusing to start "
+				 "rather than leave one reachable (set [sandbox] tmp = \"private\" or "
+				 "clean up /tmp)",
+				 MOUNTS_MAX_SOCKET_SCAN);
+		return;
 	case MOUNTS_PROTECTED_LINK:
 		conn_reply_error(x->conn, &x->start_id, CX_ERR_SANDBOX_UNAVAILABLE,
 				 CX_REASON_SANDBOX_UNAVAILABLE,
 				 json_pack("{s:s, s:s, s:s, s:i}", "stage", "mounts", "what",
 					   "protected_symlink", "path", where, "exit_code", 126),
-				 "cannot enforce read-only %s: it is a symbolic link; refusing to start "
-				 "the sandbox",
-				 q);
+				 "cannot enforce read-only %s (%s): it is a symbolic link; refusing to "
+				 "start the sandbox",
+				 m->detail_name >= 0 ? mounts_protected_name(m->detail_name) : "path", q);
 		return;
 	case MOUNTS_PROTECTED_MOVED:
 		conn_reply_error(x->conn, &x->start_id, CX_ERR_SANDBOX_UNAVAILABLE,
@@ -369,6 +384,29 @@ static void reply_started(struct exec *x)
 				    stdio_mode_names[x->stdio]));
 }
 
+/*
+ * "denials" and "denials_complete".  Complete means: PID 1 supervised the
+ * filter (or there was none to refuse anything), its report arrived
+ * whole, nothing was dropped here, and file calls were supervised if the
+ * request asked for them.
+ */
+static void add_denials(struct exec *x, json_t *p)
+{
+	size_t budget = MIN((size_t)CX_MAX_DENIALS_JSON, (size_t)x->d->cfg->max_frame_bytes / 2);
+	bool cut = false, complete;
+	json_t *a;
+
+	a = denials_to_json(x->denials, x->n_denials, budget, &cut);
+	complete = x->have_exit && x->exit_msg.denial_flags == 0 && !x->denials_dropped && !cut &&
+		   (x->supervised || !x->filtered) && (!x->log_denials || x->supervised);
+	if (x->n_denials > 0 || (x->have_exit && x->exit_msg.denial_flags))
+		log_debug("exec %s: %zu denial records%s, flags %#x", x->id, x->n_denials,
+			  cut ? " (not all fit in exec/exited)" : "",
+			  x->have_exit ? x->exit_msg.denial_flags : 0);
+	json_object_set_new(p, "denials", a ? a : json_array());
+	json_object_set_new(p, "denials_complete", json_boolean(complete && a));
+}
+
 static void send_exited(struct exec *x)
 {
 	uint64_t dur_ms = (uv_hrtime() - x->start_hrtime) / 1000000;
@@ -376,10 +414,11 @@ static void send_exited(struct exec *x)
 
 	if (!x->conn || !x->started)
 		return;
-	p = json_pack("{s:s, s:I, s:b, s:[]}", "id", x->id, "duration_ms", (json_int_t)dur_ms,
-		      "timed_out", x->timed_out, "denials");
+	p = json_pack("{s:s, s:I, s:b}", "id", x->id, "duration_ms", (json_int_t)dur_ms,
+		      "timed_out", x->timed_out);
 	if (!p)
 		return;
+	add_denials(x, p);
 	if (x->have_exit && x->exit_msg.kind == SANDBOX_EXITED_CODE) {
 		json_object_set_new(p, "exit_code", json_integer(x->exit_msg.status));
 	} else {
@@ -420,6 +459,27 @@ static void send_exited(struct exec *x)
 
 /* ------------------------------------------------------------ status pipe */
 
+static void add_denial_record(struct exec *x, const struct sandbox_denial *d)
+{
+	if (sandbox_denial_check(d) < 0) {
+		log_warning("exec %s: malformed denial record", x->id);
+		x->denials_dropped = true;
+		return;
+	}
+	if (x->n_denials >= CX_MAX_DENIAL_RECORDS) {
+		x->denials_dropped = true;
+		return;
+	}
+	if (!x->denials) {
+		x->denials = calloc(CX_MAX_DENIAL_RECORDS, sizeof(*x->denials));
+		if (!x->denials) {
+			x->denials_dropped = true;
+			return;
+		}
+	}
+	x->denials[x->n_denials++] = *d;
+}
+
 static void read_status_records(struct exec *x)
 {
 	for (;;) {
@@ -459,6 +519,9 @@ static void read_status_records(struct exec *x)
 		case SANDBOX_MSG_EXITED:
 			x->exit_msg = m;
 			x->have_exit = true;
+			break;
+		case SANDBOX_MSG_DENIAL:
+			add_denial_record(x, &m.denial);
 			break;
 		default:
 			break;
@@ -628,15 +691,21 @@ static void stdin_close(struct exec *x)
 
 static void stdin_fail_all(struct exec *x)
 {
-	for (struct stdin_chunk *c = x->in_head, *n; c; c = n) {
+	/*
+	 * Detach the queue first: a reply can fail, close the connection and
+	 * re-enter here through exec_conn_gone() (it then finds nothing).
+	 */
+	struct stdin_chunk *c = x->in_head, *n;
+
+	x->in_head = x->in_tail = NULL;
+	x->in_queued = 0;
+	for (; c; c = n) {
 		n = c->next;
-		if (x->conn)
+		if (x->conn && !x->conn->dead)
 			conn_reply_error(x->conn, &c->id, CX_ERR_STATE, CX_REASON_STDIN_CLOSED, NULL,
 					 "the command's stdin is closed");
 		free(c);
 	}
-	x->in_head = x->in_tail = NULL;
-	x->in_queued = 0;
 }
 
 static void on_stdin_writable(uv_poll_t *h, int status, int events)
@@ -679,10 +748,13 @@ static void stdin_flush(struct exec *x)
 			x->in_head = c->next;
 			if (!x->in_head)
 				x->in_tail = NULL;
-			if (x->conn)
+			if (x->conn && !x->conn->dead)
 				conn_reply_result(x->conn, &c->id,
 						  json_pack("{s:I}", "written", (json_int_t)c->len));
 			free(c);
+			/* The reply may have closed the connection, and with it this queue. */
+			if (!x->conn || x->in_closed)
+				return;
 		}
 	}
 	stream_stop(&x->in);
@@ -835,16 +907,34 @@ static int check_client_fd(int fd, char *err, size_t errsz, int which)
  * The command's seccomp program: none for danger-full-access with the host's
  * network (Codex's "unsandboxed"); otherwise the profile of its network mode.
  */
+static enum seccomp_profile exec_seccomp_profile(enum net_mode net)
+{
+	return net == NET_OFF	  ? SECCOMP_PROFILE_NET_OFF
+	       : net == NET_PROXY ? SECCOMP_PROFILE_NET_PROXY
+				  : SECCOMP_PROFILE_NET_FULL;
+}
+
 static const struct sock_fprog *exec_seccomp_program(struct daemon *d, enum sandbox_mode mode,
 						     enum net_mode net)
 {
-	enum seccomp_profile prof = net == NET_OFF     ? SECCOMP_PROFILE_NET_OFF
-				    : net == NET_PROXY ? SECCOMP_PROFILE_NET_PROXY
-						       : SECCOMP_PROFILE_NET_FULL;
-
 	if (!d->seccomp_ok || (mode == SANDBOX_DANGER_FULL_ACCESS && net == NET_FULL))
 		return NULL;
-	return seccomp_program(&d->seccomp, prof, false);
+	return seccomp_program(&d->seccomp, exec_seccomp_profile(net), false);
+}
+
+/*
+ * Its variant with user notification, through which the sandbox's PID 1
+ * sees (and reports) what is refused: notify+fs when the request asked
+ * for file denials too.  NULL without a plain program, or on a kernel
+ * without SECCOMP_RET_USER_NOTIF.
+ */
+static const struct sock_fprog *
+exec_seccomp_notify_program(struct daemon *d, enum sandbox_mode mode, enum net_mode net, bool files)
+{
+	if (!exec_seccomp_program(d, mode, net))
+		return NULL;
+	return seccomp_program_variant(&d->seccomp, exec_seccomp_profile(net),
+				       files ? SECCOMP_VARIANT_NOTIFY_FS : SECCOMP_VARIANT_NOTIFY);
 }
 
 static void random_id(char *buf, size_t n)
@@ -964,6 +1054,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 			.tty_gid = d->tty_gid,
 			.landlock_abi = mode == SANDBOX_DANGER_FULL_ACCESS ? 0
 									: d->features.landlock_abi,
+			.home = c->peer.home[0] ? c->peer.home : NULL,
 		};
 		r = sandbox_plan_build(cfg, &in, &plan, err, sizeof(err));
 		if (r == -ENOMEM)
@@ -1052,6 +1143,8 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 		.rlimit_fsize = (uint64_t)cfg->max_file_size_mb * 1024 * 1024,
 		.rlimit_nofile = cfg->max_open_files,
 		.no_core = !cfg->allow_core_dumps,
+		.seccomp_notify = exec_seccomp_notify_program(d, mode, net, req->log_denials),
+		.seccomp_notify_fs = req->log_denials,
 	};
 	r = spawn_sandbox(&spec, plan.clone_flags, cg.v2_fd, &sr);
 	cgroup_close_child_fds(&cg);
@@ -1086,6 +1179,9 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	x->cwd = strdup(req->cwd);
 	x->sandbox = mode;
 	x->network = net;
+	x->log_denials = req->log_denials;
+	x->filtered = spec.seccomp != NULL;
+	x->supervised = spec.seccomp_notify != NULL;
 	/* Copies for error messages (the plan borrows from the request). */
 	for (size_t i = 0; i < plan.mount.n_roots; i++)
 		if (strv_extend(&x->roots, plan.mount.roots[i]) < 0)

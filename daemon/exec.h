@@ -44,6 +44,7 @@ struct exec_request {
 	char *approval_policy;
 	bool escalate;
 	char *justification;
+	bool log_denials; /* also supervise write-intent file calls and report their refusals */
 	/* which optional fields were present */
 	bool has_sandbox, has_network, has_timeout, has_stdin;
 };
@@ -127,6 +128,14 @@ struct exec {
 	int64_t timeout_ms;
 	bool timed_out;
 	bool killed;
+
+	/* Refusals PID 1 reported (exec/exited "denials"). */
+	bool log_denials;      /* file calls were to be supervised too */
+	bool supervised;       /* a notify program went to the sandbox (with log_denials: +fs) */
+	bool filtered;         /* a seccomp program at all */
+	struct sandbox_denial *denials; /* CX_MAX_DENIAL_RECORDS, allocated with the first */
+	size_t n_denials;
+	bool denials_dropped;  /* records beyond the limit, or malformed ones */
 
 	bool have_exit;
 	struct sandbox_msg exit_msg;

@@ -91,6 +91,7 @@ enum {
 	F_APPROVAL,
 	F_ESCALATE,
 	F_JUSTIFICATION,
+	F_LOG_DENIALS,
 };
 
 static const struct jd_field start_fields[] = {
@@ -127,6 +128,7 @@ static const struct jd_field start_fields[] = {
 	[F_JUSTIFICATION] = { "justification", JD_STRING,
 			      offsetof(struct exec_request, justification), 0, 0,
 			      CX_MAX_JUSTIFICATION },
+	[F_LOG_DENIALS] = { "log_denials", JD_BOOL, offsetof(struct exec_request, log_denials) },
 };
 
 int rpc_exec_decode_start(json_t *params, struct exec_request *ret, char *err, size_t errsz)

@@ -162,18 +162,19 @@ static unsigned conns_of_uid(struct daemon *d, uid_t uid)
 static bool peer_in_sandbox(struct daemon *d, int fd, pid_t pid)
 {
 	struct list_node *pos, *tmp;
-	uint64_t ino;
+	uint64_t inos[40];
+	size_t n;
 
 	if (d->n_execs == 0)
 		return false;
-	ino = peer_pidns_ino(fd, pid);
-	if (ino == 0)
-		return false;
+	/* Its namespace or any ancestor: unshare -p inside a sandbox does not hide it. */
+	n = peer_pidns_chain(fd, pid, inos, ARRAY_SIZE(inos));
 	LIST_FOREACH_SAFE(pos, tmp, &d->execs)
 	{
 		struct exec *x = list_entry(pos, struct exec, node);
-		if (x->pidns_ino == ino)
-			return true;
+		for (size_t i = 0; i < n; i++)
+			if (x->pidns_ino && x->pidns_ino == inos[i])
+				return true;
 	}
 	return false;
 }

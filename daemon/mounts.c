@@ -36,9 +36,18 @@ static const char *const protected_names[] = { ".git", ".codex", ".agents" };
 #define NAME_GIT 0
 #define NAME_CODEX 1
 
-/* Inside .git with allow_git_writes: where git reads code or settings from. */
-static const char *const git_guarded[] = { "config", "config.worktree", "hooks", "modules",
-					   "worktrees", "info" };
+/*
+ * Inside .git with allow_git_writes: where git reads code, settings or
+ * another git directory from.  A missing hooks/ is created empty and a
+ * missing commondir is created holding "." (the git directory itself, what
+ * git assumes without one) so that neither can be planted; the sequencer
+ * directories are guarded when present (a planted todo list would need the
+ * user's own `git rebase --continue`).
+ */
+static const char *const git_guarded[] = { "config",      "config.worktree", "hooks",
+					   "commondir",   "modules",         "worktrees",
+					   "info",        "objects/info",    "rebase-merge",
+					   "rebase-apply", "sequencer" };
 
 static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 
@@ -50,6 +59,8 @@ static const char *const proc_masked[] = { "kcore", "keys", "timer_list", "sched
 struct root_state {
 	int dirfd; /* O_PATH of the root in the original tree */
 	int tree;  /* detached writable clone */
+	dev_t dev;
+	ino_t ino;
 	bool create_in_tmp; /* missing below a private /tmp: create it there */
 };
 
@@ -71,6 +82,9 @@ struct mounts_ctx {
 	size_t n_prot;
 	int devfd;
 	int tmpfd; /* the private /tmp, or -1 */
+	int cwd_tree; /* read-only clone of a cwd below a private /tmp that is no root, or -1 */
+	dev_t cwd_dev;
+	ino_t cwd_ino;
 	int deny_tmpfs;
 	size_t scanned;
 };
@@ -96,6 +110,7 @@ const char *mounts_what_to_string(enum mounts_what w)
 		[MOUNTS_RUN] = "/run",
 		[MOUNTS_TMP] = "/tmp",
 		[MOUNTS_MASK] = "masking a socket",
+		[MOUNTS_SCAN] = "too many entries to scan for sockets",
 		[MOUNTS_DENY] = "deny-read path",
 		[MOUNTS_CREDS] = "credentials",
 	};
@@ -250,11 +265,45 @@ static int protect_gitdir(struct mounts_ctx *c, int root, int dirfd)
 }
 
 /* Collect the protected paths of one writable root (as the caller). */
+/* Is there a .git in a directory above dirfd (the caller's view)? */
+static bool inside_repo(int dirfd)
+{
+	int fd = sys_openat2(dirfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+
+	for (int depth = 0; fd >= 0 && depth < 64; depth++) {
+		struct stat st, up;
+		int parent;
+
+		if (faccessat(fd, ".git", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			close(fd);
+			return true;
+		}
+		parent = sys_openat2(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+		/* At / ".." is itself. */
+		if (parent < 0 || (fstat(fd, &st) == 0 && fstat(parent, &up) == 0 &&
+				   st.st_dev == up.st_dev && st.st_ino == up.st_ino)) {
+			safe_close(parent);
+			break;
+		}
+		close(fd);
+		fd = parent;
+	}
+	safe_close(fd);
+	return false;
+}
+
 static int prepare_protected(struct mounts_ctx *c, int root)
 {
 	const struct mount_plan *p = c->p;
 	int dirfd = c->roots[root].dirfd;
 	bool is_cwd = strcmp(p->roots[root], p->cwd) == 0;
+	/*
+	 * Inside a repository a subdirectory must not grow its own .git or
+	 * .agents (Codex denies `git init` there): they get the same empty
+	 * read-only placeholder as .codex.  Git ignores an empty .git and keeps
+	 * finding the enclosing repository.
+	 */
+	bool in_repo = is_cwd && p->create_codex_dir && inside_repo(dirfd);
 
 	for (int name = 0; name < (int)ARRAY_SIZE(protected_names); name++) {
 		char abs[CX_MAX_PATH + 1];
@@ -263,16 +312,16 @@ static int prepare_protected(struct mounts_ctx *c, int root)
 
 		fd = sys_openat2(dirfd, protected_names[name], O_PATH | O_NOFOLLOW | O_CLOEXEC,
 				 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-		if (fd < 0 && errno == ENOENT && name == NAME_CODEX && is_cwd &&
-		    p->create_codex_dir) {
+		if (fd < 0 && errno == ENOENT && is_cwd && p->create_codex_dir &&
+		    (name == NAME_CODEX || in_repo)) {
 			/*
 			 * First-time creation of .codex/config.toml must not be possible
 			 * from inside: create the directory empty, as the caller, so it
 			 * can be mounted read-only (git ignores empty directories).
 			 */
-			if (mkdirat(dirfd, ".codex", 0755) < 0 && errno != EEXIST)
+			if (mkdirat(dirfd, protected_names[name], 0755) < 0 && errno != EEXIST)
 				continue; /* cannot create (read-only parent ...): nothing to guard */
-			fd = sys_openat2(dirfd, ".codex", O_PATH | O_NOFOLLOW | O_CLOEXEC,
+			fd = sys_openat2(dirfd, protected_names[name], O_PATH | O_NOFOLLOW | O_CLOEXEC,
 					 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
 						 RESOLVE_NO_MAGICLINKS);
 		}
@@ -310,16 +359,29 @@ static int prepare_protected(struct mounts_ctx *c, int root)
 						      O_PATH | O_NOFOLLOW | O_CLOEXEC,
 						      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
 							      RESOLVE_NO_MAGICLINKS);
-				if (gfd < 0 && errno == ENOENT && strcmp(git_guarded[g], "hooks") == 0) {
-					/* A hooks directory created later would run outside. */
+				if (gfd < 0 && errno == ENOENT &&
+				    (strcmp(git_guarded[g], "hooks") == 0 ||
+				     strcmp(git_guarded[g], "commondir") == 0)) {
+					/* Created later they would act outside: plant them neutral. */
 					int dfd = sys_openat2(dirfd, ".git",
 							      O_RDONLY | O_DIRECTORY | O_CLOEXEC,
 							      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 					if (dfd >= 0) {
-						(void)mkdirat(dfd, "hooks", 0755);
+						if (git_guarded[g][0] == 'h')
+							(void)mkdirat(dfd, "hooks", 0755);
+						else {
+							int cf = openat(dfd, "commondir",
+									O_CREAT | O_EXCL | O_WRONLY |
+										O_NOFOLLOW | O_CLOEXEC,
+									0644);
+							if (cf >= 0) {
+								(void)!write(cf, ".\n", 2);
+								close(cf);
+							}
+						}
 						close(dfd);
 					}
-					gfd = sys_openat2(fd, "hooks", O_PATH | O_NOFOLLOW | O_CLOEXEC,
+					gfd = sys_openat2(fd, git_guarded[g], O_PATH | O_NOFOLLOW | O_CLOEXEC,
 							  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
 								  RESOLVE_NO_MAGICLINKS);
 				}
@@ -410,10 +472,15 @@ static int prepare_roots(struct mounts_ctx *c)
 		}
 		/* The caller must be able to enter it ("." needs search permission). */
 		{
+			struct stat st;
 			int probe = sys_openat2(r->dirfd, ".", O_PATH | O_CLOEXEC, 0);
 			if (probe < 0)
 				return failed(c, MOUNTS_ROOT, (int)i, -1);
 			close(probe);
+			if (fstat(r->dirfd, &st) < 0)
+				return failed(c, MOUNTS_ROOT, (int)i, -1);
+			r->dev = st.st_dev;
+			r->ino = st.st_ino;
 		}
 		r->tree = open_tree(r->dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
 							 AT_RECURSIVE);
@@ -426,6 +493,57 @@ static int prepare_roots(struct mounts_ctx *c)
 		}
 	}
 	return 0;
+}
+
+/*
+ * A working directory below a private /tmp that is no writable root (read-
+ * only mode): it must stay visible, read-only, at the same path.  Cloned as
+ * the caller before the tmpfs covers it.
+ */
+static int prepare_tmp_cwd(struct mounts_ctx *c)
+{
+	const struct mount_plan *p = c->p;
+	struct stat st;
+	int fd;
+
+	if (!below_private_tmp(p, p->cwd))
+		return 0;
+	for (size_t i = 0; i < p->n_roots; i++)
+		if (strcmp(p->roots[i], p->cwd) == 0)
+			return 0; /* attach_roots() re-exposes it writable */
+	fd = sys_openat2(AT_FDCWD, p->cwd, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : failed(c, MOUNTS_TMP, -1, -1);
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return failed(c, MOUNTS_TMP, -1, -1);
+	}
+	c->cwd_dev = st.st_dev;
+	c->cwd_ino = st.st_ino;
+	c->cwd_tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+						AT_RECURSIVE);
+	close(fd);
+	return c->cwd_tree < 0 ? failed(c, MOUNTS_TMP, -1, -1) : 0;
+}
+
+static int attach_tmp_cwd(struct mounts_ctx *c)
+{
+	const char *rel = below_private_tmp(c->p, c->p->cwd);
+	int target, r;
+
+	if (c->cwd_tree < 0 || !rel || c->tmpfd < 0)
+		return 0;
+	if (mkdirs_at(c->tmpfd, rel, 0755) < 0)
+		return failed(c, MOUNTS_TMP, -1, -1);
+	target = openat(c->tmpfd, rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (target < 0)
+		return failed(c, MOUNTS_TMP, -1, -1);
+	r = set_attr(c->cwd_tree, "", AT_EMPTY_PATH | AT_RECURSIVE,
+		     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0);
+	if (r == 0)
+		r = attach(c->cwd_tree, target, NULL);
+	close(target);
+	return r < 0 ? failed(c, MOUNTS_TMP, -1, -1) : 0;
 }
 
 static int attach_roots(struct mounts_ctx *c)
@@ -452,6 +570,25 @@ static int attach_roots(struct mounts_ctx *c)
 			target = openat(c->tmpfd, rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (target < 0)
 				return failed(c, MOUNTS_ATTACH, (int)i, -1);
+		} else {
+			/*
+			 * Through the view as it is now (a root nested in one attached
+			 * before lies on the new mount), as the caller, and it must still
+			 * be the directory prepared: a swapped path fails the exec.
+			 */
+			struct stat st;
+
+			as_user(c->p);
+			target = sys_openat2(AT_FDCWD, c->p->roots[i], O_PATH | O_DIRECTORY | O_CLOEXEC,
+					     RESOLVE_NO_MAGICLINKS);
+			as_root();
+			if (target < 0)
+				return failed(c, MOUNTS_ATTACH, (int)i, -1);
+			if (fstat(target, &st) < 0 || st.st_dev != r->dev || st.st_ino != r->ino) {
+				close(target);
+				errno = ESTALE;
+				return failed(c, MOUNTS_ATTACH, (int)i, -1);
+			}
 		}
 		/* Recursive nosuid/nodev; only the root itself loses "read-only". */
 		rc = set_attr(r->tree, "", AT_EMPTY_PATH | AT_RECURSIVE,
@@ -708,6 +845,7 @@ static int setup_private_tmp(struct mounts_ctx *c)
 	char size[24];
 	const char *opts[] = { "mode", "1777", "size", utoa(size, sizeof(size), c->p->tmp_bytes),
 			       "uid", "0", "gid", "0", NULL };
+	/* Made read-only (read-only mode) only once directories below are in place. */
 	int fd = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 
 	if (fd < 0 || attach(fd, AT_FDCWD, "/tmp") < 0)
@@ -761,7 +899,7 @@ static int scan_sockets(struct mounts_ctx *c, int dirfd, int depth)
 
 			off += d->d_reclen;
 			if (++c->scanned > MOUNTS_MAX_SOCKET_SCAN)
-				return 0;
+				return 0; /* setup_masks() refuses the exec */
 			if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
 				continue;
 			if (type == DT_UNKNOWN) {
@@ -798,20 +936,31 @@ static int scan_sockets(struct mounts_ctx *c, int dirfd, int depth)
 
 static int setup_masks(struct mounts_ctx *c)
 {
-	int tmp, r;
+	int r;
 
 	for (size_t i = 0; i < c->p->n_masks; i++) {
 		r = mask_path(c, i);
 		if (r < 0)
 			return r;
 	}
-	as_user(c->p);
-	tmp = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	r = tmp >= 0 ? scan_sockets(c, tmp, 3) : 0;
-	if (tmp >= 0)
-		close(tmp);
-	as_root();
-	return r;
+	for (size_t i = 0; i < c->p->n_scan; i++) {
+		int dir;
+
+		as_user(c->p);
+		dir = sys_openat2(AT_FDCWD, c->p->scan[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+				  RESOLVE_NO_MAGICLINKS);
+		r = dir >= 0 ? scan_sockets(c, dir, MOUNTS_SCAN_DEPTH) : 0;
+		safe_close(dir);
+		as_root();
+		if (r < 0)
+			return r;
+		/* An unfinished scan could leave a socket reachable: refuse instead. */
+		if (c->scanned > MOUNTS_MAX_SOCKET_SCAN) {
+			errno = E2BIG;
+			return failed(c, MOUNTS_SCAN, (int)i, -1);
+		}
+	}
+	return 0;
 }
 
 /* Deny-read: an empty, mode-0 tmpfs over directories, the mask file over files. */
@@ -863,7 +1012,7 @@ static int setup_deny(struct mounts_ctx *c)
 int mounts_apply(const struct mount_plan *p, struct mounts_failure *ret_fail)
 {
 	struct mounts_ctx c = { .p = p, .fail = ret_fail, .devfd = -1, .tmpfd = -1,
-				.deny_tmpfs = -1 };
+				.cwd_tree = -1, .deny_tmpfs = -1 };
 	int r;
 
 	*ret_fail = (struct mounts_failure){ .what = MOUNTS_OK, .index = -1, .name = -1 };
@@ -880,6 +1029,8 @@ int mounts_apply(const struct mount_plan *p, struct mounts_failure *ret_fail)
 
 	as_user(p);
 	r = prepare_roots(&c);
+	if (r == 0)
+		r = prepare_tmp_cwd(&c);
 	as_root();
 	if (r < 0)
 		return r;
@@ -903,6 +1054,12 @@ int mounts_apply(const struct mount_plan *p, struct mounts_failure *ret_fail)
 	r = attach_roots(&c);
 	if (r < 0)
 		return r;
+	r = attach_tmp_cwd(&c);
+	if (r < 0)
+		return r;
+	if (c.tmpfd >= 0 && p->private_tmp_readonly &&
+	    set_attr(c.tmpfd, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0) < 0)
+		return failed(&c, MOUNTS_TMP, -1, -1);
 	r = attach_protected(&c);
 	if (r < 0)
 		return r;
@@ -925,6 +1082,7 @@ int mounts_apply(const struct mount_plan *p, struct mounts_failure *ret_fail)
 		safe_close(c.prot[i].tree);
 	safe_close(c.devfd);
 	safe_close(c.tmpfd);
+	safe_close(c.cwd_tree);
 	safe_close(c.deny_tmpfs);
 	return 0;
 }

@@ -44,7 +44,9 @@
 #define MOUNTS_MAX_ROOTS (CX_MAX_WRITABLE_ROOTS + 4)
 #define MOUNTS_MAX_MASKS 64
 #define MOUNTS_MAX_DENY 256
-#define MOUNTS_MAX_SOCKET_SCAN 4096 /* directory entries looked at under /tmp */
+#define MOUNTS_MAX_SOCKET_SCAN 20000 /* entries looked at; more refuses to start */
+#define MOUNTS_SCAN_DEPTH 8
+#define MOUNTS_MAX_SCAN_DIRS 8
 
 /* What failed, for the daemon's message (index says which root/path). */
 enum mounts_what {
@@ -61,6 +63,7 @@ enum mounts_what {
 	MOUNTS_RUN,
 	MOUNTS_TMP,
 	MOUNTS_MASK,
+	MOUNTS_SCAN,
 	MOUNTS_DENY,
 	MOUNTS_CREDS,
 	_MOUNTS_WHAT_MAX,
@@ -84,6 +87,9 @@ struct mount_plan {
 	/* Socket paths to mask (from the client's environment, codexd's socket). */
 	const char *masks[MOUNTS_MAX_MASKS];
 	size_t n_masks;
+	/* Directories whose sockets are all masked (a host /tmp, ~/.gnupg ...). */
+	const char *scan[MOUNTS_MAX_SCAN_DIRS];
+	size_t n_scan;
 	/* Paths made unreadable. */
 	const char *deny[MOUNTS_MAX_DENY];
 	size_t n_deny;
@@ -97,8 +103,10 @@ struct mount_plan {
 	size_t n_groups;
 	gid_t tty_gid;
 	uint64_t shm_bytes;
-	/* A private tmpfs on /tmp (size tmp_bytes) instead of the host's /tmp. */
+	/* A private tmpfs on /tmp (size tmp_bytes) instead of the host's /tmp;
+	 * read-only (and empty) in read-only mode. */
 	bool private_tmp;
+	bool private_tmp_readonly;
 	uint64_t tmp_bytes;
 };
 

@@ -62,6 +62,8 @@ int peer_read(int fd, struct peer *ret)
 		snprintf(p.user, sizeof(p.user), "%s", res->pw_name);
 	else
 		snprintf(p.user, sizeof(p.user), "%u", (unsigned)p.uid);
+	if (res && res->pw_dir && res->pw_dir[0] == '/' && strlen(res->pw_dir) < sizeof(p.home))
+		snprintf(p.home, sizeof(p.home), "%s", res->pw_dir);
 	*ret = p;
 	return 0;
 }
@@ -93,26 +95,38 @@ uint64_t pidfd_pidns_ino(int pidfd)
 	return ino;
 }
 
-uint64_t peer_pidns_ino(int sock, pid_t pid)
+#define CX_NS_GET_PARENT _IO(0xb7, 0x2)
+
+size_t peer_pidns_chain(int sock, pid_t pid, uint64_t *inos, size_t max)
 {
-	int pidfd = -1;
+	int pidfd = -1, ns = -1;
 	socklen_t len = sizeof(pidfd);
-	uint64_t ino = 0;
+	size_t n = 0;
 
 	/* A pidfd pins the peer: no pid-reuse race between lookup and check. */
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0) {
-		ino = pidfd_pidns_ino(pidfd);
+		ns = ioctl(pidfd, CX_PIDFD_GET_PID_NAMESPACE, 0);
 		close(pidfd);
-		if (ino)
-			return ino;
 	}
-	if (pid > 0) {
+	if (ns < 0 && pid > 0) {
 		char path[64];
-		struct stat st;
 
 		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
-		if (stat(path, &st) == 0)
-			ino = st.st_ino;
+		ns = open(path, O_RDONLY | O_CLOEXEC);
 	}
-	return ino;
+	while (ns >= 0 && n < max) {
+		struct stat st;
+		int parent;
+
+		if (fstat(ns, &st) < 0)
+			break;
+		inos[n++] = st.st_ino;
+		/* EPERM at our own namespace (the top we can see): done. */
+		parent = ioctl(ns, CX_NS_GET_PARENT, 0);
+		close(ns);
+		ns = parent;
+	}
+	if (ns >= 0)
+		close(ns);
+	return n;
 }

@@ -22,7 +22,11 @@ void peer_done(struct peer *p);
  * Used to recognise sandboxed processes: each sandbox has its own.
  */
 uint64_t pidfd_pidns_ino(int pidfd);
-/* The same for the peer of a connected socket (SO_PEERPIDFD, else /proc). */
-uint64_t peer_pidns_ino(int sock, pid_t pid);
+/*
+ * The peer's PID namespace and every ancestor of it (NS_GET_PARENT), as
+ * inodes, innermost first: a process in a namespace nested inside a
+ * sandbox's is recognised too.  Returns how many were stored (<= max).
+ */
+size_t peer_pidns_chain(int sock, pid_t pid, uint64_t *inos, size_t max);
 
 #endif

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +16,7 @@
 #include "daemon/sandbox_init.h"
 #include "daemon/seccomp.h"
 #include "daemon/sandbox_msg.h"
+#include "daemon/supervisor.h"
 
 /* Fixed descriptor layout inside PID 1 after the shuffle. */
 #define FD_STATUS 3
@@ -124,7 +128,106 @@ static bool daemon_gone(void)
 	return poll(&p, 1, 0) != 0;
 }
 
-_noreturn_ static void run_command(const struct sandbox_spec *s, int sync_fd)
+/*
+ * The command hands PID 1 its seccomp listener over a socketpair made
+ * before the fork: one int32 (0, or the -errno why there is no listener)
+ * with the descriptor as SCM_RIGHTS.  Stack buffers only.
+ */
+static int send_listener(int sock, int fd, int32_t status)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = &status, .iov_len = sizeof(status) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)sizeof(status) ? 0 : -EIO;
+}
+
+/* PID 1's side: the listener (O_CLOEXEC), or -errno (-ENODATA: the command ended first). */
+static int recv_listener(int sock)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	int32_t status = -EIO;
+	struct iovec iov = { .iov_base = &status, .iov_len = sizeof(status) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+	int fd = -1;
+	ssize_t n;
+
+	memset(&u, 0, sizeof(u));
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)) && fd < 0)
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (n == 0)
+		return -ENODATA;
+	if (n != (ssize_t)sizeof(status) || (mh.msg_flags & MSG_CTRUNC) || status != 0 || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return status < 0 ? status : -EIO;
+	}
+	return fd;
+}
+
+/*
+ * The command's last step before execve.  With a notify program and the
+ * socket to PID 1, install it with a listener and hand that over; close
+ * our copy before execve: a command holding its own listener could answer
+ * its own refusals with CONTINUE.  If no listener can be had (an ancestor
+ * filter already has one: EBUSY; an old kernel), fall back to the plain
+ * program, which refuses the same calls with EPERM, and tell PID 1 why.
+ */
+static int install_seccomp(const struct sandbox_spec *s, int sock)
+{
+	int lfd = -1, r;
+
+	if (s->seccomp_notify && sock >= 0) {
+		r = seccomp_install(s->seccomp_notify, true, &lfd);
+		if (r >= 0) {
+			r = send_listener(sock, lfd, 0);
+			close(lfd);
+			/*
+			 * Installed but not handed over: refused calls would answer
+			 * ENOSYS, not EPERM.  A fresh socketpair does not fail this way.
+			 */
+			return r;
+		}
+		(void)send_listener(sock, -1, r);
+	}
+	return seccomp_install(s->seccomp, false, NULL);
+}
+
+_noreturn_ static void run_command(const struct sandbox_spec *s, int sync_fd, int listen_sock)
 {
 	sigset_t none;
 	struct sandbox_msg m = { .magic = SANDBOX_MSG_MAGIC, .type = SANDBOX_MSG_FAILED };
@@ -146,13 +249,15 @@ _noreturn_ static void run_command(const struct sandbox_spec *s, int sync_fd)
 	}
 	/* Last step before exec (no_new_privs was set by PID 1 and is inherited). */
 	if (s->seccomp) {
-		int r = seccomp_install(s->seccomp, false, NULL);
+		int r = install_seccomp(s, listen_sock);
 		if (r < 0) {
 			errno = -r;
 			m.stage = STAGE_SECCOMP;
 			goto fail;
 		}
 	}
+	if (listen_sock >= 0)
+		close(listen_sock);
 
 	/* execvpe() searches the PATH of environ, so point environ at envp. */
 	environ = (char **)s->envp;
@@ -173,30 +278,90 @@ static void forward(pid_t cmd, int sig)
 		(void)kill(cmd, sig);
 }
 
-_noreturn_ static void reap_loop(pid_t cmd, int carrier)
+static const int forwarded[] = { SIGHUP,  SIGINT,   SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+				 SIGALRM, SIGWINCH, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU };
+
+/* The signals PID 1 waits for: SIGCHLD, the carrier and the forwarded ones. */
+static void reap_signals(sigset_t *set, int carrier)
 {
-	static const int forwarded[] = { SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
-					 SIGALRM, SIGWINCH, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU };
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, carrier);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(set, forwarded[i]);
+}
+
+/*
+ * A procfs of this PID namespace for the supervisor, which resolves the
+ * command's relative paths through /proc/PID/cwd and /proc/PID/fd/N.  The
+ * sandbox modes mounted one on /proc; danger-full-access keeps the host's
+ * /proc, which numbers processes differently, so PID 1 makes a private
+ * instance.
+ *
+ * Runs as root, before the identity change, on nothing the client chose.
+ * Safe because: the instance is created and mounted detached (fsopen,
+ * fsmount) and never attached anywhere, so the host's mount tree does not
+ * change; it shows only this PID namespace; procfs checks every lookup
+ * with the credentials of the moment, so the descriptor grants PID 1
+ * nothing once it runs as the caller; O_CLOEXEC, so the command never
+ * holds it.  -errno when it cannot: relative paths are then not judged.
+ */
+static int supervisor_proc(const struct sandbox_spec *spec)
+{
+	int fs, mnt;
+
+	if (spec->mounts) {
+		int fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	fs = (int)syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -errno;
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		close(fs);
+		return -errno;
+	}
+	mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	close(fs);
+	return mnt < 0 ? -errno : mnt;
+}
+
+/* PID 1 has one; static because its tables are large for a stack. */
+static struct supervisor sup;
+
+/*
+ * Wait for the command's end while forwarding signals and, with a seccomp
+ * listener, answering its notifications.  With sfd (a signalfd of the
+ * reap signals) PID 1 polls both; without it, sigwaitinfo() as before.
+ */
+_noreturn_ static void reap_loop(pid_t cmd, int carrier, int sfd, int listener, bool check_files,
+				 int procfd, bool filtered)
+{
 	struct sandbox_msg m = { .magic = SANDBOX_MSG_MAGIC, .type = SANDBOX_MSG_EXITED };
-	bool cmd_done = false;
+	bool cmd_done = false, reap = true;
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, carrier);
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaddset(&set, forwarded[i]);
+	reap_signals(&set, carrier);
+	supervisor_init(&sup, listener, check_files, procfd);
+	if (!filtered)
+		sup.flags &= ~SANDBOX_DENIALS_UNSUPERVISED; /* no filter: nothing to refuse */
 
 	for (;;) {
 		siginfo_t si;
 		int sig;
 
-		/* Reap before waiting: SIGCHLD may have arrived before we got here. */
-		for (;;) {
+		/*
+		 * Reap before waiting: SIGCHLD may have arrived before we got here.
+		 * With the signalfd, again only after a SIGCHLD (not per notification).
+		 */
+		for (; reap || sfd < 0;) {
 			int st;
 			pid_t p = (pid_t)syscall(SYS_wait4, -1, &st, WNOHANG, NULL);
-			if (p <= 0)
+			if (p <= 0) {
+				reap = false;
 				break;
+			}
 			if (p == cmd && !cmd_done) {
 				cmd_done = true;
 				if (WIFSIGNALED(st)) {
@@ -219,20 +384,55 @@ _noreturn_ static void reap_loop(pid_t cmd, int carrier)
 					       (uint64_t)ru.ru_stime.tv_usec;
 				m.maxrss_kib = (uint64_t)ru.ru_maxrss;
 			}
+			/* What was refused, then the status (the daemon reads them in order). */
+			for (size_t i = 0; i < supervisor_count(&sup); i++) {
+				struct sandbox_msg d = { .magic = SANDBOX_MSG_MAGIC,
+							 .type = SANDBOX_MSG_DENIAL,
+							 .denial = *supervisor_entry(&sup, i) };
+				msg_write(FD_STATUS, &d);
+			}
+			m.denial_flags = sup.flags;
 			msg_write(FD_STATUS, &m);
 			/* Our exit kills whatever the command left in this PID namespace. */
 			_exit(0);
 		}
 
-		sig = sigwaitinfo(&set, &si);
-		if (sig < 0)
+		if (sfd < 0) {
+			sig = sigwaitinfo(&set, &si);
+			if (sig < 0 || sig == SIGCHLD)
+				continue;
+			forward(cmd, sig == carrier ? si.si_value.sival_int : sig);
 			continue;
-		if (sig == SIGCHLD)
+		}
+
+		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
+				       { .fd = sup.listener, .events = POLLIN } };
+		if (poll(p, sup.listener >= 0 ? 2 : 1, -1) < 0)
 			continue;
-		if (sig == carrier)
-			forward(cmd, si.si_value.sival_int);
-		else
-			forward(cmd, sig);
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo ssi[8];
+			ssize_t n = read(sfd, ssi, sizeof(ssi));
+
+			for (ssize_t i = 0; n > 0 && i < n / (ssize_t)sizeof(ssi[0]); i++) {
+				sig = (int)ssi[i].ssi_signo;
+				if (sig == SIGCHLD)
+					reap = true;
+				else
+					forward(cmd, sig == carrier ? ssi[i].ssi_int : sig);
+			}
+		}
+		if (sup.listener < 0)
+			continue;
+		if (p[1].revents & POLLIN) {
+			if (supervisor_handle(&sup) < 0) {
+				/* Refused calls now fail with ENOSYS: say the log is partial. */
+				sup.listener = safe_close(sup.listener);
+				sup.flags |= SANDBOX_DENIALS_UNSUPERVISED;
+			}
+		} else if (p[1].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			/* No process uses the filter any more. */
+			sup.listener = safe_close(sup.listener);
+		}
 	}
 }
 
@@ -241,7 +441,7 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 	struct sandbox_msg started = { .magic = SANDBOX_MSG_MAGIC, .type = SANDBOX_MSG_STARTED };
 	struct sandbox_msg m;
 	enum sandbox_stage stage = STAGE_NONE;
-	int sync[2], r;
+	int sync[2], listen_sock[2] = { -1, -1 }, sfd = -1, listener = -1, procfd = -1, r;
 	pid_t cmd;
 	ssize_t n;
 
@@ -282,6 +482,16 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 			fail(FD_STATUS, STAGE_LANDLOCK, -r);
 	}
 
+	/*
+	 * With file supervision, a procfs for the supervisor (see
+	 * supervisor_proc()).  PID 1 stays non-dumpable after the identity
+	 * change below (the kernel's suid_dumpable rule), which is what keeps
+	 * the command, same uid, out of PID 1's memory and /proc entries and
+	 * so away from the listener.
+	 */
+	if (spec->seccomp && spec->seccomp_notify && spec->seccomp_notify_fs)
+		procfd = supervisor_proc(spec);
+
 	r = privdrop_apply(&spec->priv, &stage);
 	if (r < 0)
 		fail(FD_STATUS, stage, -r);
@@ -294,17 +504,42 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 
 	if (pipe2(sync, O_CLOEXEC) < 0)
 		fail(FD_STATUS, STAGE_FORK, errno);
+	/*
+	 * Supervision needs a signalfd (PID 1 then polls signals and the
+	 * listener together) and the socketpair the listener comes back on.
+	 * Without either the command installs the plain program: refusals
+	 * stay EPERM, only the report is lost (denial_flags says so).
+	 */
+	if (spec->seccomp && spec->seccomp_notify) {
+		sigset_t set;
+
+		reap_signals(&set, spec->carrier_signal);
+		sfd = signalfd(-1, &set, SFD_CLOEXEC);
+		if (sfd >= 0 &&
+		    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, listen_sock) < 0) {
+			close(sfd);
+			sfd = -1;
+		}
+	}
 	cmd = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
 	if (cmd < 0)
 		fail(FD_STATUS, STAGE_FORK, errno);
 	if (cmd == 0) {
 		close(sync[0]);
-		run_command(spec, sync[1]);
+		if (listen_sock[0] >= 0)
+			close(listen_sock[0]);
+		run_command(spec, sync[1], listen_sock[1]);
 	}
 	close(sync[1]);
 	close(0);
 	close(1);
 	close(2);
+	if (listen_sock[0] >= 0) {
+		/* Before the sync read: the command sends this before it execs. */
+		close(listen_sock[1]);
+		listener = recv_listener(listen_sock[0]);
+		close(listen_sock[0]);
+	}
 
 	/* EOF: exec succeeded (the CLOEXEC end closed).  A record: it failed. */
 	do
@@ -318,5 +553,6 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 	}
 	msg_write(FD_STATUS, &started);
 
-	reap_loop(cmd, spec->carrier_signal);
+	reap_loop(cmd, spec->carrier_signal, sfd, listener < 0 ? -1 : listener,
+		  spec->seccomp_notify_fs, procfd < 0 ? -1 : procfd, spec->seccomp != NULL);
 }

@@ -40,6 +40,14 @@ struct sandbox_spec {
 	uint64_t rlimit_fsize; /* 0: unchanged */
 	uint64_t rlimit_nofile;
 	bool no_core;
+	/*
+	 * The notify (or notify+fs) variant of seccomp, or NULL.  When set, the
+	 * command installs it with a listener and hands the listener to PID 1,
+	 * which supervises it (daemon/supervisor.h) and reports the refusals;
+	 * if that cannot be set up the command installs seccomp instead.
+	 */
+	const struct sock_fprog *seccomp_notify;
+	bool seccomp_notify_fs; /* seccomp_notify notifies write-intent file calls too */
 };
 
 _noreturn_ void sandbox_init_run(const struct sandbox_spec *spec);

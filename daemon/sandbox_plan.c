@@ -58,20 +58,27 @@ static int add_root(struct sandbox_plan *p, const char *path, char *err, size_t 
 	return 0;
 }
 
-/* A root inside another is writable already: keep only the outermost ones. */
-static void drop_nested_roots(struct mount_plan *m)
+static size_t depth(const char *p)
 {
-	size_t o = 0;
+	size_t n = 0;
 
-	for (size_t i = 0; i < m->n_roots; i++) {
-		bool nested = false;
-		for (size_t j = 0; j < m->n_roots && !nested; j++)
-			nested = i != j && strcmp(m->roots[i], m->roots[j]) != 0 &&
-				 path_startswith_dir(m->roots[i], m->roots[j]);
-		if (!nested)
-			m->roots[o++] = m->roots[i];
-	}
-	m->n_roots = o;
+	for (; *p; p++)
+		n += *p == '/';
+	return n;
+}
+
+/*
+ * Shallow roots first: a root nested in another is attached on top of it
+ * (it stays a root of its own so its .git is protected too).
+ */
+static void sort_roots(struct mount_plan *m)
+{
+	for (size_t i = 1; i < m->n_roots; i++)
+		for (size_t j = i; j > 0 && depth(m->roots[j]) < depth(m->roots[j - 1]); j--) {
+			const char *t = m->roots[j];
+			m->roots[j] = m->roots[j - 1];
+			m->roots[j - 1] = t;
+		}
 }
 
 static int own(struct sandbox_plan *p, char *s, const char **ret)
@@ -188,7 +195,7 @@ static int plan_landlock(struct sandbox_plan *p, const struct sandbox_plan_input
 		r = landlock_plan_add_path(l, p->mount.roots[i], LANDLOCK_READ | LANDLOCK_WRITE, true);
 	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(rw_devices); i++)
 		r = landlock_plan_add_path(l, rw_devices[i], LANDLOCK_READ | LANDLOCK_WRITE, true);
-	if (r == 0 && p->mount.private_tmp)
+	if (r == 0 && p->mount.private_tmp && !p->mount.private_tmp_readonly)
 		r = landlock_plan_add_path(l, "/tmp", LANDLOCK_READ | LANDLOCK_WRITE, false);
 	if (r < 0) {
 		landlock_plan_done(l);
@@ -227,9 +234,13 @@ int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_pla
 	m->n_groups = in->peer->n_groups;
 	m->tty_gid = in->tty_gid;
 	m->shm_bytes = (uint64_t)cfg->shm_size_mb * 1024 * 1024;
-	/* read-only mode keeps /tmp read-only: a private tmpfs would be writable. */
-	m->private_tmp = cfg->private_tmp && in->mode == SANDBOX_WORKSPACE_WRITE;
-	m->tmp_bytes = (uint64_t)cfg->tmp_size_mb * 1024 * 1024;
+	/*
+	 * Private /tmp: writable in workspace-write; in read-only mode an empty
+	 * read-only one (nothing writable, no host sockets to find).
+	 */
+	m->private_tmp = cfg->private_tmp;
+	m->private_tmp_readonly = in->mode == SANDBOX_READ_ONLY;
+	m->tmp_bytes = m->private_tmp_readonly ? 4096 : (uint64_t)cfg->tmp_size_mb * 1024 * 1024;
 
 	if (in->mode == SANDBOX_WORKSPACE_WRITE) {
 		m->protect_metadata = true;
@@ -250,7 +261,7 @@ int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_pla
 		}
 		if (r < 0)
 			goto fail;
-		drop_nested_roots(m);
+		sort_roots(m);
 	}
 
 	for (size_t i = 0; i < ARRAY_SIZE(socket_env); i++) {
@@ -271,6 +282,22 @@ int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_pla
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(fixed_masks); i++)
 		add_mask(&p, fixed_masks[i]);
+	/* Agents that live in the home directory when there is no /run/user (gpg ...). */
+	if (in->home && path_is_absolute_normalized(in->home)) {
+		static const char *const dirs[] = { ".gnupg", ".ssh", ".docker", ".local/share/docker",
+						    ".local/share/containers" };
+		for (size_t i = 0; i < ARRAY_SIZE(dirs) && m->n_scan < MOUNTS_MAX_SCAN_DIRS; i++) {
+			char *d = NULL;
+			const char *copy;
+			if (path_join(in->home, dirs[i], &d) < 0 || own(&p, d, &copy) < 0) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			m->scan[m->n_scan++] = copy;
+		}
+	}
+	if (!m->private_tmp && m->n_scan < MOUNTS_MAX_SCAN_DIRS)
+		m->scan[m->n_scan++] = "/tmp";
 	if (in->daemon_socket)
 		add_mask(&p, in->daemon_socket);
 

@@ -41,6 +41,7 @@ struct sandbox_plan_input {
 	const char *daemon_socket;
 	gid_t tty_gid;
 	int landlock_abi;       /* 0: the kernel has none */
+	const char *home;       /* the caller's home (passwd), for its agent sockets */
 };
 
 /*

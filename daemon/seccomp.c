@@ -68,6 +68,17 @@
  * (except -1, which tracers use to skip a call).  Not a kill: a 32-bit
  * helper binary sees errors, not a SIGSYS.
  *
+ * The notify+fs variant (exec/start "log_denials") also notifies the
+ * write-intent file calls listed in fs_calls[] below, so that the
+ * supervisor can record the ones the kernel would refuse.  open, openat and
+ * creat are notified only with O_WRONLY, O_RDWR, O_CREAT or O_TRUNC (read
+ * opens, the bulk of all opens, never leave the kernel); openat2 keeps its
+ * flags in memory the filter cannot read, so every openat2 is notified.
+ * mkdir, mknod, symlink, link, unlink, rmdir, rename, truncate, chmod,
+ * chown, utime(s), utimensat, setxattr and removexattr on paths are always
+ * notified; their fd forms (fchmod, fchown, ftruncate, fsetxattr ...) act on
+ * a descriptor already opened and are not.
+ *
  * Not refused on purpose: seccomp itself (nested filters can only add
  * restrictions; a nested listener is refused by the kernel while ours
  * exists), landlock_*, clock/hostname setters and mknod (capabilities),
@@ -90,6 +101,7 @@
 #include <unistd.h>
 
 #include "common/macro.h"
+#include "daemon/sandbox_msg.h"
 #include "daemon/seccomp.h"
 
 #ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
@@ -192,6 +204,147 @@ static const uint64_t clone_new_flags[] = {
 	CLONE_NEWUSER, CLONE_NEWPID,	CLONE_NEWNET,
 };
 
+/* Common-table numbers the 6.1 headers and libseccomp 2.5.4 do not name. */
+#define NR_FCHMODAT2 452
+#define NR_SETXATTRAT 463
+#define NR_REMOVEXATTRAT 466
+
+/* Argument positions in fs_calls[] are 1-based so that 0 (the default) means none. */
+#define A(i) ((i) + 1)
+
+/*
+ * The write-intent file calls of the notify+fs variant, with where each
+ * keeps its arguments.  The filter rules and the supervisor's decoding
+ * (seccomp_fs_call()) both come from this one table.  open_flags: the
+ * argument holding open(2) flags; the call is notified only when they
+ * contain a write-intent flag.
+ */
+static const struct fs_entry {
+	int nr;
+	const char *name;
+	uint8_t op; /* enum sandbox_file_op */
+	uint8_t dfd, path, dfd2, path2, flags, extra, extra2, open_flags;
+	bool follow, at_follow, openat2, timeval, rmdir;
+	bool null_path_is_fd; /* a NULL path names the descriptor: not notified */
+} fs_calls[] = {
+#ifdef __NR_open
+	{__NR_open, "open", SANDBOX_FILE_OPEN, .path = A(0), .flags = A(1), .open_flags = A(1),
+	 .follow = true},
+#endif
+	{__NR_openat, "openat", SANDBOX_FILE_OPEN, .dfd = A(0), .path = A(1), .flags = A(2),
+	 .open_flags = A(2), .follow = true},
+#ifdef __NR_creat
+	{__NR_creat, "creat", SANDBOX_FILE_OPEN, .path = A(0), .follow = true},
+#endif
+	{__NR_openat2, "openat2", SANDBOX_FILE_OPEN, .dfd = A(0), .path = A(1), .flags = A(2),
+	 .follow = true, .openat2 = true},
+#ifdef __NR_mkdir
+	{__NR_mkdir, "mkdir", SANDBOX_FILE_MKDIR, .path = A(0)},
+#endif
+	{__NR_mkdirat, "mkdirat", SANDBOX_FILE_MKDIR, .dfd = A(0), .path = A(1)},
+#ifdef __NR_mknod
+	{__NR_mknod, "mknod", SANDBOX_FILE_MKNOD, .path = A(0), .extra = A(1)},
+#endif
+	{__NR_mknodat, "mknodat", SANDBOX_FILE_MKNOD, .dfd = A(0), .path = A(1), .extra = A(2)},
+#ifdef __NR_symlink
+	{__NR_symlink, "symlink", SANDBOX_FILE_SYMLINK, .path = A(1)},
+#endif
+	{__NR_symlinkat, "symlinkat", SANDBOX_FILE_SYMLINK, .dfd = A(1), .path = A(2)},
+#ifdef __NR_link
+	{__NR_link, "link", SANDBOX_FILE_LINK, .path = A(0), .path2 = A(1)},
+#endif
+	{__NR_linkat, "linkat", SANDBOX_FILE_LINK, .dfd = A(0), .path = A(1), .dfd2 = A(2),
+	 .path2 = A(3), .flags = A(4), .at_follow = true},
+#ifdef __NR_unlink
+	{__NR_unlink, "unlink", SANDBOX_FILE_UNLINK, .path = A(0)},
+#endif
+	{__NR_unlinkat, "unlinkat", SANDBOX_FILE_UNLINK, .dfd = A(0), .path = A(1), .flags = A(2),
+	 .rmdir = true},
+#ifdef __NR_rmdir
+	{__NR_rmdir, "rmdir", SANDBOX_FILE_RMDIR, .path = A(0)},
+#endif
+#ifdef __NR_rename
+	{__NR_rename, "rename", SANDBOX_FILE_RENAME, .path = A(0), .path2 = A(1)},
+#endif
+#ifdef __NR_renameat
+	{__NR_renameat, "renameat", SANDBOX_FILE_RENAME, .dfd = A(0), .path = A(1), .dfd2 = A(2),
+	 .path2 = A(3)},
+#endif
+	{__NR_renameat2, "renameat2", SANDBOX_FILE_RENAME, .dfd = A(0), .path = A(1), .dfd2 = A(2),
+	 .path2 = A(3), .flags = A(4)},
+	{__NR_truncate, "truncate", SANDBOX_FILE_TRUNCATE, .path = A(0), .follow = true},
+#ifdef __NR_chmod
+	{__NR_chmod, "chmod", SANDBOX_FILE_CHMOD, .path = A(0), .extra = A(1), .follow = true},
+#endif
+	{__NR_fchmodat, "fchmodat", SANDBOX_FILE_CHMOD, .dfd = A(0), .path = A(1), .extra = A(2),
+	 .follow = true},
+	{NR_FCHMODAT2, "fchmodat2", SANDBOX_FILE_CHMOD, .dfd = A(0), .path = A(1), .extra = A(2),
+	 .flags = A(3), .follow = true},
+#ifdef __NR_chown
+	{__NR_chown, "chown", SANDBOX_FILE_CHOWN, .path = A(0), .extra = A(1), .extra2 = A(2),
+	 .follow = true},
+#endif
+#ifdef __NR_lchown
+	{__NR_lchown, "lchown", SANDBOX_FILE_CHOWN, .path = A(0), .extra = A(1), .extra2 = A(2)},
+#endif
+	{__NR_fchownat, "fchownat", SANDBOX_FILE_CHOWN, .dfd = A(0), .path = A(1), .extra = A(2),
+	 .extra2 = A(3), .flags = A(4), .follow = true},
+#ifdef __NR_utime
+	{__NR_utime, "utime", SANDBOX_FILE_UTIMES, .path = A(0), .extra = A(1), .follow = true,
+	 .timeval = true},
+#endif
+#ifdef __NR_utimes
+	{__NR_utimes, "utimes", SANDBOX_FILE_UTIMES, .path = A(0), .extra = A(1), .follow = true,
+	 .timeval = true},
+#endif
+#ifdef __NR_futimesat
+	{__NR_futimesat, "futimesat", SANDBOX_FILE_UTIMES, .dfd = A(0), .path = A(1), .extra = A(2),
+	 .follow = true, .timeval = true},
+#endif
+	{__NR_utimensat, "utimensat", SANDBOX_FILE_UTIMES, .dfd = A(0), .path = A(1), .extra = A(2),
+	 .flags = A(3), .follow = true, .null_path_is_fd = true},
+	{__NR_setxattr, "setxattr", SANDBOX_FILE_SETXATTR, .path = A(0), .follow = true},
+	{__NR_lsetxattr, "lsetxattr", SANDBOX_FILE_SETXATTR, .path = A(0)},
+	{NR_SETXATTRAT, "setxattrat", SANDBOX_FILE_SETXATTR, .dfd = A(0), .path = A(1),
+	 .flags = A(2), .follow = true},
+	{__NR_removexattr, "removexattr", SANDBOX_FILE_REMOVEXATTR, .path = A(0), .follow = true},
+	{__NR_lremovexattr, "lremovexattr", SANDBOX_FILE_REMOVEXATTR, .path = A(0)},
+	{NR_REMOVEXATTRAT, "removexattrat", SANDBOX_FILE_REMOVEXATTR, .dfd = A(0), .path = A(1),
+	 .flags = A(2), .follow = true},
+};
+
+#undef A
+
+/* Flags of open(2) that make an open a write: notified in the notify+fs variant. */
+static const uint64_t open_write_flags[] = {O_WRONLY, O_RDWR, O_CREAT, O_TRUNC};
+
+bool seccomp_fs_call(int nr, struct seccomp_fs_call *ret)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fs_calls); i++) {
+		const struct fs_entry *e = &fs_calls[i];
+
+		if (e->nr != nr)
+			continue;
+		*ret = (struct seccomp_fs_call){
+			.op = e->op,
+			.dfd = (int)e->dfd - 1,
+			.path = (int)e->path - 1,
+			.dfd2 = (int)e->dfd2 - 1,
+			.path2 = (int)e->path2 - 1,
+			.flags = (int)e->flags - 1,
+			.extra = (int)e->extra - 1,
+			.extra2 = (int)e->extra2 - 1,
+			.follow = e->follow,
+			.at_follow = e->at_follow,
+			.openat2 = e->openat2,
+			.timeval = e->timeval,
+			.rmdir = e->rmdir,
+		};
+		return true;
+	}
+	return false;
+}
+
 /* personality() values allowed (Docker's list); everything else is refused. */
 #define PERSONALITY_OK_BITS 0x00020008U /* PER_LINUX32 (0x8) | UNAME26 (0x20000) */
 
@@ -276,10 +429,50 @@ static int add_socket_rules(scmp_filter_ctx ctx, enum seccomp_profile profile, u
 				SCMP_A0(SCMP_CMP_NE, (uint64_t)AF_UNIX));
 }
 
-static int build_ctx(scmp_filter_ctx ctx, enum seccomp_profile profile, bool notify, char *err,
-		     size_t errsz)
+static int add_fs_rules(scmp_filter_ctx ctx, char *err, size_t errsz)
 {
-	const uint32_t deny = notify ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EPERM);
+	int r = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fs_calls); i++) {
+		const struct fs_entry *e = &fs_calls[i];
+
+		/*
+		 * The supervisor may CONTINUE a supervised file call: none may
+		 * also be a refusal (those it must answer EPERM).
+		 */
+		for (size_t k = 0; k < ARRAY_SIZE(always_denied); k++)
+			if (always_denied[k].nr == e->nr) {
+				set_err(err, errsz, e->name, -EINVAL);
+				return -EINVAL;
+			}
+
+		if (e->null_path_is_fd) {
+			/* futimens() is utimensat(fd, NULL, ...): a descriptor already open. */
+			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, e->nr, 1,
+					     SCMP_CMP(e->path - 1U, SCMP_CMP_NE, 0));
+		} else if (!e->open_flags) {
+			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, e->nr, 0);
+		} else {
+			/* One comparison per rule: the rules of one call are OR-ed. */
+			for (size_t f = 0; r >= 0 && f < ARRAY_SIZE(open_write_flags); f++)
+				r = seccomp_rule_add(
+					ctx, SCMP_ACT_NOTIFY, e->nr, 1,
+					SCMP_CMP(e->open_flags - 1U, SCMP_CMP_MASKED_EQ,
+						 open_write_flags[f], open_write_flags[f]));
+		}
+		if (r < 0) {
+			set_err(err, errsz, e->name, r);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int build_ctx(scmp_filter_ctx ctx, enum seccomp_profile profile,
+		     enum seccomp_variant variant, char *err, size_t errsz)
+{
+	const uint32_t deny =
+		variant != SECCOMP_VARIANT_PLAIN ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EPERM);
 	int r;
 
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(EPERM));
@@ -339,6 +532,12 @@ static int build_ctx(scmp_filter_ctx ctx, enum seccomp_profile profile, bool not
 	if (r < 0) {
 		set_err(err, errsz, "socket", r);
 		return r;
+	}
+
+	if (variant == SECCOMP_VARIANT_NOTIFY_FS) {
+		r = add_fs_rules(ctx, err, errsz);
+		if (r < 0)
+			return r;
 	}
 
 #if defined(__x86_64__)
@@ -406,8 +605,13 @@ static const char *profile_name(enum seccomp_profile p)
 
 int seccomp_programs_build(struct seccomp_programs *ret, char *err, size_t errsz)
 {
+	static const char *const variant_names[_SECCOMP_VARIANT_MAX] = {
+		[SECCOMP_VARIANT_PLAIN] = "",
+		[SECCOMP_VARIANT_NOTIFY] = " (notify)",
+		[SECCOMP_VARIANT_NOTIFY_FS] = " (notify+fs)",
+	};
 	struct seccomp_programs p = {0};
-	int r = 0, notify_max;
+	int r = 0, variant_max;
 
 	if (!ret)
 		return -EINVAL;
@@ -416,10 +620,10 @@ int seccomp_programs_build(struct seccomp_programs *ret, char *err, size_t errsz
 	 * API level 5 means libseccomp found SECCOMP_RET_USER_NOTIF in the
 	 * kernel (5.0+); without it the notify variants stay empty.
 	 */
-	notify_max = seccomp_api_get() >= 5 ? 2 : 1;
+	variant_max = seccomp_api_get() >= 5 ? _SECCOMP_VARIANT_MAX : SECCOMP_VARIANT_NOTIFY;
 
 	for (int profile = 0; profile < _SECCOMP_PROFILE_MAX; profile++) {
-		for (int notify = 0; notify < notify_max; notify++) {
+		for (int variant = 0; variant < variant_max; variant++) {
 			scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 			char what[64];
 
@@ -428,12 +632,12 @@ int seccomp_programs_build(struct seccomp_programs *ret, char *err, size_t errsz
 				set_err(err, errsz, "seccomp_init", r);
 				goto fail;
 			}
-			r = build_ctx(ctx, profile, notify, err, errsz);
+			r = build_ctx(ctx, profile, variant, err, errsz);
 			if (r >= 0) {
-				r = export_prog(ctx, &p.prog[profile][notify]);
+				r = export_prog(ctx, &p.prog[profile][variant]);
 				if (r < 0) {
 					snprintf(what, sizeof(what), "exporting %s%s",
-						 profile_name(profile), notify ? " (notify)" : "");
+						 profile_name(profile), variant_names[variant]);
 					set_err(err, errsz, what, r);
 				}
 			}
@@ -454,21 +658,30 @@ void seccomp_programs_free(struct seccomp_programs *p)
 	if (!p)
 		return;
 	for (int profile = 0; profile < _SECCOMP_PROFILE_MAX; profile++)
-		for (int notify = 0; notify < 2; notify++) {
-			free(p->prog[profile][notify].filter);
-			p->prog[profile][notify] = (struct sock_fprog){0};
+		for (int variant = 0; variant < _SECCOMP_VARIANT_MAX; variant++) {
+			free(p->prog[profile][variant].filter);
+			p->prog[profile][variant] = (struct sock_fprog){0};
 		}
+}
+
+const struct sock_fprog *seccomp_program_variant(const struct seccomp_programs *p,
+						 enum seccomp_profile profile,
+						 enum seccomp_variant variant)
+{
+	const struct sock_fprog *prog;
+
+	if (!p || (unsigned)profile >= _SECCOMP_PROFILE_MAX ||
+	    (unsigned)variant >= _SECCOMP_VARIANT_MAX)
+		return NULL;
+	prog = &p->prog[profile][variant];
+	return prog->filter && prog->len > 0 ? prog : NULL;
 }
 
 const struct sock_fprog *seccomp_program(const struct seccomp_programs *p,
 					 enum seccomp_profile profile, bool notify)
 {
-	const struct sock_fprog *prog;
-
-	if (!p || (unsigned)profile >= _SECCOMP_PROFILE_MAX)
-		return NULL;
-	prog = &p->prog[profile][notify ? 1 : 0];
-	return prog->filter && prog->len > 0 ? prog : NULL;
+	return seccomp_program_variant(p, profile,
+				       notify ? SECCOMP_VARIANT_NOTIFY : SECCOMP_VARIANT_PLAIN);
 }
 
 int seccomp_install(const struct sock_fprog *prog, bool want_listener, int *ret_listener_fd)

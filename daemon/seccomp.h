@@ -22,8 +22,16 @@
  * record them; the supervisor must answer them itself with -EPERM and must
  * never use SECCOMP_USER_NOTIF_FLAG_CONTINUE (that would run the refused
  * call).  If the listener is closed, refused calls fail with ENOSYS.
- * clone3, future numbers and foreign ABIs are answered directly in both
- * variants.
+ * clone3, future numbers and foreign ABIs are answered directly in every
+ * variant.
+ *
+ * The notify+fs variant additionally notifies the write-intent file calls
+ * (seccomp_fs_call() lists them: open/openat/creat with O_WRONLY, O_RDWR,
+ * O_CREAT or O_TRUNC, every openat2, mkdir, unlink, rename, link, symlink,
+ * mknod, truncate, chmod, chown, utimes, setxattr, removexattr and their
+ * *at forms; utimensat only with a path).  These are not refusals: the supervisor may answer them
+ * with CONTINUE (the kernel then applies every check as usual) or with an error the kernel would
+ * give anyway.  seccomp_fs_call() tells the two kinds of notification apart.
  *
  * Return convention: >= 0 success, -errno failure.
  */
@@ -41,14 +49,21 @@ enum seccomp_profile {
 	_SECCOMP_PROFILE_MAX,
 };
 
-/* The six programs; prog[profile][notify]. */
+enum seccomp_variant {
+	SECCOMP_VARIANT_PLAIN, /* refusals answered EPERM by the kernel */
+	SECCOMP_VARIANT_NOTIFY, /* refusals sent to the supervisor */
+	SECCOMP_VARIANT_NOTIFY_FS, /* NOTIFY plus the write-intent file calls */
+	_SECCOMP_VARIANT_MAX,
+};
+
+/* The nine programs; prog[profile][variant]. */
 struct seccomp_programs {
-	struct sock_fprog prog[_SECCOMP_PROFILE_MAX][2];
+	struct sock_fprog prog[_SECCOMP_PROFILE_MAX][_SECCOMP_VARIANT_MAX];
 };
 
 /*
- * Compile all six programs (three without user notification in the
- * kernel, see seccomp_program()).  On success *ret owns them (free with
+ * Compile all nine programs (only the three plain ones without user
+ * notification in the kernel, see seccomp_program()).  On success *ret owns them (free with
  * seccomp_programs_free()); on failure *ret is untouched and a short
  * sentence is written to err.  Probes the kernel through libseccomp.
  * Process: main (start-up; allocates).
@@ -68,6 +83,35 @@ void seccomp_programs_free(struct seccomp_programs *p);
  */
 const struct sock_fprog *seccomp_program(const struct seccomp_programs *p,
 					 enum seccomp_profile profile, bool notify);
+
+/* The same for any variant (NULL also for an unknown variant).  Process: any. */
+const struct sock_fprog *seccomp_program_variant(const struct seccomp_programs *p,
+						 enum seccomp_profile profile,
+						 enum seccomp_variant variant);
+
+/* How a notified write-intent file call names its target(s). */
+struct seccomp_fs_call {
+	int op; /* enum sandbox_file_op (daemon/sandbox_msg.h) */
+	int dfd; /* argument index of the directory fd, or -1 (AT_FDCWD) */
+	int path; /* argument index of the path */
+	int dfd2; /* rename/link: the new name's directory fd, or -1 */
+	int path2; /* rename/link: the new name, or -1 */
+	int flags; /* argument index of open flags / AT_* flags, or -1 */
+	int extra; /* mode (mknod), uid (chown), times (utimes); -1 if none */
+	int extra2; /* gid (chown); -1 if none */
+	bool follow; /* the final symlink is followed (unless flags say otherwise) */
+	bool at_follow; /* flags use AT_SYMLINK_FOLLOW (linkat) instead of _NOFOLLOW */
+	bool openat2; /* flags live in a struct open_how at the flags argument */
+	bool timeval; /* utime/utimes/futimesat: times are not timespecs */
+	bool rmdir; /* unlinkat: AT_REMOVEDIR in flags selects rmdir */
+};
+
+/*
+ * If nr (native ABI) is one of the write-intent file calls the notify+fs
+ * variant notifies, fill *ret and return true; else false (a notification
+ * for it is a refusal).  Process: any (no allocation; sandbox child).
+ */
+bool seccomp_fs_call(int nr, struct seccomp_fs_call *ret);
 
 /*
  * Install prog on the calling thread.  no_new_privs must already be set

@@ -76,8 +76,17 @@ static void test_workspace_write_roots(void **state)
 	assert_false(has_root(&p, "/tmp"));
 	assert_true(p.mount.private_tmp);
 	assert_true(has_root(&p, "/home/a/tmp"));
-	/* Nested in cwd: dropped; under /proc or /run: never writable. */
-	assert_false(has_root(&p, "/home/a/p/build"));
+	/* Nested in cwd: kept (its own .git is protected), after its parent. */
+	assert_true(has_root(&p, "/home/a/p/build"));
+	for (size_t i = 1; i < p.mount.n_roots; i++) {
+		size_t a = 0, b = 0;
+		for (const char *x = p.mount.roots[i - 1]; *x; x++)
+			a += *x == '/';
+		for (const char *x = p.mount.roots[i]; *x; x++)
+			b += *x == '/';
+		assert_true(a <= b);
+	}
+	/* Under /proc or /run: never writable. */
 	assert_false(has_root(&p, "/proc/self"));
 	assert_false(has_root(&p, "/run/user/1"));
 	assert_true(p.mount.protect_metadata);
@@ -100,14 +109,16 @@ static void test_host_tmp(void **state)
 	cfg->private_tmp = false;
 	build(&p, SANDBOX_WORKSPACE_WRITE, NET_OFF, "/home/a/p", NULL, envp);
 	assert_true(has_root(&p, "/tmp"));
-	assert_false(has_root(&p, "/tmp/me")); /* nested in /tmp */
+	assert_true(has_root(&p, "/tmp/me")); /* nested in /tmp, attached after it */
 	assert_false(p.mount.private_tmp);
 	sandbox_plan_done(&p);
 	cfg->private_tmp = true;
 
-	/* read-only never gets a writable private /tmp. */
+	/* read-only gets an empty, read-only private /tmp. */
 	build(&p, SANDBOX_READ_ONLY, NET_OFF, "/home/a/p", NULL, envp);
-	assert_false(p.mount.private_tmp);
+	assert_true(p.mount.private_tmp);
+	assert_true(p.mount.private_tmp_readonly);
+	assert_int_equal(p.mount.n_roots, 0);
 	sandbox_plan_done(&p);
 }
 
