@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "client/client.h"
@@ -45,7 +47,50 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
-static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+					 SIGWINCH };
+
+/* The terminal's settings before raw mode (tty mode), restored at every exit. */
+static struct termios saved_termios;
+static bool termios_saved;
+
+static void restore_terminal(void)
+{
+	if (termios_saved) {
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+		termios_saved = false;
+	}
+}
+
+/*
+ * Raw mode: every key (Ctrl-C included) goes to the sandbox's terminal,
+ * whose line discipline turns it into signals for the command.
+ */
+static void enter_raw_mode(void)
+{
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios) < 0)
+		return;
+	raw = saved_termios;
+	cfmakeraw(&raw);
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0) {
+		termios_saved = true;
+		atexit(restore_terminal);
+	}
+}
+
+static bool window_size(unsigned *rows, unsigned *cols)
+{
+	struct winsize ws;
+
+	if ((ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0) ||
+	    ws.ws_row == 0 || ws.ws_col == 0)
+		return false;
+	*rows = ws.ws_row;
+	*cols = ws.ws_col;
+	return true;
+}
 
 static int setup_signals(void)
 {
@@ -71,6 +116,7 @@ static void exec_usage(FILE *f)
 
 struct exec_state {
 	const struct client_opts *o;
+	bool tty;
 	bool log_denials;
 	struct rpc_client c;
 	char *id;
@@ -293,7 +339,18 @@ static int forward_signals(struct exec_state *st)
 	ssize_t n = read(sig_pipe[0], b, sizeof(b));
 
 	for (ssize_t i = 0; i < n; i++) {
-		int64_t id = rpc_queue_request(&st->c, "exec/signal",
+		int64_t id;
+		unsigned rows, cols;
+
+		if (b[i] == SIGWINCH) {
+			/* Our window changed: resize the sandbox's terminal (tty mode only). */
+			if (!st->tty || !window_size(&rows, &cols))
+				continue;
+			id = rpc_queue_request(&st->c, "exec/resize",
+					       json_pack("{s:s, s:i, s:i}", "id", st->id, "rows",
+							 (int)rows, "cols", (int)cols));
+		} else
+			id = rpc_queue_request(&st->c, "exec/signal",
 					       json_pack("{s:s, s:i}", "id", st->id, "signal",
 							 (int)b[i]));
 		if (id < 0)
@@ -512,6 +569,7 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 			dir = optarg;
 			break;
 		case 't':
+			st.tty = true;
 			json_object_set_new(params, "tty", json_true());
 			break;
 		case 'n':
@@ -585,6 +643,17 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 	if (optind >= argc) {
 		exec_usage(stderr);
 		return CX_EXIT_USAGE;
+	}
+	if (st.tty) {
+		unsigned rows, cols;
+		if (fds_mode) {
+			fprintf(stderr, "codexctl: -t and --fds exclude each other\n");
+			return CX_EXIT_USAGE;
+		}
+		if (window_size(&rows, &cols)) {
+			json_object_set_new(params, "rows", json_integer(rows));
+			json_object_set_new(params, "cols", json_integer(cols));
+		}
 	}
 	if (fds_mode && no_stdin) {
 		fprintf(stderr, "codexctl: -n and --fds exclude each other (with --fds the command "
@@ -713,8 +782,11 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 	if (o->json)
 		print_json_line(result);
 	json_decref(result);
+	if (st.tty && !o->json)
+		enter_raw_mode();
 
 	r = run_loop(&st, !fds_mode && !no_stdin);
+	restore_terminal();
 	free(st.id);
 	rpc_close(&st.c);
 	if (r < 0)

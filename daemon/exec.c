@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "common/b64.h"
@@ -32,6 +34,7 @@
 
 static void exec_maybe_finish(struct exec *x);
 static void exec_start_output(struct exec *x);
+static int exec_take_pty(struct exec *x);
 static void stdin_flush(struct exec *x);
 
 /* ------------------------------------------------------------ signals */
@@ -108,6 +111,7 @@ static void exec_destroy(struct exec *x)
 {
 	safe_close(x->pidfd);
 	safe_close(x->status_fd);
+	safe_close(x->tty_sock);
 	for (struct stdin_chunk *c = x->in_head, *n; c; c = n) {
 		n = c->next;
 		free(c);
@@ -503,6 +507,10 @@ static void read_status_records(struct exec *x)
 		switch (m.type) {
 		case SANDBOX_MSG_STARTED:
 			if (x->state == EXEC_STARTING) {
+				if (x->tty && exec_take_pty(x) < 0) {
+					kill_sandbox(x, "no pty from the sandbox");
+					break;
+				}
 				x->state = EXEC_RUNNING;
 				reply_started(x);
 				exec_start_output(x);
@@ -527,6 +535,42 @@ static void read_status_records(struct exec *x)
 			break;
 		}
 	}
+}
+
+/*
+ * tty mode: the pty master PID 1 sent before starting the command.  It is
+ * read through out[0] and written through a duplicate (one uv_poll per
+ * descriptor number).
+ */
+static int exec_take_pty(struct exec *x)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	int master = -1, w;
+
+	if (recvmsg(x->tty_sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
+		return -EPROTO;
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EPROTO;
+	memcpy(&master, CMSG_DATA(c), sizeof(int));
+	x->tty_sock = safe_close(x->tty_sock);
+	(void)fd_set_nonblock(master, true);
+	w = fcntl(master, F_DUPFD_CLOEXEC, 3);
+	if (w < 0) {
+		close(master);
+		return negative_errno();
+	}
+	stream_init(x, &x->out[0], master);
+	stream_init(x, &x->in, w);
+	return 0;
 }
 
 static void on_status(uv_poll_t *h, int status, int events)
@@ -581,6 +625,7 @@ static void on_timeout(uv_timer_t *t)
 static void send_output(struct exec *x, int stream, const char *buf, size_t n)
 {
 	static const char *const names[2] = { "stdout", "stderr" };
+	const char *name = x->tty ? "pty" : names[stream];
 	size_t b64 = b64_encoded_len(n);
 	struct wbuf *w;
 	int len;
@@ -590,7 +635,7 @@ static void send_output(struct exec *x, int stream, const char *buf, size_t n)
 	len = snprintf(head, sizeof(head),
 		       "{\"jsonrpc\":\"2.0\",\"method\":\"exec/output\",\"params\":{\"id\":\"%s\","
 		       "\"stream\":\"%s\",\"data\":\"",
-		       x->id, names[stream]);
+		       x->id, name);
 	w = conn_wbuf_new((size_t)len + b64 + 4 + 1);
 	if (!w) {
 		kill_sandbox(x, "out of memory");
@@ -799,8 +844,30 @@ int exec_write(struct exec *x, struct conn *c, const struct rpc_id *id, const vo
 	return 0;
 }
 
+int exec_resize(struct exec *x, struct conn *c, const struct rpc_id *id, unsigned rows,
+		unsigned cols)
+{
+	struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+
+	if (!x->tty || !x->out[0].inited || x->state != EXEC_RUNNING)
+		return conn_reply_error(c, id, CX_ERR_STATE, CX_REASON_STATE, NULL,
+					"exec %s has no terminal", x->id);
+	/* The kernel sends SIGWINCH to the terminal's foreground process group. */
+	if (ioctl(x->out[0].fd, TIOCSWINSZ, &ws) < 0)
+		return conn_reply_error(c, id, CX_ERR_STATE, CX_REASON_STATE, NULL,
+					"cannot resize: %s", strerror(errno));
+	return conn_reply_result(c, id, json_object());
+}
+
 int exec_close_stdin(struct exec *x, struct conn *c, const struct rpc_id *id)
 {
+	if (x->tty) {
+		/* A terminal has no "end" short of hanging up: send the EOF character. */
+		static const char eof = 4;
+		if (x->in.inited && !x->in_closed)
+			(void)!write(x->in.fd, &eof, 1);
+		return conn_reply_result(c, id, json_object());
+	}
 	if (x->stdio == STDIO_PIPE && x->in.inited && !x->in_closed) {
 		x->in_close_requested = true;
 		if (!x->in_head)
@@ -959,6 +1026,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	struct sandbox_plan plan = { 0 };
 	bool have_plan = false, have_cg = false;
 	struct exec_cgroup cg = { .v2_fd = -1, .procs_fd = { -1, -1, -1 } };
+	int tty_sock[2] = { -1, -1 };
 	char xid[24];
 	enum sandbox_mode mode;
 	enum net_mode net;
@@ -1016,9 +1084,10 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 					   "require_landlock is set");
 		goto out;
 	}
-	if (req->tty) {
+	if (req->tty && req->stdio == STDIO_FDS) {
 		r = conn_reply_error(c, id, CX_ERR_INVALID_PARAMS, CX_REASON_INVALID_PARAMS, NULL,
-				     "tty mode is not available in this build yet");
+				     "params.tty: not with stdio \"fds\" (pass your terminal as the "
+				     "descriptors instead)");
 		goto out;
 	}
 	if (req->escalate) {
@@ -1067,7 +1136,23 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 		have_plan = true;
 	}
 
-	if (req->stdio == STDIO_FDS) {
+	if (req->tty) {
+		/*
+		 * PID 1 makes the pty inside the sandbox and sends the master back;
+		 * until then stdio is /dev/null.
+		 */
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, tty_sock) < 0) {
+			r = negative_errno();
+			goto out;
+		}
+		for (int i = 0; i < 3; i++) {
+			child_fds[i] = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+			if (child_fds[i] < 0) {
+				r = negative_errno();
+				goto out;
+			}
+		}
+	} else if (req->stdio == STDIO_FDS) {
 		for (int i = 0; i < 3; i++) {
 			r = check_client_fd(stdio_fds[i], err, sizeof(err), i);
 			if (r < 0) {
@@ -1140,6 +1225,9 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 		.landlock = plan.landlock,
 		.seccomp = exec_seccomp_program(d, mode, net),
 		.cgroup_procs = { cg.procs_fd[0], cg.procs_fd[1], cg.procs_fd[2] },
+		.tty_sock = tty_sock[1],
+		.tty_rows = (unsigned short)(req->rows ? req->rows : 24),
+		.tty_cols = (unsigned short)(req->cols ? req->cols : 80),
 		.rlimit_fsize = (uint64_t)cfg->max_file_size_mb * 1024 * 1024,
 		.rlimit_nofile = cfg->max_open_files,
 		.no_core = !cfg->allow_core_dumps,
@@ -1148,6 +1236,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	};
 	r = spawn_sandbox(&spec, plan.clone_flags, cg.v2_fd, &sr);
 	cgroup_close_child_fds(&cg);
+	tty_sock[1] = safe_close(tty_sock[1]);
 	for (int i = 0; i < 3; i++)
 		child_fds[i] = safe_close(child_fds[i]);
 	if (r < 0) {
@@ -1179,6 +1268,8 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	x->cwd = strdup(req->cwd);
 	x->sandbox = mode;
 	x->network = net;
+	x->tty = req->tty;
+	x->tty_sock = TAKE_FD(tty_sock[0]);
 	x->log_denials = req->log_denials;
 	x->filtered = spec.seccomp != NULL;
 	x->supervised = spec.seccomp_notify != NULL;
@@ -1238,5 +1329,7 @@ out:
 		sandbox_plan_done(&plan);
 	if (have_cg)
 		cgroup_remove(&d->cgroups, &cg, NULL);
+	safe_close(tty_sock[0]);
+	safe_close(tty_sock[1]);
 	return r;
 }

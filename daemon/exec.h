@@ -98,6 +98,8 @@ struct exec {
 	enum sandbox_mode sandbox;
 	enum net_mode network;
 	enum stdio_mode stdio;
+	bool tty;      /* pty mode: out[0] is the master, in a duplicate of it */
+	int tty_sock;  /* where PID 1 sends the master, until it arrived */
 
 	enum exec_state state;
 	bool started;          /* STARTED record seen: exec/exited will be sent */
@@ -162,6 +164,9 @@ struct exec *exec_find(struct daemon *d, const char *id);
 int exec_write(struct exec *x, struct conn *c, const struct rpc_id *id, const void *data,
 	       size_t len);
 int exec_close_stdin(struct exec *x, struct conn *c, const struct rpc_id *id);
+/* exec/resize (tty mode): TIOCSWINSZ on the master; replies itself. */
+int exec_resize(struct exec *x, struct conn *c, const struct rpc_id *id, unsigned rows,
+		unsigned cols);
 int exec_send_signal(struct exec *x, int sig);
 
 /* The owning connection is gone: kill the sandbox, drop its output. */

@@ -224,9 +224,7 @@ int rpc_exec_resize(struct request *req)
 	if (r < 0)
 		return r == -ENOMEM ? r : rpc_reply_invalid_params(req, err);
 	x = lookup_owned(req, p.id);
-	r = x ? conn_reply_error(req->conn, &req->id, CX_ERR_STATE, CX_REASON_STATE, NULL,
-				 "exec %s has no terminal", x->id)
-	      : 0;
+	r = x ? exec_resize(x, req->conn, &req->id, p.rows, p.cols) : 0;
 	jd_free(resize_fields, ARRAY_SIZE(resize_fields), &p);
 	return r;
 }

@@ -5,12 +5,14 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "daemon/sandbox_init.h"
@@ -21,7 +23,8 @@
 /* Fixed descriptor layout inside PID 1 after the shuffle. */
 #define FD_STATUS 3
 #define FD_LIFELINE 4
-#define FD_FIRST_FREE 5
+#define FD_TTY 5 /* socket the pty master goes back on (tty mode), else closed */
+#define FD_FIRST_FREE 6
 
 extern char **environ;
 
@@ -82,16 +85,17 @@ static void reset_signals(void)
  */
 static int arrange_fds(const struct sandbox_spec *s)
 {
-	int src[5] = { s->stdio[0], s->stdio[1], s->stdio[2], s->status_fd, s->lifeline_fd };
-	int tmp[5];
+	int src[6] = { s->stdio[0],  s->stdio[1],     s->stdio[2],
+		       s->status_fd, s->lifeline_fd,  s->tty_sock };
+	int tmp[6];
 
-	for (int i = 0; i < 5; i++) {
-		tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 64);
-		if (tmp[i] < 0)
+	for (int i = 0; i < 6; i++) {
+		tmp[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD_CLOEXEC, 64);
+		if (src[i] >= 0 && tmp[i] < 0)
 			return -errno;
 	}
-	for (int i = 0; i < 5; i++)
-		if (dup3(tmp[i], i, i < 3 ? 0 : O_CLOEXEC) < 0)
+	for (int i = 0; i < 6; i++)
+		if (tmp[i] >= 0 && dup3(tmp[i], i, i < 3 ? 0 : O_CLOEXEC) < 0)
 			return -errno;
 	if (syscall(SYS_close_range, FD_FIRST_FREE, ~0U, 0) < 0)
 		return -errno;
@@ -118,6 +122,27 @@ static int apply_rlimits(const struct sandbox_spec *s)
 			return -1;
 	}
 	return 0;
+}
+
+/* One descriptor over a Unix socket (a stack cmsg buffer: no allocation). */
+static int send_fd(int sock, int fd)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	char byte = 'T';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	memset(&u, 0, sizeof(u));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
 /* True if the daemon is gone (its end of the lifeline pipe closed). */
@@ -227,7 +252,8 @@ static int install_seccomp(const struct sandbox_spec *s, int sock)
 	return seccomp_install(s->seccomp, false, NULL);
 }
 
-_noreturn_ static void run_command(const struct sandbox_spec *s, int sync_fd, int listen_sock)
+_noreturn_ static void run_command(const struct sandbox_spec *s, int sync_fd, int listen_sock,
+				   int tty_slave)
 {
 	sigset_t none;
 	struct sandbox_msg m = { .magic = SANDBOX_MSG_MAGIC, .type = SANDBOX_MSG_FAILED };
@@ -239,6 +265,19 @@ _noreturn_ static void run_command(const struct sandbox_spec *s, int sync_fd, in
 	if (setsid() < 0) {
 		m.stage = STAGE_SESSION;
 		goto fail;
+	}
+	/* tty mode: the sandbox's own pty is stdio and the controlling terminal. */
+	if (tty_slave >= 0) {
+		for (int i = 0; i < 3; i++)
+			if (dup2(tty_slave, i) < 0) {
+				m.stage = STAGE_STDIO;
+				goto fail;
+			}
+		close(tty_slave);
+		if (ioctl(0, TIOCSCTTY, 0) < 0) {
+			m.stage = STAGE_STDIO;
+			goto fail;
+		}
 	}
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
@@ -442,6 +481,7 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 	struct sandbox_msg m;
 	enum sandbox_stage stage = STAGE_NONE;
 	int sync[2], listen_sock[2] = { -1, -1 }, sfd = -1, listener = -1, procfd = -1, r;
+	int tty_slave = -1;
 	pid_t cmd;
 	ssize_t n;
 
@@ -502,6 +542,26 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 	if (daemon_gone())
 		_exit(SANDBOX_EXIT_BASE + STAGE_LIFELINE);
 
+	/*
+	 * tty mode: a pty of the sandbox's own devpts instance, opened after the
+	 * privilege drop so the slave is the caller's; the master goes to the
+	 * daemon, which relays it.  TIOCGPTPEER opens the slave without a path.
+	 */
+	if (spec->tty_sock >= 0) {
+		struct winsize ws = { .ws_row = spec->tty_rows, .ws_col = spec->tty_cols };
+		int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		int unlock = 0;
+
+		if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
+		    (ws.ws_row && ioctl(master, TIOCSWINSZ, &ws) < 0))
+			fail(FD_STATUS, STAGE_STDIO, errno);
+		tty_slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (tty_slave < 0 || send_fd(FD_TTY, master) < 0)
+			fail(FD_STATUS, STAGE_STDIO, errno);
+		close(master);
+	}
+	close(FD_TTY);
+
 	if (pipe2(sync, O_CLOEXEC) < 0)
 		fail(FD_STATUS, STAGE_FORK, errno);
 	/*
@@ -528,12 +588,14 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 		close(sync[0]);
 		if (listen_sock[0] >= 0)
 			close(listen_sock[0]);
-		run_command(spec, sync[1], listen_sock[1]);
+		run_command(spec, sync[1], listen_sock[1], tty_slave);
 	}
 	close(sync[1]);
 	close(0);
 	close(1);
 	close(2);
+	if (tty_slave >= 0)
+		close(tty_slave);
 	if (listen_sock[0] >= 0) {
 		/* Before the sync read: the command sends this before it execs. */
 		close(listen_sock[1]);

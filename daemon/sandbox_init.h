@@ -36,6 +36,8 @@ struct sandbox_spec {
 	const struct landlock_plan *landlock;  /* applied after the mounts, or NULL */
 	const struct sock_fprog *seccomp;      /* installed by the command last, or NULL */
 	int cgroup_procs[3];   /* v1 cgroup.procs to join first (-1: none) */
+	int tty_sock;          /* tty mode: socket for the pty master, else -1 */
+	unsigned short tty_rows, tty_cols;
 	/* Resource limits set before the command starts (lowering never fails). */
 	uint64_t rlimit_fsize; /* 0: unchanged */
 	uint64_t rlimit_nofile;
