@@ -1078,7 +1078,11 @@ struct pctx {
 	/* Our copy of inih's state. */
 	bool have_prev_name;
 	char prev_raw_key[CX_MAX_CONF_KEY + 1]; /* inih's prev_name: the key as written */
-	char ini_section[CX_MAX_CONF_SECTION + 1];
+	char ini_section[CX_CONF_INIH_SECTION + 1];
+	bool section_alias; /* the header reaches inih as "[#LINE]" */
+	/* Set when inih is handed a short stand-in of the line (too long for it). */
+	char subst[CX_MAX_CONF_KEY + 8];
+	bool subst_value; /* the handler then sees the value "x" */
 	struct conf_section *section; /* NULL: keys before any header */
 	struct conf_section *root;
 
@@ -1462,7 +1466,9 @@ static int conf_ini_handler(void *user, const char *section, const char *name, c
 	else if (strcmp(name, c->prev_raw_key) != 0)
 		r = ctx_internal(c, "key");
 	/* inih's value, with or without its inline-comment cut (versions differ). */
-	else if (!same_text(value, c->val, c->val_len) && !same_text(value, c->val, c->val_cut_len))
+	else if (c->subst_value ? strcmp(value, "x") != 0
+				: !same_text(value, c->val, c->val_len) &&
+					  !same_text(value, c->val, c->val_cut_len))
 		r = ctx_internal(c, "value");
 	else {
 		c->expect_call = false;
@@ -1505,8 +1511,17 @@ static int reader_section(struct pctx *c, const char *s, size_t n)
 	r = ctx_add_section(c, parts, n_parts);
 	if (r < 0)
 		return c->r < 0 ? c->r : ctx_fail(c, c->lineno, r, "%s", strerror(-r));
-	memcpy(c->ini_section, s + 1, close - 1);
-	c->ini_section[close - 1] = '\0';
+	/*
+	 * inih keeps 50 bytes of a section name; a longer one (a project path)
+	 * reaches it as "[#LINE]".  The real name was parsed here already.
+	 */
+	c->section_alias = close - 1 > CX_CONF_INIH_SECTION;
+	if (c->section_alias)
+		snprintf(c->ini_section, sizeof(c->ini_section), "#%u", c->lineno);
+	else {
+		memcpy(c->ini_section, s + 1, close - 1);
+		c->ini_section[close - 1] = '\0';
+	}
 	c->have_prev_name = false;
 	c->prev_raw_key[0] = '\0';
 	return 0;
@@ -1635,12 +1650,45 @@ static char *conf_ini_reader(char *str, int num, void *stream)
 		s += 3;
 		n -= 3;
 	}
+	c->subst_value = false;
+	c->section_alias = false;
 	if (reader_line(c, s, n) < 0)
 		return NULL;
-	/* Room for the line, '\n' and NUL: never let inih split a line. */
-	if (num < 2 || n > (size_t)num - 2) {
-		ctx_fail(c, c->lineno, -EINVAL, "line too long (max %d bytes)", num - 2);
+	/*
+	 * Never let inih split a line: one longer than its buffer (or than
+	 * CX_CONF_INIH_LINE), and a header whose name it would cut, are handed
+	 * over as a short stand-in that makes inih do the same thing: "[#LINE]",
+	 * "KEY = x", an indented "x", or "#".  This reader has parsed the real
+	 * line already; the handler knows to expect "x".
+	 */
+	if (num < 16) {
+		ctx_internal(c, "inih buffer");
 		return NULL;
+	}
+	if (n > (size_t)num - 2 || n > CX_CONF_INIH_LINE || c->section_alias) {
+		switch (c->kind) {
+		case LINE_SECTION:
+			snprintf(c->subst, sizeof(c->subst), "[%s]", c->ini_section);
+			break;
+		case LINE_KEY:
+			snprintf(c->subst, sizeof(c->subst), "%s = x", c->prev_raw_key);
+			c->subst_value = true;
+			break;
+		case LINE_CONT:
+			snprintf(c->subst, sizeof(c->subst), "\tx");
+			c->subst_value = true;
+			break;
+		case LINE_COMMENT:
+		default:
+			snprintf(c->subst, sizeof(c->subst), "#");
+			break;
+		}
+		s = c->subst;
+		n = strlen(c->subst);
+		if (n > (size_t)num - 2) {
+			ctx_internal(c, "stand-in line");
+			return NULL;
+		}
 	}
 	memcpy(str, s, n);
 	str[n] = '\n';

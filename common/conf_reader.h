@@ -46,10 +46,14 @@
  * the first key after a section header.
  *
  * Line rules, checked before inih sees a line: at most CX_MAX_CONF_LINE
- * bytes not counting the line end (inih would split a longer line and
- * read its tail as a new line),
- * section names (the text between the brackets) at most
- * CX_MAX_CONF_SECTION bytes, keys as written at most CX_MAX_CONF_KEY bytes;
+ * bytes not counting the line end, section names (the text between the
+ * brackets) at most CX_MAX_CONF_SECTION bytes, keys as written at most
+ * CX_MAX_CONF_KEY bytes (inih's own name buffer);
+ * inih splits a line longer than its 200-byte buffer and reads the tail as
+ * a new line, and cuts section names at 50 bytes (PLATFORM.md): such lines
+ * are parsed here whole and inih is handed a short stand-in ("[#LINE]",
+ * "KEY = x", an indented "x") that makes it call the handler the same way,
+ * so a Codex config.toml with long [projects."/path"] headers reads fine;
  * no NUL byte, no control character but tab, valid UTF-8; "\n" or "\r\n"
  * line ends; a UTF-8 byte order mark at the start of the file is skipped.
  * A whole file is at most CX_MAX_CONF_FILE bytes.

@@ -47,9 +47,11 @@
 
 /* ---- configuration files ---- */
 #define CX_MAX_CONF_FILE (1024 * 1024)
-#define CX_MAX_CONF_LINE 190           /* inih's 200-byte buffer, with margin */
+#define CX_MAX_CONF_LINE 65536         /* one line (inih is handed a short stand-in) */
+#define CX_CONF_INIH_LINE 190          /* what inih's 200-byte buffer is given at most */
 #define CX_MAX_CONF_KEY 48             /* inih keeps 50 bytes of a name */
-#define CX_MAX_CONF_SECTION 48
+#define CX_MAX_CONF_SECTION 4096       /* a section header's name, e.g. [projects."/long/path"] */
+#define CX_CONF_INIH_SECTION 48        /* longer names reach inih as a stand-in */
 #define CX_MAX_CONF_FILES 256          /* drop-ins per directory */
 #define CX_MAX_CONF_ARRAY 1024         /* elements in one array */
 #define CX_MAX_CONF_ARRAY_DEPTH 4      /* nested arrays: [[[[1]]]] is the deepest */
@@ -94,6 +96,11 @@
 #define CX_MAX_WRAPPER_DEPTH 8         /* sudo/env/sh -c ... nesting in the dangerous check */
 #define CX_MAX_REASON_COMMAND 256      /* bytes of a command quoted in an approval reason */
 #define CX_MAX_SESSION_KEY (64 * 1024) /* bytes of an approve-for-session key */
+#define CX_MAX_APPROVALS 1024          /* pending approvals in the daemon */
+#define CX_MAX_APPROVALS_PER_UID 64
+#define CX_MAX_SESSION_GRANTS 4096     /* remembered approve_for_session answers */
+#define CX_MAX_SESSION_GRANTS_PER_UID 512
+#define CX_MAX_OVERRIDES 32            /* exec/start config_overrides */
 #define CX_MAX_DANGER_WORK (8 * 1024 * 1024) /* script bytes one dangerous check may parse */
 
 #endif

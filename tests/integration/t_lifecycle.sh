@@ -5,7 +5,7 @@
 # A line inih would split (> 200 bytes).
 _long_line()
 {
-	printf 'note = "%s"\n' "$(head -c 230 /dev/zero | tr '\0' 'y')"
+	printf 'note = "%s"\n' "$(head -c 70000 /dev/zero | tr '\0' 'y')"
 }
 
 _generation()

@@ -554,10 +554,10 @@ static void test_long_line(void **state)
 	line[CX_MAX_CONF_LINE - 1] = 'a';
 	line[CX_MAX_CONF_LINE] = '"';
 	line[CX_MAX_CONF_LINE + 1] = '\0';
-	expect_fail(line, "t.conf:1: line too long (max 190 bytes)");
+	expect_fail(line, "t.conf:1: line too long (max 65536 bytes)");
 	strcat(line, "\r\n");
-	expect_fail(line, "t.conf:1: line too long (max 190 bytes)");
-	/* A 190-byte line ending in CRLF is fine: the CR is not counted. */
+	expect_fail(line, "t.conf:1: line too long (max 65536 bytes)");
+	/* A maximal line ending in CRLF is fine: the CR is not counted. */
 	line[CX_MAX_CONF_LINE - 1] = '"';
 	line[CX_MAX_CONF_LINE] = '\r';
 	line[CX_MAX_CONF_LINE + 1] = '\n';
@@ -569,12 +569,29 @@ static void test_long_line(void **state)
 static void test_platform_attack_line(void **state)
 {
 	char text[512];
+	struct conf_doc *doc;
+	const struct conf_entry *e;
 	(void)state;
 
-	/* PLATFORM.md 1.5: inih would read this as allow=aaa... and "aa injected" = evil. */
+	/*
+	 * PLATFORM.md 1.5: inih would read this as allow=aaa... and "aa injected" =
+	 * evil.  It never sees the line: this reader parses it whole (and rejects
+	 * the unquoted value) and inih is handed a short stand-in.
+	 */
 	snprintf(text, sizeof(text), "# x\nallow=%0195d injected=evil\n", 0);
 	memset(text + strlen("# x\nallow="), 'a', 195);
-	expect_fail(text, "t.conf:2: line too long (max 190 bytes)");
+	expect_fail(text, "t.conf:2: invalid value (strings must be quoted)");
+	/* Quoted, the same line is one value, not split, and nothing is injected. */
+	snprintf(text, sizeof(text), "[s]\nallow=\"%0195d injected=evil\"\nnext = 1\n", 0);
+	memset(text + strlen("[s]\nallow=\""), 'a', 195);
+	doc = parse_ok(text);
+	e = get(doc, "s", "allow");
+	assert_int_equal(strlen(e->value.str), 195 + strlen(" injected=evil"));
+	assert_int_equal(e->line, 2);
+	assert_null(conf_doc_get(doc, "s", "aa injected"));
+	assert_int_equal(get(doc, "s", "next")->line, 3);
+	assert_int_equal(conf_doc_n_entries(doc), 2);
+	conf_doc_free(doc);
 }
 
 static void test_long_line_fixture(void **state)
@@ -586,8 +603,8 @@ static void test_long_line_fixture(void **state)
 	assert_int_equal(
 		conf_load_file(FIXTURES "invalid-long-line.conf", 0, doc, err, sizeof(err)),
 		-EINVAL);
-	assert_string_equal(err,
-			    FIXTURES "invalid-long-line.conf:3: line too long (max 190 bytes)");
+	assert_string_equal(
+		err, FIXTURES "invalid-long-line.conf:3: invalid value (strings must be quoted)");
 	assert_int_equal(conf_doc_n_entries(doc), 0);
 	assert_null(conf_doc_get(doc, "daemon", "aa injected"));
 }
@@ -625,9 +642,51 @@ static void test_long_section(void **state)
 		get(doc, "s2345678901234567890123456789012345678901234.678", "k")->n_section_parts,
 		2);
 	conf_doc_free(doc);
-	snprintf(text, sizeof(text), "[%s]\nk = 1\n",
+	/* Longer than inih keeps: it is handed "[#LINE]", the name is kept whole. */
+	snprintf(text, sizeof(text), "[%s]\nk = 1\n[short]\nj = 2\n",
 		 "s2345678901234567890123456789012345678901234.6789");
-	expect_fail(text, "t.conf:1: section name too long (max 48 bytes)");
+	doc = parse_ok(text);
+	assert_int_equal(
+		get(doc, "s2345678901234567890123456789012345678901234.6789", "k")->value.integer,
+		1);
+	assert_int_equal(get(doc, "short", "j")->value.integer, 2);
+	conf_doc_free(doc);
+}
+
+/* Codex's trust entries name project paths: often longer than inih's 50 bytes. */
+static void test_long_project_section(void **state)
+{
+	static const char text[] =
+		"model = \"m\"\n"
+		"[projects.\"/home/alice/src/github.com/some-organisation/some-long-repository\"]\n"
+		"trust_level = \"trusted\"\n"
+		"[projects.\"/home/alice/src/github.com/some-organisation/another-repository\"]\n"
+		"trust_level = \"untrusted\"\n";
+	const char *parts[] = { "projects",
+				"/home/alice/src/github.com/some-organisation/some-long-repository" };
+	_cleanup_free_ char *sec = NULL;
+	struct conf_doc *doc;
+	char *big;
+	(void)state;
+
+	doc = parse_ok(text);
+	assert_int_equal(conf_section_join(parts, 2, &sec), 0);
+	assert_string_equal(get(doc, sec, "trust_level")->value.str, "trusted");
+	assert_int_equal(get(doc, sec, "trust_level")->line, 3);
+	conf_doc_free(doc);
+	/* The same header twice is still a duplicate, however long. */
+	expect_fail("[projects.\"/home/alice/src/github.com/some-organisation/x-repository\"]\n"
+		    "[projects.\"/home/alice/src/github.com/some-organisation/x-repository\"]\n",
+		    "t.conf:2: duplicate section 'projects.\"/home/alice/src/github.com/som'... "
+		    "(first at line 1)");
+	/* Past CX_MAX_CONF_SECTION. */
+	big = malloc(CX_MAX_CONF_SECTION + 64);
+	assert_non_null(big);
+	memset(big, 'a', CX_MAX_CONF_SECTION + 1);
+	big[0] = '[';
+	snprintf(big + CX_MAX_CONF_SECTION + 2, 16, "]\n");
+	expect_fail(big, "t.conf:1: section name too long (max 4096 bytes)");
+	free(big);
 }
 
 static void test_nul_byte(void **state)
@@ -1363,6 +1422,7 @@ int main(void)
 		cmocka_unit_test(test_long_line_fixture),
 		cmocka_unit_test(test_long_key),
 		cmocka_unit_test(test_long_section),
+		cmocka_unit_test(test_long_project_section),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_bad_utf8),
 		cmocka_unit_test(test_control_characters),
