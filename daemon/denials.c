@@ -60,6 +60,7 @@ const char *denials_errno_name(int err)
 		{EPERM, "EPERM"},     {EACCES, "EACCES"}, {EROFS, "EROFS"},   {ENOENT, "ENOENT"},
 		{EEXIST, "EEXIST"},   {ENOSYS, "ENOSYS"}, {EXDEV, "EXDEV"},   {EBUSY, "EBUSY"},
 		{ETXTBSY, "ETXTBSY"}, {ENOSPC, "ENOSPC"}, {EDQUOT, "EDQUOT"}, {EINVAL, "EINVAL"},
+		{ECONNREFUSED, "ECONNREFUSED"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
@@ -137,8 +138,11 @@ json_t *denials_entry_json(const struct sandbox_denial *d)
 	if (d->kind == SANDBOX_DENIAL_FILE) {
 		const char *e = denials_errno_name(d->err);
 
-		r |= set_new(o, "kind", json_string("file"));
+		r |= set_new(o, "kind",
+			     json_string(d->op == SANDBOX_FILE_CONNECT ? "network" : "file"));
 		r |= set_new(o, "operation", json_string(sandbox_file_op_to_string(d->op)));
+		if (d->flags & SANDBOX_DENIAL_READ)
+			r |= set_new(o, "reason", json_string("deny_read"));
 		r |= set_new(o, "path", path_string(d->path, d->path_len));
 		if (d->flags & SANDBOX_DENIAL_PATH_CUT)
 			r |= set_new(o, "path_truncated", json_true());

@@ -28,6 +28,7 @@
 
 #include "common/macro.h"
 #include "daemon/mounts.h"
+#include "policy/pathglob.h"
 
 #define MOUNTS_MAX_PROTECTED 48
 #define MASK_FILE ".cx-mask"
@@ -113,6 +114,7 @@ const char *mounts_what_to_string(enum mounts_what w)
 		[MOUNTS_SCAN] = "too many entries to scan for sockets",
 		[MOUNTS_DENY] = "deny-read path",
 		[MOUNTS_CREDS] = "credentials",
+		[MOUNTS_READONLY_PATH] = "read-only path",
 	};
 	return (unsigned)w < _MOUNTS_WHAT_MAX && names[w] ? names[w] : "?";
 }
@@ -963,6 +965,41 @@ static int setup_masks(struct mounts_ctx *c)
 	return 0;
 }
 
+/*
+ * Read-only paths: each is cloned (with everything mounted below it) and
+ * attached over itself read-only, so a writable root around or inside it
+ * cannot write there.  Resolved as the caller; a missing path is skipped.
+ */
+static int setup_readonly(struct mounts_ctx *c)
+{
+	for (size_t i = 0; i < c->p->n_readonly; i++) {
+		int fd, t, r = 0;
+
+		as_user(c->p);
+		fd = sys_openat2(AT_FDCWD, c->p->readonly[i], O_PATH | O_CLOEXEC,
+				 RESOLVE_NO_MAGICLINKS);
+		as_root();
+		if (fd < 0) {
+			if (errno == ENOENT || errno == ENOTDIR || errno == EACCES)
+				continue;
+			return failed(c, MOUNTS_READONLY_PATH, (int)i, -1);
+		}
+		t = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+					      AT_RECURSIVE);
+		if (t < 0 ||
+		    set_attr(t, "", AT_EMPTY_PATH | AT_RECURSIVE,
+			     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0) < 0 ||
+		    attach(t, fd, NULL) < 0)
+			r = failed(c, MOUNTS_READONLY_PATH, (int)i, -1);
+		if (t >= 0)
+			close(t);
+		close(fd);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* Deny-read: an empty, mode-0 tmpfs over directories, the mask file over files. */
 static int setup_deny(struct mounts_ctx *c)
 {
@@ -1007,6 +1044,134 @@ static int setup_deny(struct mounts_ctx *c)
 			return r;
 	}
 	return 0;
+}
+
+/* Mask what fd is, as setup_deny() does (as root). */
+static int deny_mask(struct mounts_ctx *c, int fd, bool dir)
+{
+	static const char *const deny_opts[] = { "mode", "0000", "size", "4k", "nr_inodes", "1",
+						 "uid", "0", "gid", "0", NULL };
+	int t, r;
+
+	if (!dir)
+		return mask_file(c, fd);
+	if (c->deny_tmpfs < 0) {
+		c->deny_tmpfs = new_fs("tmpfs", deny_opts,
+				       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					       MOUNT_ATTR_NOEXEC);
+		if (c->deny_tmpfs < 0)
+			return -1;
+	}
+	t = open_tree(c->deny_tmpfs, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (t < 0)
+		return -1;
+	r = attach(t, fd, NULL);
+	close(t);
+	return r;
+}
+
+/* One level of the walk of setup_deny_globs(): rel (of length rl) is dirfd's path in the root. */
+static void glob_walk(struct mounts_ctx *c, int dirfd, char *rel, size_t rl, int depth,
+		      size_t *seen, size_t *masked)
+{
+	char buf[4096];
+
+	for (;;) {
+		long n = syscall(SYS_getdents64, dirfd, buf, sizeof(buf));
+
+		if (n <= 0)
+			return;
+		for (long off = 0; off < n;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+			size_t nl = strlen(d->d_name);
+			unsigned char type = d->d_type;
+			bool match = false;
+			int fd;
+
+			off += d->d_reclen;
+			if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0 ||
+			    strcmp(d->d_name, ".git") == 0)
+				continue;
+			if (++*seen > MOUNTS_GLOB_SCAN || *masked >= MOUNTS_GLOB_MASKS)
+				return;
+			if (rl + 1 + nl + 1 > CX_MAX_PATH + 1)
+				continue;
+			if (rl)
+				rel[rl] = '/';
+			memcpy(rel + rl + (rl ? 1 : 0), d->d_name, nl + 1);
+			if (type == DT_UNKNOWN) {
+				struct stat st;
+				if (fstatat(dirfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+					continue;
+				type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_REG;
+			}
+			if (type == DT_LNK)
+				continue; /* judged by its target when opened */
+			for (size_t i = 0; i < c->p->n_deny_globs && !match; i++)
+				match = c->p->deny_globs[i][0] != '/' &&
+					pathglob_match(c->p->deny_globs[i], rel);
+			if (match) {
+				fd = openat(dirfd, d->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+				if (fd >= 0) {
+					as_root();
+					if (deny_mask(c, fd, type == DT_DIR) == 0)
+						(*masked)++;
+					as_user(c->p);
+					close(fd);
+				}
+			} else if (type == DT_DIR && depth > 1) {
+				fd = openat(dirfd, d->d_name,
+					    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (fd >= 0) {
+					glob_walk(c, fd, rel, rl + (rl ? 1 : 0) + nl, depth - 1, seen,
+						  masked);
+					close(fd);
+				}
+			}
+			rel[rl] = '\0';
+		}
+	}
+}
+
+/*
+ * Relative deny_read patterns apply below every writable root and the
+ * working directory.  Their existing matches there are masked now, as
+ * deny paths are, by a cheap bounded walk (MOUNTS_GLOB_DEPTH levels,
+ * MOUNTS_GLOB_SCAN entries, MOUNTS_GLOB_MASKS masks; .git skipped): a
+ * masked file cannot even be executed.  The guarantee does not rest on
+ * it: the supervisor refuses every match when it is opened, what the walk
+ * missed and what is created later included.  Resolved as the caller; a
+ * mask that cannot be made is left to the supervisor.
+ */
+static void setup_deny_globs(struct mounts_ctx *c)
+{
+	static char rel[CX_MAX_PATH + 1];
+	const struct mount_plan *p = c->p;
+	size_t seen = 0, masked = 0, rel_globs = 0;
+
+	for (size_t i = 0; i < p->n_deny_globs; i++)
+		rel_globs += p->deny_globs[i][0] != '/';
+	if (rel_globs == 0)
+		return;
+	for (size_t i = 0; i <= p->n_roots; i++) {
+		const char *root = i < p->n_roots ? p->roots[i] : p->cwd;
+		bool dup = false;
+		int fd;
+
+		for (size_t k = 0; i == p->n_roots && k < p->n_roots; k++)
+			dup = dup || strcmp(p->roots[k], root) == 0;
+		if (!root || dup)
+			continue;
+		as_user(p);
+		fd = sys_openat2(AT_FDCWD, root, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+				 RESOLVE_NO_MAGICLINKS);
+		if (fd >= 0) {
+			rel[0] = '\0';
+			glob_walk(c, fd, rel, 0, MOUNTS_GLOB_DEPTH, &seen, &masked);
+			close(fd);
+		}
+		as_root();
+	}
 }
 
 int mounts_apply(const struct mount_plan *p, struct mounts_failure *ret_fail)
@@ -1063,6 +1228,9 @@ int mounts_apply(const struct mount_plan *p, struct mounts_failure *ret_fail)
 	r = attach_protected(&c);
 	if (r < 0)
 		return r;
+	r = setup_readonly(&c);
+	if (r < 0)
+		return r;
 	r = setup_proc(&c);
 	if (r < 0)
 		return r;
@@ -1072,6 +1240,7 @@ int mounts_apply(const struct mount_plan *p, struct mounts_failure *ret_fail)
 	r = setup_deny(&c);
 	if (r < 0)
 		return r;
+	setup_deny_globs(&c);
 
 	/* Descriptors of the old tree must not leak into the command. */
 	for (size_t i = 0; i < p->n_roots; i++) {

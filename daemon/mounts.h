@@ -47,6 +47,9 @@
 #define MOUNTS_MAX_SOCKET_SCAN 20000 /* entries looked at; more refuses to start */
 #define MOUNTS_SCAN_DEPTH 8
 #define MOUNTS_MAX_SCAN_DIRS 8
+#define MOUNTS_GLOB_SCAN 4096  /* entries looked at for deny_read patterns (then stop) */
+#define MOUNTS_GLOB_DEPTH 6
+#define MOUNTS_GLOB_MASKS 64   /* existing matches masked at most */
 
 /* What failed, for the daemon's message (index says which root/path). */
 enum mounts_what {
@@ -66,6 +69,7 @@ enum mounts_what {
 	MOUNTS_SCAN,
 	MOUNTS_DENY,
 	MOUNTS_CREDS,
+	MOUNTS_READONLY_PATH,   /* a path made read-only (glob rules, forbidden writes) */
 	_MOUNTS_WHAT_MAX,
 };
 
@@ -93,6 +97,17 @@ struct mount_plan {
 	/* Paths made unreadable. */
 	const char *deny[MOUNTS_MAX_DENY];
 	size_t n_deny;
+	/* Paths made read-only, also inside writable roots (symlinks followed, as the
+	 * caller; a missing path is skipped). */
+	const char *readonly[MOUNTS_MAX_DENY];
+	size_t n_readonly;
+	/*
+	 * deny_read patterns (and relative paths): the supervisor enforces them
+	 * when files are opened; the relative ones' existing matches below the
+	 * writable roots are also masked here, within a small budget.
+	 */
+	const char *deny_globs[MOUNTS_MAX_DENY];
+	size_t n_deny_globs;
 	/* /run entries kept visible over the empty /run (e.g. resolv.conf's target dir). */
 	const char *run_keep[8];
 	size_t n_run_keep;

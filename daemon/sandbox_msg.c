@@ -45,6 +45,8 @@ static const char *const file_op_names[_SANDBOX_FILE_OP_MAX] = {
 	[SANDBOX_FILE_TRUNCATE] = "truncate", [SANDBOX_FILE_CHMOD] = "chmod",
 	[SANDBOX_FILE_CHOWN] = "chown",	      [SANDBOX_FILE_UTIMES] = "utimes",
 	[SANDBOX_FILE_SETXATTR] = "setxattr", [SANDBOX_FILE_REMOVEXATTR] = "removexattr",
+	[SANDBOX_FILE_EXEC] = "exec",	      [SANDBOX_FILE_CONNECT] = "connect",
+	[SANDBOX_FILE_BIND] = "bind",
 };
 
 const char *sandbox_file_op_to_string(uint32_t op)

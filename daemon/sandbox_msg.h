@@ -67,13 +67,13 @@ enum sandbox_exit_kind {
 /* What a DENIAL record describes. */
 enum sandbox_denial_kind {
 	SANDBOX_DENIAL_SYSCALL = 1, /* a call the seccomp filter refuses (EPERM) */
-	SANDBOX_DENIAL_FILE,        /* a write-intent file call the supervisor refused */
+	SANDBOX_DENIAL_FILE,        /* a file call (or a connect) the supervisor refused */
 	_SANDBOX_DENIAL_KIND_MAX,
 };
 
 /* The operation of a FILE denial (names: sandbox_file_op_to_string()). */
 enum sandbox_file_op {
-	SANDBOX_FILE_OPEN = 1, /* open/openat/openat2/creat for writing or creating */
+	SANDBOX_FILE_OPEN = 1, /* open/openat/openat2/creat (for writing, or a deny-read path) */
 	SANDBOX_FILE_MKDIR,
 	SANDBOX_FILE_MKNOD,
 	SANDBOX_FILE_SYMLINK,
@@ -87,6 +87,9 @@ enum sandbox_file_op {
 	SANDBOX_FILE_UTIMES,
 	SANDBOX_FILE_SETXATTR,
 	SANDBOX_FILE_REMOVEXATTR,
+	SANDBOX_FILE_EXEC,    /* execve/execveat of a deny-read path */
+	SANDBOX_FILE_CONNECT, /* connect to a Unix socket the sandbox may not reach */
+	SANDBOX_FILE_BIND,    /* bind of a Unix socket (decoding only, never refused) */
 	_SANDBOX_FILE_OP_MAX,
 };
 
@@ -95,6 +98,7 @@ enum sandbox_file_op {
 
 /* sandbox_denial.flags */
 #define SANDBOX_DENIAL_PATH_CUT 0x1u /* path holds the first SANDBOX_DENIAL_PATH bytes */
+#define SANDBOX_DENIAL_READ 0x2u     /* refused by [sandbox] deny_read, not by a write check */
 
 struct sandbox_denial {
 	uint32_t kind;     /* enum sandbox_denial_kind */

@@ -68,7 +68,7 @@
  * (except -1, which tracers use to skip a call).  Not a kill: a 32-bit
  * helper binary sees errors, not a SIGSYS.
  *
- * The notify+fs variant (exec/start "log_denials") also notifies the
+ * The FS feature (exec/start "log_denials") also notifies the
  * write-intent file calls listed in fs_calls[] below, so that the
  * supervisor can record the ones the kernel would refuse.  open, openat and
  * creat are notified only with O_WRONLY, O_RDWR, O_CREAT or O_TRUNC (read
@@ -78,6 +78,14 @@
  * chown, utime(s), utimensat, setxattr and removexattr on paths are always
  * notified; their fd forms (fchmod, fchown, ftruncate, fsetxattr ...) act on
  * a descriptor already opened and are not.
+ *
+ * The OPEN feature (deny_read) notifies every open, openat, openat2 and
+ * creat whatever the flags, execve, execveat, and the renames and links;
+ * the UNIX feature ([sandbox] tmp = "host") every connect and bind.  The
+ * supervisor performs these itself (supervisor.c): their rules carry no
+ * argument condition, and a variant with several features notifies a
+ * call when any of them does (an open without write intent too once OPEN
+ * is on).  Any combination of FS, OPEN and UNIX is a variant of its own.
  *
  * Not refused on purpose: seccomp itself (nested filters can only add
  * restrictions; a nested listener is refused by the kernel while ours
@@ -213,31 +221,51 @@ static const uint64_t clone_new_flags[] = {
 #define A(i) ((i) + 1)
 
 /*
- * The write-intent file calls of the notify+fs variant, with where each
- * keeps its arguments.  The filter rules and the supervisor's decoding
- * (seccomp_fs_call()) both come from this one table.  open_flags: the
- * argument holding open(2) flags; the call is notified only when they
- * contain a write-intent flag.
+ * The calls the notify variants hand to the supervisor besides the
+ * refusals, with where each keeps its arguments.  The filter rules and
+ * the supervisor's decoding (seccomp_call()) both come from this one
+ * table.  Which variants notify an entry:
+ *  - SECCOMP_FEATURE_FS (log_denials): every entry without "only", the
+ *    write-intent file calls; open_flags names the argument holding
+ *    open(2) flags, and the call is then notified only when they hold a
+ *    write-intent flag;
+ *  - SECCOMP_FEATURE_OPEN (deny_read): the entries marked open_too, with
+ *    no condition (every open, creat, rename and link), and those with
+ *    only = OPEN (execve, execveat);
+ *  - SECCOMP_FEATURE_UNIX ([sandbox] tmp = "host"): connect and bind
+ *    (only = UNIX), for the supervisor to tell the socket's family.
+ * mode: the open mode's argument (extra).  connect and bind: dfd is the
+ * socket, path the address, extra its length.
  */
 static const struct fs_entry {
 	int nr;
 	const char *name;
 	uint8_t op; /* enum sandbox_file_op */
 	uint8_t dfd, path, dfd2, path2, flags, extra, extra2, open_flags;
-	bool follow, at_follow, openat2, timeval, rmdir;
+	uint8_t only; /* SECCOMP_FEATURE_* that alone notifies it; 0: FS (+ OPEN if open_too) */
+	bool follow, at_follow, openat2, timeval, rmdir, open_too;
 	bool null_path_is_fd; /* a NULL path names the descriptor: not notified */
 } fs_calls[] = {
 #ifdef __NR_open
-	{__NR_open, "open", SANDBOX_FILE_OPEN, .path = A(0), .flags = A(1), .open_flags = A(1),
-	 .follow = true},
+	{__NR_open, "open", SANDBOX_FILE_OPEN, .path = A(0), .flags = A(1), .extra = A(2),
+	 .open_flags = A(1), .follow = true, .open_too = true},
 #endif
 	{__NR_openat, "openat", SANDBOX_FILE_OPEN, .dfd = A(0), .path = A(1), .flags = A(2),
-	 .open_flags = A(2), .follow = true},
+	 .extra = A(3), .open_flags = A(2), .follow = true, .open_too = true},
 #ifdef __NR_creat
-	{__NR_creat, "creat", SANDBOX_FILE_OPEN, .path = A(0), .follow = true},
+	{__NR_creat, "creat", SANDBOX_FILE_OPEN, .path = A(0), .extra = A(1), .follow = true,
+	 .open_too = true},
 #endif
 	{__NR_openat2, "openat2", SANDBOX_FILE_OPEN, .dfd = A(0), .path = A(1), .flags = A(2),
-	 .follow = true, .openat2 = true},
+	 .follow = true, .openat2 = true, .open_too = true},
+	{__NR_execve, "execve", SANDBOX_FILE_EXEC, .path = A(0), .follow = true,
+	 .only = SECCOMP_FEATURE_OPEN},
+	{__NR_execveat, "execveat", SANDBOX_FILE_EXEC, .dfd = A(0), .path = A(1), .flags = A(4),
+	 .follow = true, .only = SECCOMP_FEATURE_OPEN},
+	{__NR_connect, "connect", SANDBOX_FILE_CONNECT, .dfd = A(0), .path = A(1), .extra = A(2),
+	 .only = SECCOMP_FEATURE_UNIX},
+	{__NR_bind, "bind", SANDBOX_FILE_BIND, .dfd = A(0), .path = A(1), .extra = A(2),
+	 .only = SECCOMP_FEATURE_UNIX},
 #ifdef __NR_mkdir
 	{__NR_mkdir, "mkdir", SANDBOX_FILE_MKDIR, .path = A(0)},
 #endif
@@ -251,10 +279,10 @@ static const struct fs_entry {
 #endif
 	{__NR_symlinkat, "symlinkat", SANDBOX_FILE_SYMLINK, .dfd = A(1), .path = A(2)},
 #ifdef __NR_link
-	{__NR_link, "link", SANDBOX_FILE_LINK, .path = A(0), .path2 = A(1)},
+	{__NR_link, "link", SANDBOX_FILE_LINK, .path = A(0), .path2 = A(1), .open_too = true},
 #endif
 	{__NR_linkat, "linkat", SANDBOX_FILE_LINK, .dfd = A(0), .path = A(1), .dfd2 = A(2),
-	 .path2 = A(3), .flags = A(4), .at_follow = true},
+	 .path2 = A(3), .flags = A(4), .at_follow = true, .open_too = true},
 #ifdef __NR_unlink
 	{__NR_unlink, "unlink", SANDBOX_FILE_UNLINK, .path = A(0)},
 #endif
@@ -264,14 +292,15 @@ static const struct fs_entry {
 	{__NR_rmdir, "rmdir", SANDBOX_FILE_RMDIR, .path = A(0)},
 #endif
 #ifdef __NR_rename
-	{__NR_rename, "rename", SANDBOX_FILE_RENAME, .path = A(0), .path2 = A(1)},
+	{__NR_rename, "rename", SANDBOX_FILE_RENAME, .path = A(0), .path2 = A(1),
+	 .open_too = true},
 #endif
 #ifdef __NR_renameat
 	{__NR_renameat, "renameat", SANDBOX_FILE_RENAME, .dfd = A(0), .path = A(1), .dfd2 = A(2),
-	 .path2 = A(3)},
+	 .path2 = A(3), .open_too = true},
 #endif
 	{__NR_renameat2, "renameat2", SANDBOX_FILE_RENAME, .dfd = A(0), .path = A(1), .dfd2 = A(2),
-	 .path2 = A(3), .flags = A(4)},
+	 .path2 = A(3), .flags = A(4), .open_too = true},
 	{__NR_truncate, "truncate", SANDBOX_FILE_TRUNCATE, .path = A(0), .follow = true},
 #ifdef __NR_chmod
 	{__NR_chmod, "chmod", SANDBOX_FILE_CHMOD, .path = A(0), .extra = A(1), .follow = true},
@@ -318,12 +347,20 @@ static const struct fs_entry {
 /* Flags of open(2) that make an open a write: notified in the notify+fs variant. */
 static const uint64_t open_write_flags[] = {O_WRONLY, O_RDWR, O_CREAT, O_TRUNC};
 
-bool seccomp_fs_call(int nr, struct seccomp_fs_call *ret)
+/* The features whose variants notify e. */
+static unsigned entry_features(const struct fs_entry *e)
+{
+	if (e->only)
+		return e->only;
+	return SECCOMP_FEATURE_FS | (e->open_too ? SECCOMP_FEATURE_OPEN : 0u);
+}
+
+bool seccomp_call(int nr, unsigned features, struct seccomp_fs_call *ret)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(fs_calls); i++) {
 		const struct fs_entry *e = &fs_calls[i];
 
-		if (e->nr != nr)
+		if (e->nr != nr || !(entry_features(e) & features))
 			continue;
 		*ret = (struct seccomp_fs_call){
 			.op = e->op,
@@ -339,10 +376,16 @@ bool seccomp_fs_call(int nr, struct seccomp_fs_call *ret)
 			.openat2 = e->openat2,
 			.timeval = e->timeval,
 			.rmdir = e->rmdir,
+			.features = entry_features(e) & features,
 		};
 		return true;
 	}
 	return false;
+}
+
+bool seccomp_fs_call(int nr, struct seccomp_fs_call *ret)
+{
+	return seccomp_call(nr, SECCOMP_FEATURE_FS, ret);
 }
 
 /* personality() values allowed (Docker's list); everything else is refused. */
@@ -429,16 +472,19 @@ static int add_socket_rules(scmp_filter_ctx ctx, enum seccomp_profile profile, u
 				SCMP_A0(SCMP_CMP_NE, (uint64_t)AF_UNIX));
 }
 
-static int add_fs_rules(scmp_filter_ctx ctx, char *err, size_t errsz)
+static int add_fs_rules(scmp_filter_ctx ctx, unsigned features, char *err, size_t errsz)
 {
 	int r = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(fs_calls); i++) {
 		const struct fs_entry *e = &fs_calls[i];
+		unsigned f = entry_features(e) & features;
 
+		if (!f)
+			continue;
 		/*
-		 * The supervisor may CONTINUE a supervised file call: none may
-		 * also be a refusal (those it must answer EPERM).
+		 * The supervisor may CONTINUE or perform a supervised call: none
+		 * may also be a refusal (those it must answer EPERM).
 		 */
 		for (size_t k = 0; k < ARRAY_SIZE(always_denied); k++)
 			if (always_denied[k].nr == e->nr) {
@@ -446,7 +492,10 @@ static int add_fs_rules(scmp_filter_ctx ctx, char *err, size_t errsz)
 				return -EINVAL;
 			}
 
-		if (e->null_path_is_fd) {
+		if (f & (SECCOMP_FEATURE_OPEN | SECCOMP_FEATURE_UNIX)) {
+			/* Every call, whatever its arguments: the supervisor performs it. */
+			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, e->nr, 0);
+		} else if (e->null_path_is_fd) {
 			/* futimens() is utimensat(fd, NULL, ...): a descriptor already open. */
 			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, e->nr, 1,
 					     SCMP_CMP(e->path - 1U, SCMP_CMP_NE, 0));
@@ -454,11 +503,11 @@ static int add_fs_rules(scmp_filter_ctx ctx, char *err, size_t errsz)
 			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, e->nr, 0);
 		} else {
 			/* One comparison per rule: the rules of one call are OR-ed. */
-			for (size_t f = 0; r >= 0 && f < ARRAY_SIZE(open_write_flags); f++)
+			for (size_t fl = 0; r >= 0 && fl < ARRAY_SIZE(open_write_flags); fl++)
 				r = seccomp_rule_add(
 					ctx, SCMP_ACT_NOTIFY, e->nr, 1,
 					SCMP_CMP(e->open_flags - 1U, SCMP_CMP_MASKED_EQ,
-						 open_write_flags[f], open_write_flags[f]));
+						 open_write_flags[fl], open_write_flags[fl]));
 		}
 		if (r < 0) {
 			set_err(err, errsz, e->name, r);
@@ -534,8 +583,8 @@ static int build_ctx(scmp_filter_ctx ctx, enum seccomp_profile profile,
 		return r;
 	}
 
-	if (variant == SECCOMP_VARIANT_NOTIFY_FS) {
-		r = add_fs_rules(ctx, err, errsz);
+	if (variant > SECCOMP_VARIANT_NOTIFY) {
+		r = add_fs_rules(ctx, (unsigned)(variant - SECCOMP_VARIANT_NOTIFY), err, errsz);
 		if (r < 0)
 			return r;
 	}
@@ -605,11 +654,6 @@ static const char *profile_name(enum seccomp_profile p)
 
 int seccomp_programs_build(struct seccomp_programs *ret, char *err, size_t errsz)
 {
-	static const char *const variant_names[_SECCOMP_VARIANT_MAX] = {
-		[SECCOMP_VARIANT_PLAIN] = "",
-		[SECCOMP_VARIANT_NOTIFY] = " (notify)",
-		[SECCOMP_VARIANT_NOTIFY_FS] = " (notify+fs)",
-	};
 	struct seccomp_programs p = {0};
 	int r = 0, variant_max;
 
@@ -636,8 +680,8 @@ int seccomp_programs_build(struct seccomp_programs *ret, char *err, size_t errsz
 			if (r >= 0) {
 				r = export_prog(ctx, &p.prog[profile][variant]);
 				if (r < 0) {
-					snprintf(what, sizeof(what), "exporting %s%s",
-						 profile_name(profile), variant_names[variant]);
+					snprintf(what, sizeof(what), "exporting %s variant %d",
+						 profile_name(profile), variant);
 					set_err(err, errsz, what, r);
 				}
 			}

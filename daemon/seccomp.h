@@ -25,13 +25,22 @@
  * clone3, future numbers and foreign ABIs are answered directly in every
  * variant.
  *
- * The notify+fs variant additionally notifies the write-intent file calls
- * (seccomp_fs_call() lists them: open/openat/creat with O_WRONLY, O_RDWR,
- * O_CREAT or O_TRUNC, every openat2, mkdir, unlink, rename, link, symlink,
- * mknod, truncate, chmod, chown, utimes, setxattr, removexattr and their
- * *at forms; utimensat only with a path).  These are not refusals: the supervisor may answer them
- * with CONTINUE (the kernel then applies every check as usual) or with an error the kernel would
- * give anyway.  seccomp_fs_call() tells the two kinds of notification apart.
+ * A notify variant can also hand the supervisor calls that are not
+ * refusals, by feature (enum seccomp_feature, any combination):
+ *  - FS (exec/start "log_denials"): the write-intent file calls
+ *    (seccomp_fs_call() lists them: open/openat/creat with O_WRONLY,
+ *    O_RDWR, O_CREAT or O_TRUNC, every openat2, mkdir, unlink, rename,
+ *    link, symlink, mknod, truncate, chmod, chown, utimes, setxattr,
+ *    removexattr and their *at forms; utimensat only with a path).  The
+ *    supervisor may answer them with CONTINUE (the kernel then applies
+ *    every check as usual) or with an error the kernel would give anyway.
+ *  - OPEN ([sandbox] deny_read): every open, openat, openat2 and creat,
+ *    execve and execveat, rename, renameat, renameat2, link and linkat.
+ *    The supervisor performs the opens, renames and links itself and
+ *    answers execs after a check (daemon/supervisor.c says why).
+ *  - UNIX ([sandbox] tmp = "host"): every connect and bind; the
+ *    supervisor performs them itself on a duplicate of the socket.
+ * seccomp_call() tells these apart from the refusals.
  *
  * Return convention: >= 0 success, -errno failure.
  */
@@ -49,20 +58,38 @@ enum seccomp_profile {
 	_SECCOMP_PROFILE_MAX,
 };
 
-enum seccomp_variant {
-	SECCOMP_VARIANT_PLAIN, /* refusals answered EPERM by the kernel */
-	SECCOMP_VARIANT_NOTIFY, /* refusals sent to the supervisor */
-	SECCOMP_VARIANT_NOTIFY_FS, /* NOTIFY plus the write-intent file calls */
-	_SECCOMP_VARIANT_MAX,
+/* What a notify variant hands to the supervisor besides the refusals (bits). */
+enum seccomp_feature {
+	SECCOMP_FEATURE_FS = 1,   /* write-intent file calls (log_denials) */
+	SECCOMP_FEATURE_OPEN = 2, /* every open, creat, exec, rename, link (deny_read) */
+	SECCOMP_FEATURE_UNIX = 4, /* connect and bind (a host /tmp) */
+	SECCOMP_FEATURES_ALL = 7,
 };
 
-/* The nine programs; prog[profile][variant]. */
+/*
+ * PLAIN, then one notify variant per combination of features:
+ * SECCOMP_VARIANT_NOTIFY + features (seccomp_variant_notify()).
+ */
+enum seccomp_variant {
+	SECCOMP_VARIANT_PLAIN,	   /* refusals answered EPERM by the kernel */
+	SECCOMP_VARIANT_NOTIFY,	   /* refusals sent to the supervisor */
+	SECCOMP_VARIANT_NOTIFY_FS, /* NOTIFY plus the write-intent file calls */
+	_SECCOMP_VARIANT_MAX = SECCOMP_VARIANT_NOTIFY + SECCOMP_FEATURES_ALL + 1,
+};
+
+/* The notify variant with these features (SECCOMP_FEATURE_* bits). */
+static inline enum seccomp_variant seccomp_variant_notify(unsigned features)
+{
+	return (enum seccomp_variant)(SECCOMP_VARIANT_NOTIFY + (features & SECCOMP_FEATURES_ALL));
+}
+
+/* The programs; prog[profile][variant]. */
 struct seccomp_programs {
 	struct sock_fprog prog[_SECCOMP_PROFILE_MAX][_SECCOMP_VARIANT_MAX];
 };
 
 /*
- * Compile all nine programs (only the three plain ones without user
+ * Compile every program (only the three plain ones without user
  * notification in the kernel, see seccomp_program()).  On success *ret owns them (free with
  * seccomp_programs_free()); on failure *ret is untouched and a short
  * sentence is written to err.  Probes the kernel through libseccomp.
@@ -89,28 +116,32 @@ const struct sock_fprog *seccomp_program_variant(const struct seccomp_programs *
 						 enum seccomp_profile profile,
 						 enum seccomp_variant variant);
 
-/* How a notified write-intent file call names its target(s). */
+/* How a notified call (not a refusal) names its target(s). */
 struct seccomp_fs_call {
 	int op; /* enum sandbox_file_op (daemon/sandbox_msg.h) */
-	int dfd; /* argument index of the directory fd, or -1 (AT_FDCWD) */
-	int path; /* argument index of the path */
+	int dfd; /* argument index of the directory fd (connect, bind: the socket), or -1 */
+	int path; /* argument index of the path (connect, bind: the address) */
 	int dfd2; /* rename/link: the new name's directory fd, or -1 */
 	int path2; /* rename/link: the new name, or -1 */
 	int flags; /* argument index of open flags / AT_* flags, or -1 */
-	int extra; /* mode (mknod), uid (chown), times (utimes); -1 if none */
+	int extra; /* mode (open, mknod), uid (chown), times (utimes), address length; -1 */
 	int extra2; /* gid (chown); -1 if none */
 	bool follow; /* the final symlink is followed (unless flags say otherwise) */
 	bool at_follow; /* flags use AT_SYMLINK_FOLLOW (linkat) instead of _NOFOLLOW */
 	bool openat2; /* flags live in a struct open_how at the flags argument */
 	bool timeval; /* utime/utimes/futimesat: times are not timespecs */
 	bool rmdir; /* unlinkat: AT_REMOVEDIR in flags selects rmdir */
+	unsigned features; /* which of the features asked for it notify this call */
 };
 
 /*
- * If nr (native ABI) is one of the write-intent file calls the notify+fs
- * variant notifies, fill *ret and return true; else false (a notification
- * for it is a refusal).  Process: any (no allocation; sandbox child).
+ * If nr (native ABI) is a call the notify variant with these features
+ * hands to the supervisor besides the refusals, fill *ret and return
+ * true; else false (a notification for it is a refusal).
+ * seccomp_fs_call() is seccomp_call() with SECCOMP_FEATURE_FS.
+ * Process: any (no allocation; sandbox child).
  */
+bool seccomp_call(int nr, unsigned features, struct seccomp_fs_call *ret);
 bool seccomp_fs_call(int nr, struct seccomp_fs_call *ret);
 
 /*

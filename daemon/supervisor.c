@@ -4,9 +4,10 @@
  *
  * Runs as the command's user, in the command's mount namespace and
  * Landlock domain, with no capabilities, on behalf of nobody but that same
- * user: it trusts nothing it reads from the command's memory and uses it
- * only to look paths up read-only (O_PATH, faccessat, fstatat).  It never
- * performs an operation for the command.  Security invariant: every
+ * user: it trusts nothing it reads from the command's memory.
+ *
+ * Write-intent calls (log_denials) are only looked up read-only (O_PATH,
+ * faccessat, fstatat) and never performed here.  Security invariant: every
  * refusal of the filter is answered -EPERM (never CONTINUE), and a file
  * call is answered either with CONTINUE, after which the kernel makes all
  * of its own checks, or with an error; so a wrong prediction, a race with
@@ -19,6 +20,147 @@
  * read-only mount is EROFS before any permission check; opening an
  * existing file checks permissions (EACCES) before the mount (EROFS), as
  * faccessat(2) does.
+ *
+ * ------------------------------------------------------------------------
+ * deny_read and a host /tmp: the broker (supervisor_broker.c)
+ *
+ * SECURITY.md wants deny-read paths and patterns refused when a file is
+ * opened, so that files created after the start are covered too; mounts at
+ * the start (mounts.c) only hide what exists then, and follow the dentry,
+ * not the name (an editor's write-and-rename or a delete-and-recreate puts
+ * a readable file back at the name).  And with [sandbox] tmp = "host", a
+ * Unix socket created in the host's /tmp after the start-up scan (a new
+ * ssh-agent) would be connectable.  Only when the plan needs it, the
+ * command's filter therefore also notifies:
+ *  - OPEN (deny entries exist): open, openat, openat2, creat, whatever
+ *    their flags; execve, execveat; rename, renameat, renameat2, link,
+ *    linkat;
+ *  - UNIX (tmp = "host"): connect and bind, whatever the family (the
+ *    filter cannot read it; the supervisor asks the socket).
+ * The program variants come from the one table of seccomp.c.
+ *
+ * Never CONTINUE an open.  The command can change the path between our
+ * reading of it and the kernel's (a second thread rewriting the buffer,
+ * tests/helpers/cxrace.c does exactly that), so a checked-then-CONTINUEd
+ * open is a check of nothing.  The supervisor opens the file itself and
+ * hands the descriptor over with SECCOMP_IOCTL_NOTIF_ADDFD and
+ * SECCOMP_ADDFD_FLAG_SEND (installed and answered in one step; O_CLOEXEC
+ * as the caller asked):
+ *  1. The path is read once from the caller's memory (bounded, PATH_MAX);
+ *     only our copy is used.  The base of a relative one is the caller's
+ *     cwd or dirfd, opened O_PATH through /proc/PID/{cwd,fd/N}.
+ *  2. The caller's names for itself are written out with its pid:
+ *     /proc/self/, /proc/thread-self/, /dev/fd/, /dev/std{in,out,err}
+ *     (ours would name PID 1).  Magic links are followed in exactly one
+ *     controlled step, the command's /proc/PID/{fd/N,cwd,root,exe} (any
+ *     process of the sandbox but PID 1); every other resolution uses
+ *     RESOLVE_NO_MAGICLINKS, so no path reaches PID 1's descriptors.
+ *  3. The target is opened O_PATH with the caller's O_NOFOLLOW,
+ *     O_DIRECTORY and (openat2) RESOLVE_* flags.  Its canonical name
+ *     (readlink of /proc/self/fd/N: every symlink and ".." resolved, the
+ *     mounts of our namespace, which is the command's) is checked against
+ *     the deny set (policy/denyset.h: a path denies itself and what is
+ *     below; a pattern what it matches and what is below; relative
+ *     patterns below every writable root and the working directory; each
+ *     entry also as its literal prefix resolves, for a symlinked /home).
+ *     Denied: EACCES, recorded as a "file" denial with reason deny_read
+ *     (operation open, exec, rename or link).
+ *  4. Allowed: the very inode judged is opened again through
+ *     /proc/self/fd/N with the caller's flags, less O_CREAT, O_EXCL and
+ *     O_NOFOLLOW, plus O_NOCTTY (PID 1 is a session leader without a
+ *     terminal and must never acquire one), and handed over.  Same
+ *     credentials, same mount namespace, same Landlock domain: the
+ *     supervisor can open nothing the command could not.
+ *  5. O_CREAT of a name that does not exist: the parent is resolved, the
+ *     name it would get (parent's canonical name + "/" + last component)
+ *     is checked, then the file is created here with the caller's flags,
+ *     mode and umask (read from /proc/PID/status), O_NOFOLLOW; a dangling
+ *     symlink is followed by hand as the kernel would (with
+ *     fs.protected_symlinks).  What was opened is checked again.
+ *     O_TMPFILE is judged by its directory.
+ *  6. A procfs target (fstatfs PROC_SUPER_MAGIC) other than through a
+ *     controlled magic link is opened again by the same path and must be
+ *     the same inode.  PID 1's own /proc/1 entries are refused except the
+ *     world-readable ones (stat, status, cmdline ...) read-only: PID 1
+ *     could open its mem, environ or fds as itself, the command cannot
+ *     (PID 1 is not dumpable) and must not through us.
+ *  7. /dev/tty names the caller's controlling terminal, which PID 1 has
+ *     not: the pty its /proc/PID/stat names is opened instead.
+ *  8. A FIFO opened without O_NONBLOCK would block until the other end
+ *     comes: a writer with a reader present opens at once (tried
+ *     O_NONBLOCK, the flag cleared after); otherwise a child of PID 1
+ *     ("helper": a fork, not dumpable, dies with PID 1; at most
+ *     SUPERVISOR_MAX_HELPERS, EAGAIN beyond) makes the blocking open and
+ *     answers the notification itself.  For pipes and FIFOs our copy is
+ *     closed before the caller resumes (install, close, then answer), so
+ *     it never counts as a reader or writer.
+ *
+ * An exec cannot be performed for the command: its path is checked (as
+ * above, O_PATH, canonical name) and the call CONTINUEd, or refused
+ * EACCES.  Residual race: a command swapping the string between the check
+ * and the kernel's reading can exec a denied file.  A script is still
+ * safe (its interpreter opens it, and that open is checked); an ELF binary
+ * runs (and can read its own mapped image), and the first line of a
+ * script ("#!...") is seen in the interpreter's arguments.  The command's
+ * own first exec comes from PID 1's code, before it is dumpable: PID 1
+ * finds the program as execvpe() would and the supervisor judges that name
+ * (supervisor_trust_exec()).
+ *
+ * Renames and links are performed here too, from our parent descriptors
+ * and copies of the names (renameat2, linkat; a followed link through the
+ * O_PATH of the inode judged), refused when the source is denied or
+ * would carry a denied path out of a rule's reach: a directory holding a
+ * denied path, or one whose name a pattern depends on
+ * (denyset_blocks_move()).  Otherwise "mv secret x; cat x" would read a
+ * file the host created after the start.  RENAME_EXCHANGE checks both.
+ *
+ * connect and bind (UNIX) are performed on a duplicate of the caller's
+ * socket (pidfd_getfd(): PID 1 may, over its dumpable same-uid
+ * descendants; the socket's flags are shared and left alone) with our copy
+ * of the address.  For a pathname AF_UNIX connect the path is resolved
+ * here (relative ones from the caller's cwd), the socket file opened
+ * O_PATH and connected to through /proc/self/fd/N, so exactly that inode
+ * is reached; below the host /tmp (and the other scanned directories) it
+ * must have been bound in this sandbox, else ECONNREFUSED (what a mask
+ * gives) and a "network" denial.  A bind is made with the caller's own
+ * address (getsockname() answers what it asked for; a relative one from
+ * its cwd, by fchdir(): PID 1 is single-threaded), and the socket file
+ * it created is learnt from the kernel (sock_diag, UDIAG_SHOW_VFS), not
+ * from the path; at connect time the binding socket must still exist.  A
+ * blocking stream connect is made by a helper.  Non-blocking connects
+ * return what connect(2) returns (EAGAIN for a full backlog: Unix sockets
+ * never give EINPROGRESS).  Abstract and unnamed sockets, other families:
+ * performed as asked.
+ *
+ * Edge cases and differences from an unsupervised open:
+ *  - a process that is not dumpable (an execute-only binary, prctl) keeps
+ *    its memory and /proc entries from us: its opens, execs, renames,
+ *    links, connects and binds are refused (EACCES) and the list says
+ *    "unchecked"; a CONTINUE would be a way around deny_read;
+ *  - O_PATH opens are checked and CONTINUEd: the kernel hands no O_PATH
+ *    descriptor over.  A swapped path yields an O_PATH of a denied file,
+ *    which reads nothing (metadata, which stat(2) shows anyway; an exec,
+ *    the race above);
+ *  - a blocking FIFO open or connect waits in a helper; the caller's wait
+ *    is then killable but not interruptible (a handled signal runs after
+ *    it, not with EINTR);
+ *  - opening a tty does not make it the controlling terminal (O_NOCTTY);
+ *    TIOCSCTTY does, as login_tty() uses;
+ *  - /proc/PID/task/TID/fd/N and other magic links not listed in 2.
+ *    answer ELOOP; a relative path from a cwd in /proc that goes through
+ *    "self" names PID 1 and is refused beyond its public entries;
+ *  - a connection made here carries PID 1's pid in SO_PEERCRED and
+ *    SCM_CREDENTIALS (uid and gids are the command's: the same);
+ *  - a command that restricts itself further (its own Landlock domain) is
+ *    not held to those extra restrictions by the opens made here (ours
+ *    are the sandbox's); codexd's own walls are unchanged;
+ *  - every open, exec, rename and link costs a round trip to PID 1 and a
+ *    few system calls there (tens of microseconds); the filter asks only
+ *    when deny entries exist.
+ * Residual risks: the exec race above; metadata (stat, xattrs, readlink)
+ * of denied files created later; datagrams sent with sendto()/sendmsg() to a host
+ * socket created later (only connect is supervised); directory renames
+ * that defeat a pattern in ways pathglob_name_dependent() does not model.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +170,7 @@
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -41,6 +184,7 @@
 #include "common/macro.h"
 #include "daemon/seccomp.h"
 #include "daemon/supervisor.h"
+#include "daemon/supervisor_int.h"
 
 #if defined(__x86_64__)
 #define NATIVE_ARCH AUDIT_ARCH_X86_64
@@ -64,8 +208,6 @@
 #define FS_AFS 0x5346414fu
 #define FS_KAFS 0x6b414653u
 
-#define SUP_PATH 4096 /* PATH_MAX, NUL included */
-
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
 #endif
@@ -75,7 +217,7 @@
 
 /* ------------------------------------------------------------ small helpers */
 
-static size_t put_uint(char *buf, unsigned long long v)
+size_t sup_put_uint(char *buf, unsigned long long v)
 {
 	char tmp[24];
 	size_t n = 0, i = 0;
@@ -89,16 +231,16 @@ static size_t put_uint(char *buf, unsigned long long v)
 }
 
 /* "<pid>/<what>[<n>]" into buf (64 bytes), for openat() under a procfs. */
-static void proc_path(char *buf, long pid, const char *what, long n)
+void sup_proc_path(char *buf, long pid, const char *what, long n)
 {
 	size_t i, l = strlen(what);
 
-	i = put_uint(buf, (unsigned long long)pid);
+	i = sup_put_uint(buf, (unsigned long long)pid);
 	buf[i++] = '/';
 	memcpy(buf + i, what, l);
 	i += l;
 	if (n >= 0)
-		i += put_uint(buf + i, (unsigned long long)n);
+		i += sup_put_uint(buf + i, (unsigned long long)n);
 	buf[i] = '\0';
 }
 
@@ -107,7 +249,7 @@ static bool proc_shows_us(void)
 {
 	char link[32], want[24];
 	ssize_t n = readlink("/proc/self", link, sizeof(link) - 1);
-	size_t w = put_uint(want, (unsigned long long)getpid());
+	size_t w = sup_put_uint(want, (unsigned long long)getpid());
 
 	return n > 0 && (size_t)n == w && memcmp(link, want, w) == 0;
 }
@@ -120,7 +262,7 @@ static bool proc_shows_us(void)
  * from a same-uid process without CAP_SYS_PTRACE; /proc/PID/mem is refused
  * the same way.
  */
-static ssize_t mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
+ssize_t sup_mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
 	struct iovec local = {.iov_base = buf, .iov_len = len}, remote[2];
 	size_t first;
@@ -142,9 +284,9 @@ static ssize_t mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 }
 
 /* A NUL-terminated path at addr: its length, or -errno (-ENAMETOOLONG, -EFAULT ...). */
-static ssize_t read_path(pid_t pid, uint64_t addr, char buf[SUP_PATH])
+ssize_t sup_read_path(pid_t pid, uint64_t addr, char buf[SUP_PATH])
 {
-	ssize_t n = mem_read(pid, addr, buf, SUP_PATH);
+	ssize_t n = sup_mem_read(pid, addr, buf, SUP_PATH);
 	const char *z;
 
 	if (n < 0)
@@ -777,7 +919,7 @@ static void file_entry(const struct seccomp_notif *req, const struct verdict *v,
 		.op = (uint32_t)v->op,
 	};
 	memcpy(fdpath, "/proc/self/fd/", 14);
-	fdpath[14 + put_uint(fdpath + 14, (unsigned long long)v->w->dir)] = '\0';
+	fdpath[14 + sup_put_uint(fdpath + 14, (unsigned long long)v->w->dir)] = '\0';
 	n = readlink(fdpath, dir, sizeof(dir));
 	if (n <= 0 || n >= (ssize_t)sizeof(dir) || dir[0] != '/') {
 		dir[0] = '?';
@@ -796,7 +938,7 @@ static void file_entry(const struct seccomp_notif *req, const struct verdict *v,
 	d->path_len = (uint32_t)len;
 }
 
-static void record_file(struct supervisor *s, const struct sandbox_denial *e)
+void sup_record_file(struct supervisor *s, const struct sandbox_denial *e)
 {
 	for (size_t i = 0; i < s->n_file; i++) {
 		struct sandbox_denial *d = &s->file[i];
@@ -821,7 +963,7 @@ static void record_file(struct supervisor *s, const struct sandbox_denial *e)
  * or its dirfd, through our procfs (same uid, and the caller dumpable).
  * -ENOSYS without a procfs of our PID namespace.
  */
-static int open_base(const struct supervisor *s, pid_t pid, uint64_t dfd_arg, bool have_dfd)
+int sup_open_base(const struct supervisor *s, pid_t pid, uint64_t dfd_arg, bool have_dfd)
 {
 	int dfd = have_dfd ? (int)dfd_arg : AT_FDCWD;
 	char path[64];
@@ -832,9 +974,9 @@ static int open_base(const struct supervisor *s, pid_t pid, uint64_t dfd_arg, bo
 	if (s->proc < 0)
 		return -ENOSYS;
 	if (dfd == AT_FDCWD)
-		proc_path(path, pid, "cwd", -1);
+		sup_proc_path(path, pid, "cwd", -1);
 	else
-		proc_path(path, pid, "fd/", dfd);
+		sup_proc_path(path, pid, "fd/", dfd);
 	fd = openat(s->proc, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
@@ -849,14 +991,14 @@ struct fs_path {
 static int fs_path_read(const struct supervisor *s, const struct seccomp_notif *req, int idx,
 			int dfd_idx, struct fs_path *p)
 {
-	ssize_t n = read_path((pid_t)req->pid, req->data.args[idx], p->buf);
+	ssize_t n = sup_read_path((pid_t)req->pid, req->data.args[idx], p->buf);
 
 	p->base = AT_FDCWD;
 	if (n < 0)
 		return (int)n;
 	p->len = (size_t)n;
 	if (n > 0 && p->buf[0] != '/') {
-		p->base = open_base(s, (pid_t)req->pid, dfd_idx >= 0 ? req->data.args[dfd_idx] : 0,
+		p->base = sup_open_base(s, (pid_t)req->pid, dfd_idx >= 0 ? req->data.args[dfd_idx] : 0,
 				    dfd_idx >= 0);
 		if (p->base < 0)
 			return p->base;
@@ -882,14 +1024,14 @@ static int read_times(const struct seccomp_notif *req, const struct seccomp_fs_c
 	if (fc->timeval) {
 		struct timeval tv[2];
 
-		if (mem_read((pid_t)req->pid, addr, tv, sizeof(tv)) != (ssize_t)sizeof(tv))
+		if (sup_mem_read((pid_t)req->pid, addr, tv, sizeof(tv)) != (ssize_t)sizeof(tv))
 			return -ECANCELED;
 		for (int i = 0; i < 2; i++)
 			if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
 				return -ECANCELED;
 		return 0;
 	}
-	if (mem_read((pid_t)req->pid, addr, fa->times, sizeof(fa->times)) !=
+	if (sup_mem_read((pid_t)req->pid, addr, fa->times, sizeof(fa->times)) !=
 	    (ssize_t)sizeof(fa->times))
 		return -ECANCELED;
 	for (int i = 0; i < 2; i++) {
@@ -912,7 +1054,7 @@ static struct fs_path path1, path2;
  * Decide a write-intent file call.  Returns 0 to CONTINUE, > 0 an errno
  * to answer (recorded in *rec), or < 0 when the notification is gone.
  */
-static int check_file(struct supervisor *s, const struct seccomp_notif *req,
+int sup_check_file(struct supervisor *s, const struct seccomp_notif *req,
 		      const struct seccomp_fs_call *fc, struct sandbox_denial *rec)
 {
 	struct fs_args fa = {.fc = fc, .a = req->data.args};
@@ -936,7 +1078,7 @@ static int check_file(struct supervisor *s, const struct seccomp_notif *req,
 		struct open_how how = {0};
 		uint64_t size = req->data.args[3];
 
-		if (size < sizeof(how) || mem_read((pid_t)req->pid, req->data.args[2], &how,
+		if (size < sizeof(how) || sup_mem_read((pid_t)req->pid, req->data.args[2], &how,
 						   sizeof(how)) != (ssize_t)sizeof(how))
 			goto out; /* the kernel answers EINVAL or EFAULT itself */
 		/* RESOLVE_IN_ROOT changes what the path means, the others only restrict. */
@@ -1009,17 +1151,21 @@ out:
 
 /* ------------------------------------------------------------ the loop's step */
 
-void supervisor_init(struct supervisor *s, int listener, bool check_files, int proc_fd)
+void supervisor_init(struct supervisor *s, int listener, unsigned features,
+		     const struct supervisor_rules *rules, int proc_fd)
 {
 	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct c[2] = {{0}};
 	int n;
 
-	memset(s, 0, sizeof(*s));
+	memset(s, 0, offsetof(struct supervisor, deny));
 	s->listener = listener;
-	s->check_files = check_files;
+	s->features = features & SECCOMP_FEATURES_ALL;
+	s->check_files = (features & SECCOMP_FEATURE_FS) != 0;
 	s->proc = proc_fd;
-	if (s->proc < 0 && s->check_files && proc_shows_us())
+	s->self = getpid();
+	s->diag = -1;
+	if (s->proc < 0 && features && proc_shows_us())
 		s->proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	s->euid = geteuid();
 	s->egid = getegid();
@@ -1031,6 +1177,7 @@ void supervisor_init(struct supervisor *s, int listener, bool check_files, int p
 		s->caps = ~0ULL; /* unknown: judge nothing that a capability could allow */
 	if (listener < 0)
 		s->flags |= SANDBOX_DENIALS_UNSUPERVISED;
+	sup_broker_init(s, rules);
 }
 
 int supervisor_handle(struct supervisor *s)
@@ -1042,6 +1189,7 @@ int supervisor_handle(struct supervisor *s)
 	bool file = false;
 	int r;
 
+	sup_broker_reap(s);
 	/* The kernel refuses a receive into a buffer that is not zeroed. */
 	memset(&req, 0, sizeof(req));
 	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
@@ -1052,11 +1200,17 @@ int supervisor_handle(struct supervisor *s)
 	memset(&resp, 0, sizeof(resp));
 	resp.id = req.id;
 	/*
-	 * A supervised file call (the filter holds the native ABI only: other
-	 * ABIs never get here).  Without a known native ABI it is not judged.
+	 * A call the supervisor performs (OPEN, UNIX): the broker answers it,
+	 * never with CONTINUE for an open.  The filter holds the native ABI
+	 * only: other ABIs never get here.
 	 */
+	if ((s->features & (SECCOMP_FEATURE_OPEN | SECCOMP_FEATURE_UNIX)) &&
+	    seccomp_call(req.data.nr, s->features & (SECCOMP_FEATURE_OPEN | SECCOMP_FEATURE_UNIX),
+			 &fc))
+		return sup_broker_handle(s, &req, &fc);
+	/* A supervised write-intent call.  Without a known native ABI it is not judged. */
 	if (s->check_files && seccomp_fs_call(req.data.nr, &fc)) {
-		r = NATIVE_ARCH != 0 ? check_file(s, &req, &fc, &rec) : 0;
+		r = NATIVE_ARCH != 0 ? sup_check_file(s, &req, &fc, &rec) : 0;
 		if (r < 0)
 			return 0; /* the caller is gone: nothing to answer */
 		if (r == 0)
@@ -1074,7 +1228,7 @@ int supervisor_handle(struct supervisor *s)
 	if (resp.flags & SECCOMP_USER_NOTIF_FLAG_CONTINUE)
 		return 0;
 	if (file)
-		record_file(s, &rec);
+		sup_record_file(s, &rec);
 	else
 		record_syscall(s, &req);
 	return 0;

@@ -285,3 +285,94 @@ int pathglob_covers_bounded(const char *pattern, const char *path, size_t *budge
 		return 0;
 	return glob_match(pattern, path, strlen(path), true, budget);
 }
+
+bool pathglob_has_wildcards(const char *s)
+{
+	return s && strpbrk(s, "*?[\\") != NULL;
+}
+
+/* A set of pattern positions 0..PATHGLOB_MAX_COMPONENTS. */
+struct posset {
+	uint64_t w[(PATHGLOB_MAX_COMPONENTS + 1 + 63) / 64];
+};
+
+static void posset_add(struct posset *s, size_t i)
+{
+	s->w[i / 64] |= 1ULL << (i % 64);
+}
+
+static bool posset_has(const struct posset *s, size_t i)
+{
+	return (s->w[i / 64] >> (i % 64)) & 1;
+}
+
+/* A component made of '*' only (the empty one excluded): it takes any name. */
+static bool span_is_stars(const struct span *c)
+{
+	if (c->end == c->start)
+		return false;
+	for (size_t i = c->start; i < c->end; i++)
+		if (c->s[i] != '*')
+			return false;
+	return true;
+}
+
+/* Add the positions "**" components let the match skip to (epsilon closure). */
+static void posset_close(struct posset *s, const struct span *comp, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (posset_has(s, i) && span_is_globstar(&comp[i]))
+			posset_add(s, i + 1);
+}
+
+bool pathglob_name_dependent(const char *pattern, const char *dir)
+{
+	struct span comp[PATHGLOB_MAX_COMPONENTS], c, t;
+	size_t n = 0, plen, dlen, budget = (size_t)1 << 20;
+	struct posset cur = {{0}};
+
+	if (!pattern || !dir)
+		return false;
+	plen = strlen(pattern);
+	dlen = strlen(dir);
+	span_first(&c, pattern, plen);
+	do {
+		if (n == PATHGLOB_MAX_COMPONENTS)
+			return true;
+		comp[n++] = c;
+	} while (span_next(&c));
+
+	posset_add(&cur, 0);
+	posset_close(&cur, comp, n);
+	span_first(&t, dir, dlen);
+	for (;;) {
+		struct posset next = {{0}};
+		bool last = t.end >= t.len;
+
+		for (size_t i = 0; i < n; i++) {
+			int r;
+
+			if (!posset_has(&cur, i))
+				continue;
+			if (span_is_globstar(&comp[i])) {
+				posset_add(&next, i); /* "**" takes the component, never by name */
+				continue;
+			}
+			r = component_match(comp[i].s + comp[i].start, comp[i].end - comp[i].start,
+					    t.s + t.start, t.end - t.start, &budget);
+			if (r < 0)
+				return true;
+			if (r == 0)
+				continue;
+			/* dir's last name taken by a name-dependent component, with more to match */
+			if (last && !span_is_stars(&comp[i]) && i + 1 < n)
+				return true;
+			posset_add(&next, i + 1);
+		}
+		if (last)
+			return false;
+		posset_close(&next, comp, n);
+		cur = next;
+		span_next(&t);
+	}
+}

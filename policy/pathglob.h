@@ -56,4 +56,25 @@ bool pathglob_covers(const char *pattern, const char *path);
 int pathglob_match_bounded(const char *pattern, const char *path, size_t *budget);
 int pathglob_covers_bounded(const char *pattern, const char *path, size_t *budget);
 
+/* True when s holds a character that is special in a pattern: '*', '?', '[' or '\\'. */
+bool pathglob_has_wildcards(const char *s);
+
+/* Most '/'-separated components pathglob_name_dependent() can follow in a pattern. */
+#define PATHGLOB_MAX_COMPONENTS 128
+
+/*
+ * Whether renaming the last component of dir could change what pattern
+ * matches strictly below dir: true when some path dir/REST (REST not
+ * empty) is matched with dir's last component consumed by a pattern
+ * component that is not "**" and not made of '*' only, so that another
+ * name could fail it.  For a pattern naming "secrets" below any home
+ * directory and everything in it, /home/u/secrets is name-dependent and
+ * /home/u is not (a '*' takes any name); for a pattern of ".env" files at
+ * any depth no directory is.  Used to refuse a directory rename that
+ * would move files created later out of a pattern's reach.  A pattern of
+ * more than PATHGLOB_MAX_COMPONENTS components answers true (the safe
+ * side for that use).  Both arguments absolute, or both relative.
+ */
+bool pathglob_name_dependent(const char *pattern, const char *dir);
+
 #endif

@@ -521,6 +521,205 @@ deny_read = [\"$WS/secret\", \"$ssh\"]"
 }
 
 
+# A deny-read file that the host replaces (an editor's write-and-rename,
+# git checkout) while the sandbox runs must stay unreadable.
+test_sandbox_fs_deny_read_file_replaced()
+{
+	local out pid
+	sb_setup
+	as_m sh -c 'echo topsecret > secret; echo x > other' || fail "cannot create the files"
+	sb_daemon deny "[sandbox]
+deny_read = [\"$WS/secret\", \"$WS/other\"]"
+	sbx -- sh -c "$SB_T"'
+		t before cat secret
+		echo > ready
+		i=0; while [ ! -e go ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done
+		t renamed cat secret
+		t recreated cat other
+		cat secret other 2>&1' sh >"$TD/out" 2>&1 &
+	pid=$!
+	wait_until 10 test -e "$WS/ready" || fail "the command did not start: $(cat "$TD/out")"
+	as_m sh -c 'echo new-secret > secret.tmp && mv secret.tmp secret &&
+		rm other && echo new-other > other && touch go' || fail "cannot replace the files"
+	wait "$pid"
+	out=$(cat "$TD/out")
+	note "inside: $(tr '\n' ' ' <<<"$out")"
+	assert_no_match 'new-secret|new-other' "$out" "contents of replaced deny-read files"
+	assert_all_failed "$out" 3 "reading deny-read files replaced on the host"
+}
+
+# deny_read patterns: "**/*.env" below the workspace hides an existing
+# .env (top level and nested) and one the host creates while the command
+# runs; other files stay readable; renaming, linking or creating one does
+# not get around it; the refusals are reported with reason "deny_read".
+test_sandbox_fs_deny_read_glob()
+{
+	local out line
+	sb_setup
+	as_m sh -c 'echo top-env > .env; mkdir -p a/b; echo nested-env > a/b/prod.env;
+		echo plain > a/b/notes.txt' || fail "cannot create the files"
+	sb_daemon denyglob '[sandbox]
+deny_read = ["**/*.env"]'
+	sbx -- sh -c "$SB_T"'
+		t top cat .env
+		t nested cat a/b/prod.env
+		t notes cat a/b/notes.txt
+		t readme cat README
+		echo > ready
+		i=0; while [ ! -e go ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done
+		t late cat late.env
+		t late_nested cat a/late.env
+		t late_mv mv late.env renamed.txt
+		t late_ln ln late.env hard.txt
+		t late_link sh -c "ln -s late.env soft && cat soft"
+		t late_dir_mv mv a x
+		t create sh -c "echo mine > new.env"
+		cat .env late.env renamed.txt hard.txt soft 2>&1' sh >"$TD/out" 2>&1 &
+	local pid=$!
+	wait_until 10 test -e "$WS/ready" || fail "the command did not start: $(cat "$TD/out")"
+	as_m sh -c 'echo late-env > late.env && echo late-nested > a/late.env && touch go' ||
+		fail "cannot create the late files"
+	wait "$pid"
+	out=$(cat "$TD/out")
+	note "inside: $(tr '\n' ' ' <<<"$out")"
+	assert_rc_line "$out" notes 0 "a .txt next to a denied .env"
+	assert_rc_line "$out" readme 0 "the rest of the workspace"
+	assert_rc_line "$out" late_dir_mv 0 "renaming a directory (the pattern does not depend on it)"
+	assert_all_failed "$(grep -E '^(top|nested|late|late_nested|late_mv|late_ln|late_link|create) ' <<<"$out")" 8 \
+		"reading, moving or creating .env files"
+	assert_no_match 'top-env|nested-env|late-env|late-nested' "$out" "contents of denied files"
+	[[ ! -e "$WS/new.env" ]] || fail "a denied name was created"
+	[[ -e "$WS/late.env" && ! -e "$WS/renamed.txt" && ! -e "$WS/hard.txt" ]] ||
+		fail "the late .env was moved or linked"
+	# Reported with the path and the reason.
+	SB_CTL=(--json)
+	out=$(sbx -- cat late.env)
+	SB_CTL=()
+	line=$(jsel "$out" 'select(has("denials"))' | tail -1)
+	assert_eq '{"kind":"file","operation":"open","reason":"deny_read","path":"'"$WS"'/late.env","error":"EACCES"}' \
+		"$(jqv "$line" '.denials[] | select(.kind == "file") | {kind, operation, reason, path, error} | tojson')" \
+		"the deny_read refusal in exec/exited"
+	out=$(sbx --log-denials -- cat late.env 2>&1)
+	assert_match "codexctl: denied: read $WS/late.env \(deny_read\)" "$out" "codexctl's line"
+}
+
+# Entries of [sandbox] deny_read: absolute paths, patterns; nothing else.
+test_sandbox_fs_deny_read_config()
+{
+	local e
+	daemon_accepts '[sandbox]
+deny_read = ["/home/x/.ssh", "**/*.env", "/home/*/secrets/**", "config/*.key", ".netrc"]' ||
+		fail "valid deny_read entries refused"
+	for e in '"/a/../b"' '"/a//b"' '"a/./b"' '"**/../x"' '""' '"a/"' '"/a/*/"'; do
+		if daemon_accepts "[sandbox]
+deny_read = [$e]"; then
+			fail "deny_read = [$e] accepted"
+		fi
+	done
+}
+
+# With deny rules on, reading through the usual indirections behaves as
+# without: the same script gives the same output on both daemons.
+test_sandbox_fs_deny_read_no_false_denials()
+{
+	local script plain denied
+	sb_setup
+	as_m sh -c 'echo content > f; mkdir -p sub; echo in-sub > sub/g; echo s > secret' ||
+		fail "cannot create the files"
+	# shellcheck disable=SC2016 # for the sandboxed sh
+	script='cat < f
+sh -c "exec 3<f; cat <&3"
+cat /dev/fd/3 3<f
+cat /proc/self/fd/3 3<f
+cat /dev/stdin < f
+cat /proc/thread-self/fd/0 < f
+mkfifo p1; (sleep 0.3; echo fifo-writer-later > p1) & cat p1; wait
+(cat p1 > r1 &) ; sleep 0.3; echo fifo-reader-first > p1; sleep 0.2; cat r1
+exec 4<>p1; echo rdwr > p1; head -1 <&4; exec 4<&-
+rm p1 r1
+python3 -c "import os; d = os.open(\"sub\", os.O_RDONLY); print(os.read(os.open(\"g\", os.O_RDONLY, dir_fd=d), 99).decode().strip())"
+python3 -c "import os; print(sorted(os.listdir(\"/proc/self/fd\")) == sorted(os.listdir(\"/dev/fd\")))"
+cd sub && cat g ../f && cd ..
+ls /proc/1/stat >/dev/null && echo pid1-stat
+cat /proc/1/environ >/dev/null 2>&1 || echo pid1-environ-refused
+echo new > created && cat created && rm created
+umask 077 && touch m && stat -c %a m && rm m
+head -c 5 /dev/zero | wc -c'
+	plain=$(sbx -- sh -c "$script" 2>&1)
+	sb_daemon denynfd "[sandbox]
+deny_read = [\"$WS/secret\", \"**/*.env\"]"
+	denied=$(sbx -- sh -c "$script" 2>&1)
+	note "with deny_read: $(tr '\n' '|' <<<"$denied")"
+	assert_eq "$plain" "$denied" "output with and without deny_read"
+	assert_match "fifo-reader-first" "$denied" "a FIFO opened by its reader first"
+	assert_match "fifo-writer-later" "$denied" "a FIFO opened by its writer later"
+}
+
+# Everyday tools with deny rules on: git, make, cc, python3 reading many
+# files, tar, find, grep -r.
+test_sandbox_fs_deny_read_tools()
+{
+	local out n
+	sb_setup
+	as_m sh -c 'mkdir hello && cd hello &&
+		printf "#include <stdio.h>\nint main(void) { puts(\"hello, sandbox\"); return 0; }\n" > hello.c &&
+		printf "hello: hello.c\n\t\$(CC) -Wall -o hello hello.c\n" > Makefile &&
+		echo K=1 > ../app.env && echo "modified" >> ../README' || fail "cannot create the project"
+	sb_daemon denytools "[sandbox]
+deny_read = [\"$WS/app.env\", \"**/*.key\"]"
+	out=$(sbx -- sh -c "$SB_T"'
+		t git_status sh -c "git status --short | grep -q README"
+		t git_log sh -c "git log --oneline | grep -q init"
+		t git_diff sh -c "git diff | grep -q \"^+modified\""
+		t make sh -c "cd hello && make && ./hello | grep -q \"hello, sandbox\""
+		t python_many python3 -c "import os, sys; n = 0
+for d, _, fs in os.walk(\"/usr/lib/python3\"):
+    for f in fs:
+        p = os.path.join(d, f)
+        if os.path.isfile(p) and not os.path.islink(p):
+            open(p, \"rb\").read(64); n += 1
+sys.exit(0 if n > 500 else 1)"
+		t python_imports python3 -c "import json, email.parser, http.client, sqlite3, asyncio, unittest, xml.dom.minidom"
+		t tar sh -c "tar -cf /tmp/t.tar hello README && tar -tf /tmp/t.tar | grep -q hello.c"
+		t find sh -c "find /usr/include -name stdio.h | grep -q stdio.h"
+		t grep_r grep -rq "hello, sandbox" hello
+		t denied cat app.env' sh 2>&1)
+	note "inside: $(tr '\n' ' ' <<<"$out")"
+	for n in git_status git_log git_diff make python_many python_imports tar find grep_r; do
+		assert_rc_line "$out" "$n" 0 "with deny_read: $n"
+	done
+	assert_all_failed "$(grep '^denied ' <<<"$out")" 1 "the denied file"
+}
+
+# The race the supervisor must not lose: one thread opens a path in a
+# buffer another thread flips between an allowed and a denied name.  The
+# denied file is created after the start (no mount hides it): only the
+# open-time check stands between the command and its content.
+test_sandbox_fs_deny_read_race()
+{
+	local race=$CXT_BUILD/tests/cxrace out pid
+	[[ -x "$race" ]] || fail "$race is missing (make $race)"
+	sb_setup
+	as_m sh -c 'echo allowed-content > allowed' || fail "cannot create the files"
+	sb_daemon denyrace "[sandbox]
+deny_read = [\"$WS/secret\"]"
+	sbx --env CXRACE_SECRET=race-secret -- sh -c '
+		echo > ready
+		i=0; while [ ! -e go ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done
+		"$1" allowed secret 100000 open; echo "open rc=$?"
+		"$1" allowed secret 30000 openat2; echo "openat2 rc=$?"' sh "$race" >"$TD/out" 2>&1 &
+	pid=$!
+	wait_until 10 test -e "$WS/ready" || fail "the command did not start: $(cat "$TD/out")"
+	as_m sh -c 'echo race-secret > secret && touch go' || fail "cannot create the secret"
+	wait "$pid"
+	out=$(cat "$TD/out")
+	note "inside: $(tr '\n' ' ' <<<"$out")"
+	assert_rc_line "$out" open 0 "100000 opens racing a flipped path"
+	assert_rc_line "$out" openat2 0 "30000 openat2 racing a flipped path"
+	assert_match 'allowed=[1-9]' "$out" "the allowed file was read meanwhile"
+	assert_no_match 'denied=[1-9]' "$out" "the denied file's content"
+}
+
 test_sandbox_fs_unreadable_system_files()
 {
 	local out

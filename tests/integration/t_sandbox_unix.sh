@@ -112,6 +112,70 @@ time.sleep(60)' "$d" >/dev/null 2>&1 &
 	assert_eq 20 "$(grep -c . <<<"$out")" "sockets listed inside"
 }
 
+# A socket created in the host's /tmp after the sandbox started (an
+# ssh-agent or tmux started while a long command runs).  This and the next
+# two tests use the host's /tmp ([sandbox] tmp = "host" in builds with a
+# private /tmp), where the sockets are masked by a scan at start-up (depth
+# 3, at most 4096 entries: a crowded /tmp also leaves shallow sockets open).
+test_sandbox_unix_tmp_socket_created_later()
+{
+	local s=/tmp/cxt-late.$SB_TAG.sock out conf pid
+	sb_setup nogit
+	SB_CLEAN+=("$s")
+	conf=$(sb_host_tmp_config)
+	[[ -n "$conf" ]] && sb_daemon hosttmp "$conf"
+	sbx -- sh -c '
+		echo > ready
+		i=0; while [ ! -e go ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done
+		"$1" "connect=$2"' sh "$CXPROBE" "$s" >"$TD/out" 2>&1 &
+	pid=$!
+	wait_until 10 test -e "$WS/ready" || fail "the command did not start: $(cat "$TD/out")"
+	sb_listen unix "$s" "$M_USER"
+	_reach_from_host "$LISTEN_LOG" "$s"
+	as_m touch "$WS/go"
+	wait "$pid"
+	out=$(cat "$TD/out")
+	note "inside: $(tr '\n' ' ' <<<"$out")"
+	sleep 0.3
+	_unreachable_inside "$out" "a /tmp socket created after the sandbox started${conf:+ ([sandbox] tmp = \"host\")}"
+	assert_eq 1 "$(conns "$LISTEN_LOG")" "connections to $s"
+}
+
+# The host's /tmp ([sandbox] tmp = "host"): sockets the command binds in
+# /tmp itself stay reachable from inside (absolute and relative names,
+# blocking and not, Python's multiprocessing, which reconnects to what
+# getsockname() said).
+test_sandbox_unix_tmp_socket_bound_inside()
+{
+	local conf out
+	sb_setup nogit
+	conf=$(sb_host_tmp_config)
+	[[ -n "$conf" ]] || skip "this build has no [sandbox] tmp key"
+	sb_daemon hosttmp "$conf"
+	out=$(sbx -- "$PY" -c '
+import os, socket
+from multiprocessing.connection import Listener, Client
+p = "/tmp/cxt-in.%d.sock" % os.getpid()
+s = socket.socket(socket.AF_UNIX); s.bind(p); s.listen(1)
+c = socket.socket(socket.AF_UNIX); c.connect(p)
+a, _ = s.accept(); c.sendall(b"x")
+print("absolute", a.recv(1).decode(), s.getsockname() == p)
+os.chdir("/tmp"); r = "cxt-rel.%d.sock" % os.getpid()
+s2 = socket.socket(socket.AF_UNIX); s2.bind(r); s2.listen(1)
+c2 = socket.socket(socket.AF_UNIX); c2.setblocking(False); c2.connect(r)
+print("relative", s2.accept()[0] is not None, s2.getsockname() == r)
+d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); d.bind("/tmp/cxt-dg.%d" % os.getpid())
+e = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); e.connect("/tmp/cxt-dg.%d" % os.getpid())
+e.send(b"d"); print("dgram", d.recv(1).decode())
+l = Listener(family="AF_UNIX"); k = Client(l.address); m = l.accept(); k.send("mp"); print("multiprocessing", m.recv())
+for n in (p, r, "/tmp/cxt-dg.%d" % os.getpid()): os.unlink(n)' 2>&1)
+	note "inside: $(tr '\n' ' ' <<<"$out")"
+	assert_line "$out" "absolute x True" "a socket bound in /tmp inside, by its absolute name"
+	assert_line "$out" "relative True True" "by a relative name, non-blocking"
+	assert_line "$out" "dgram d" "a datagram socket"
+	assert_line "$out" "multiprocessing mp" "multiprocessing.connection"
+}
+
 # gpg-agent's socket lives in ~/.gnupg when there is no /run/user/UID.
 test_sandbox_unix_gpg_agent_home()
 {

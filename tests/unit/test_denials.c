@@ -109,6 +109,8 @@ static void test_file_op_names(void **state)
 	(void)state;
 	assert_string_equal(sandbox_file_op_to_string(SANDBOX_FILE_OPEN), "open");
 	assert_string_equal(sandbox_file_op_to_string(SANDBOX_FILE_REMOVEXATTR), "removexattr");
+	assert_string_equal(sandbox_file_op_to_string(SANDBOX_FILE_EXEC), "exec");
+	assert_string_equal(sandbox_file_op_to_string(SANDBOX_FILE_CONNECT), "connect");
 	for (uint32_t op = 1; op < _SANDBOX_FILE_OP_MAX; op++)
 		assert_non_null(sandbox_file_op_to_string(op));
 	assert_null(sandbox_file_op_to_string(0));
@@ -220,6 +222,30 @@ static void test_entry_json(void **state)
 	assert_string_equal(jstr(o, "error"), "EROFS");
 	assert_string_equal(jstr(o, "syscall"), "openat");
 	assert_null(json_object_get(o, "path_truncated"));
+	json_decref(o);
+
+	d = file_denial(SANDBOX_FILE_OPEN, "/home/u/.env", EACCES);
+	d.flags = SANDBOX_DENIAL_READ;
+	o = denials_entry_json(&d);
+	assert_string_equal(jstr(o, "kind"), "file");
+	assert_string_equal(jstr(o, "reason"), "deny_read");
+	assert_string_equal(jstr(o, "error"), "EACCES");
+	json_decref(o);
+
+	d = file_denial(SANDBOX_FILE_EXEC, "/home/u/bin", EACCES);
+	o = denials_entry_json(&d);
+	assert_string_equal(jstr(o, "operation"), "exec");
+	assert_null(json_object_get(o, "reason"));
+	json_decref(o);
+
+	d = file_denial(SANDBOX_FILE_CONNECT, "/tmp/agent.sock", ECONNREFUSED);
+	d.nr = SYS_connect;
+	o = denials_entry_json(&d);
+	assert_string_equal(jstr(o, "kind"), "network");
+	assert_string_equal(jstr(o, "operation"), "connect");
+	assert_string_equal(jstr(o, "syscall"), "connect");
+	assert_string_equal(jstr(o, "path"), "/tmp/agent.sock");
+	assert_string_equal(jstr(o, "error"), "ECONNREFUSED");
 	json_decref(o);
 
 	d = file_denial(SANDBOX_FILE_MKDIR, "/x", 4000);
@@ -393,6 +419,34 @@ static void test_fs_call_table(void **state)
 	assert_true(c.rmdir);
 	assert_true(seccomp_fs_call(SYS_openat2, &c));
 	assert_true(c.openat2);
+
+	/* The other features: OPEN adds execs and makes every open count, UNIX connect/bind. */
+	assert_false(seccomp_fs_call(SYS_execve, &c));
+	assert_false(seccomp_fs_call(SYS_connect, &c));
+	assert_true(seccomp_call(SYS_execve, SECCOMP_FEATURE_OPEN, &c));
+	assert_int_equal(c.op, SANDBOX_FILE_EXEC);
+	assert_int_equal(c.path, 0);
+	assert_true(seccomp_call(SYS_execveat, SECCOMP_FEATURE_OPEN, &c));
+	assert_int_equal(c.dfd, 0);
+	assert_int_equal(c.path, 1);
+	assert_int_equal(c.flags, 4);
+	assert_true(seccomp_call(SYS_openat, SECCOMP_FEATURE_OPEN, &c));
+	assert_int_equal(c.extra, 3); /* the mode */
+	assert_int_equal(c.features, SECCOMP_FEATURE_OPEN);
+	assert_true(seccomp_call(SYS_renameat2, SECCOMP_FEATURE_OPEN, &c));
+	assert_true(seccomp_call(SYS_linkat, SECCOMP_FEATURE_OPEN, &c));
+	assert_false(seccomp_call(SYS_mkdirat, SECCOMP_FEATURE_OPEN, &c));
+	assert_false(seccomp_call(SYS_connect, SECCOMP_FEATURE_OPEN, &c));
+	assert_true(seccomp_call(SYS_connect, SECCOMP_FEATURE_UNIX, &c));
+	assert_int_equal(c.op, SANDBOX_FILE_CONNECT);
+	assert_int_equal(c.dfd, 0);
+	assert_int_equal(c.path, 1);
+	assert_int_equal(c.extra, 2);
+	assert_true(seccomp_call(SYS_bind, SECCOMP_FEATURE_UNIX, &c));
+	assert_int_equal(c.op, SANDBOX_FILE_BIND);
+	assert_false(seccomp_call(SYS_bind, SECCOMP_FEATURE_FS | SECCOMP_FEATURE_OPEN, &c));
+	assert_true(seccomp_call(SYS_openat, SECCOMP_FEATURES_ALL, &c));
+	assert_int_equal(c.features, SECCOMP_FEATURE_FS | SECCOMP_FEATURE_OPEN);
 }
 
 /* ------------------------------------------------------------ exec/start */

@@ -244,6 +244,65 @@ static void test_bounded(void **state)
 	assert_int_equal(pathglob_match_bounded("a", NULL, &budget), 0);
 }
 
+static void test_has_wildcards(void **state)
+{
+	(void)state;
+	assert_true(pathglob_has_wildcards("**/*.env"));
+	assert_true(pathglob_has_wildcards("/a/b?"));
+	assert_true(pathglob_has_wildcards("/a/[bc]"));
+	assert_true(pathglob_has_wildcards("/a/\\*"));
+	assert_false(pathglob_has_wildcards("/home/u/.ssh"));
+	assert_false(pathglob_has_wildcards(""));
+	assert_false(pathglob_has_wildcards(NULL));
+}
+
+static bool name_dependent_case(const char *pattern, const char *dir)
+{
+	return pathglob_name_dependent(pattern, dir);
+}
+
+static void test_name_dependent(void **state)
+{
+	static const struct gcase c[] = {
+		/* A name-based pattern at any depth: no directory rename changes it. */
+		{"/ws/**/*.env", "/ws/a", false},
+		{"/ws/**/*.env", "/ws/a.env", false}, /* itself matched: pathglob_covers() */
+		{"/ws/**/*.env", "/ws", true}, /* the root named by the pattern */
+		/* A directory named in the pattern. */
+		{"/home/*/secrets/**", "/home/u/secrets", true},
+		{"/home/*/secrets/**", "/home/u", false},
+		{"/home/*/secrets/**", "/home", true},
+		{"/home/*/secrets/**", "/etc", false},
+		{"/ws/**/secrets/*", "/ws/a/secrets", true},
+		{"/ws/**/secrets/*", "/ws/a/other", false},
+		{"/ws/**/secrets/*", "/ws/secrets", true},
+		{"/ws/a/b/c", "/ws/a", true},
+		{"/ws/a/b/c", "/ws/a/b/c", false}, /* nothing below c is matched */
+		{"/ws/*/b", "/ws/x", false},
+		{"/ws/**/b", "/ws/x", false},
+		{"/ws/x*/b", "/ws/xy", true},
+		{"/ws/***/b", "/ws/xy", false},
+		{"/ws/?/b", "/ws/x", true},
+		{"/ws/[ab]/c", "/ws/a", true},
+		{"/ws/[ab]/c", "/ws/z", false},
+		{"**/.git/**", "/ws/.git", true},
+		{"**/.git/**", "/ws/src", false},
+		{"rel/*.env", "rel", true},
+	};
+	char big[PATHGLOB_MAX_COMPONENTS * 2 + 8];
+
+	(void)state;
+	run_cases(c, ARRAY_SIZE(c), name_dependent_case);
+	/* Too many components: the safe answer. */
+	for (size_t i = 0; i < PATHGLOB_MAX_COMPONENTS + 1; i++) {
+		big[2 * i] = '/';
+		big[2 * i + 1] = 'a';
+	}
+	big[2 * (PATHGLOB_MAX_COMPONENTS + 1)] = '\0';
+	assert_true(pathglob_name_dependent(big, "/x"));
+	assert_false(pathglob_name_dependent(NULL, "/x"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +314,8 @@ int main(void)
 		cmocka_unit_test(test_match_len),
 		cmocka_unit_test(test_pathological),
 		cmocka_unit_test(test_bounded),
+		cmocka_unit_test(test_has_wildcards),
+		cmocka_unit_test(test_name_dependent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

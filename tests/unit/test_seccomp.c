@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * daemon/seccomp: the six programs are checked twice.
+ * daemon/seccomp: every program (profile x variant) is checked twice.
  *
  * 1. In user space: a small classic-BPF interpreter runs each program on
  *    synthetic seccomp_data (every number 0..1023, foreign ABIs, x32,
  *    random and adversarial arguments) and compares the verdict with an
- *    oracle written here independently of seccomp.c.
+ *    oracle written here independently of seccomp.c, the calls each
+ *    notify variant hands to the supervisor (FS, OPEN, UNIX) included.
  * 2. In the kernel: a forked child sets no_new_privs, installs a program
  *    and makes the real calls; it reports failures through a pipe.  The
  *    notify test proves every refusal reaches the filter even where the
@@ -173,6 +174,56 @@ static uint32_t expected_action(enum seccomp_profile prof, bool notify, uint32_t
 	}
 }
 
+/* The calls a notify variant hands to the supervisor besides the refusals, by feature. */
+static const long open_feature_nrs[] = {SYS_open,   SYS_openat,	  SYS_openat2,	 SYS_creat,
+					SYS_execve, SYS_execveat, SYS_rename,	 SYS_renameat,
+					SYS_renameat2, SYS_link,  SYS_linkat};
+static const long fs_always_nrs[] = {
+	SYS_openat2,	  SYS_creat,	SYS_mkdir,	   SYS_mkdirat,	 SYS_mknod,	SYS_mknodat,
+	SYS_symlink,	  SYS_symlinkat, SYS_link,	   SYS_linkat,	 SYS_unlink,	SYS_unlinkat,
+	SYS_rmdir,	  SYS_rename,	SYS_renameat,	   SYS_renameat2, SYS_truncate, SYS_chmod,
+	SYS_fchmodat,	  452,		SYS_chown,	   SYS_lchown,	 SYS_fchownat,	SYS_utime,
+	SYS_utimes,	  SYS_futimesat, SYS_setxattr,	   SYS_lsetxattr, 463,		SYS_removexattr,
+	SYS_lremovexattr, 466};
+
+static bool in_list(const long *l, size_t n, long nr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i] == nr)
+			return true;
+	return false;
+}
+
+static bool write_intent(uint64_t flags)
+{
+	return (flags & O_WRONLY) || (flags & O_RDWR) || (flags & O_CREAT) || (flags & O_TRUNC);
+}
+
+/* expected_action() for any variant: PLAIN, or NOTIFY + features. */
+static uint32_t expected_variant(enum seccomp_profile prof, int variant, uint32_t arch,
+				 uint32_t nr, const uint64_t a[6])
+{
+	bool notify = variant != SECCOMP_VARIANT_PLAIN;
+	unsigned f = notify ? (unsigned)(variant - SECCOMP_VARIANT_NOTIFY) : 0;
+	uint32_t base = expected_action(prof, notify, arch, nr, a);
+
+	if (base != SECCOMP_RET_ALLOW || arch != AUDIT_ARCH_X86_64 || nr >= X32_BIT)
+		return base;
+	if ((f & SECCOMP_FEATURE_OPEN) && in_list(open_feature_nrs, ARRAY_SIZE(open_feature_nrs), nr))
+		return SECCOMP_RET_USER_NOTIF;
+	if ((f & SECCOMP_FEATURE_UNIX) && (nr == SYS_connect || nr == SYS_bind))
+		return SECCOMP_RET_USER_NOTIF;
+	if (f & SECCOMP_FEATURE_FS) {
+		if (in_list(fs_always_nrs, ARRAY_SIZE(fs_always_nrs), nr))
+			return SECCOMP_RET_USER_NOTIF;
+		if (nr == SYS_utimensat && a[1] != 0)
+			return SECCOMP_RET_USER_NOTIF;
+		if ((nr == SYS_open && write_intent(a[1])) || (nr == SYS_openat && write_intent(a[2])))
+			return SECCOMP_RET_USER_NOTIF;
+	}
+	return SECCOMP_RET_ALLOW;
+}
+
 /* ------------------------------------------------------- BPF interpreter */
 
 /* Classic BPF as seccomp runs it: 32-bit A and X, 16 scratch words. */
@@ -331,18 +382,25 @@ static uint64_t rnd(void)
 	return rng_state;
 }
 
-static void check_one(enum seccomp_profile prof, bool notify, uint32_t arch, uint32_t nr,
+static void check_one(enum seccomp_profile prof, int variant, uint32_t arch, uint32_t nr,
 		      const uint64_t a[6])
 {
-	const struct sock_fprog *prog = seccomp_program(&progs, prof, notify);
+	const struct sock_fprog *prog = seccomp_program_variant(&progs, prof, variant);
 	uint32_t got = verdict(prog, arch, nr, a),
-		 want = expected_action(prof, notify, arch, nr, a);
+		 want = expected_variant(prof, variant, arch, nr, a);
 
 	if (got != want)
-		fail_msg("profile %d notify %d arch %#x nr %u (%s) args %#llx %#llx: got %#x, want "
-			 "%#x",
-			 prof, notify, arch, nr, seccomp_syscall_name((int)nr) ?: "?",
-			 (unsigned long long)a[0], (unsigned long long)a[1], got, want);
+		fail_msg("profile %d variant %d arch %#x nr %u (%s) args %#llx %#llx %#llx: got %#x, "
+			 "want %#x",
+			 prof, variant, arch, nr, seccomp_syscall_name((int)nr) ?: "?",
+			 (unsigned long long)a[0], (unsigned long long)a[1],
+			 (unsigned long long)a[2], got, want);
+}
+
+/* How many variants exist: all with user notification, else the plain one. */
+static int n_variants(void)
+{
+	return have_notify ? _SECCOMP_VARIANT_MAX : 1;
 }
 
 /* --------------------------------------------------------- child harness */
@@ -675,7 +733,7 @@ static void test_bpf_every_number(void **state)
 
 	(void)state;
 	for (int p = 0; p < _SECCOMP_PROFILE_MAX; p++)
-		for (int n = 0; n < (have_notify ? 2 : 1); n++)
+		for (int n = 0; n < n_variants(); n++)
 			for (size_t ai = 0; ai < ARRAY_SIZE(arches); ai++) {
 				for (uint32_t nr = 0; nr < 1024; nr++) {
 					check_one(p, n, arches[ai], nr, zero);
@@ -691,8 +749,10 @@ static void test_bpf_every_number(void **state)
 /* The argument filters, with adversarial and random arguments. */
 static void test_bpf_arguments(void **state)
 {
-	static const uint32_t filtered[] = {SYS_clone, SYS_ioctl, SYS_personality, SYS_socket,
-					    SYS_socketpair};
+	static const uint32_t filtered[] = {SYS_clone,	    SYS_ioctl, SYS_personality,
+					    SYS_socket,	    SYS_socketpair, SYS_open,
+					    SYS_openat,	    SYS_utimensat, SYS_connect,
+					    SYS_execve};
 	static const uint64_t special[] = {0,
 					   1,
 					   2,
@@ -717,6 +777,10 @@ static void test_bpf_arguments(void **state)
 					   0x5413,
 					   0x5401,
 					   CLONE_NEWUSER,
+					   O_CREAT,
+					   O_TRUNC,
+					   O_RDONLY | O_CLOEXEC | O_DIRECTORY,
+					   O_WRONLY | O_APPEND,
 					   CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
 						   CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS |
 						   CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
@@ -724,18 +788,19 @@ static void test_bpf_arguments(void **state)
 
 	(void)state;
 	for (int p = 0; p < _SECCOMP_PROFILE_MAX; p++)
-		for (int n = 0; n < (have_notify ? 2 : 1); n++)
+		for (int n = 0; n < n_variants(); n++)
 			for (size_t fi = 0; fi < ARRAY_SIZE(filtered); fi++) {
 				uint64_t a[6] = {0};
 
 				for (size_t i = 0; i < ARRAY_SIZE(special); i++)
 					for (size_t j = 0; j < ARRAY_SIZE(special); j++) {
 						a[0] = special[i];
-						a[1] = special[j];
+						a[1] = a[2] = special[j];
 						check_one(p, n, AUDIT_ARCH_X86_64, filtered[fi], a);
 						/* the same with garbage in the high halves */
 						a[0] = special[i] | (rnd() << 32);
 						a[1] = special[j] | (rnd() << 32);
+						a[2] = special[j] | (rnd() << 32);
 						check_one(p, n, AUDIT_ARCH_X86_64, filtered[fi], a);
 					}
 				for (int k = 0; k < 4000; k++) {

@@ -38,6 +38,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -143,8 +144,19 @@ static int recv_fd(int sock)
  * Fork a target that installs prog with a listener, then runs fn; answer
  * its notifications with sup until it exits.  Returns its wait status.
  */
+static int supervise_rules(const struct sock_fprog *prog, unsigned features,
+			   const struct supervisor_rules *rules, void (*fn)(void),
+			   struct supervisor *sup);
+
 static int supervise(const struct sock_fprog *prog, bool files, void (*fn)(void),
 		     struct supervisor *sup)
+{
+	return supervise_rules(prog, files ? SECCOMP_FEATURE_FS : 0u, NULL, fn, sup);
+}
+
+static int supervise_rules(const struct sock_fprog *prog, unsigned features,
+			   const struct supervisor_rules *rules, void (*fn)(void),
+			   struct supervisor *sup)
 {
 	int sv[2], lfd, pidfd, st = -1;
 	pid_t pid;
@@ -174,7 +186,7 @@ static int supervise(const struct sock_fprog *prog, bool files, void (*fn)(void)
 		report(__LINE__, "no listener from the target (status %#x)", st);
 		return -1;
 	}
-	supervisor_init(sup, lfd, files, -1);
+	supervisor_init(sup, lfd, features, rules, -1);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	for (;;) {
 		struct pollfd p[2] = {{.fd = lfd, .events = POLLIN},
@@ -604,6 +616,334 @@ static void test_nondumpable(void **state)
 	run_case(body_nondumpable);
 }
 
+/* ------------------------------------------------------------ deny_read (OPEN) */
+
+static char *path_in(const char *rel, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s/%s", dir, rel);
+	return buf;
+}
+
+/* What a read returned: its first bytes, NUL-terminated ("" on error). */
+static const char *read_fd(int fd)
+{
+	static char b[64];
+	ssize_t n = fd >= 0 ? read(fd, b, sizeof(b) - 1) : -1;
+
+	b[n > 0 ? n : 0] = '\0';
+	return b;
+}
+
+static void target_open(void)
+{
+	struct open_how beneath = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_BENEATH};
+	struct open_how big[2] = {{.flags = O_RDONLY | O_CLOEXEC}};
+	char abs[128], buf[64];
+	struct stat st;
+	int fd, d, p[2];
+
+	/* Denied: the file, its link, below the directory, a new name there. */
+	EXPECT(open("ok/secret", O_RDONLY | O_CLOEXEC), EACCES);
+	EXPECT(open("ok/link-to-secret", O_RDONLY | O_CLOEXEC), EACCES);
+	EXPECT(open("ok/../ok/secret", O_RDONLY | O_CLOEXEC), EACCES);
+	EXPECT(open("ok/secret", O_PATH | O_CLOEXEC), EACCES);
+	EXPECT(open("ok/hidden/f", O_RDONLY | O_CLOEXEC), EACCES);
+	EXPECT(open("ok/hidden/new", O_WRONLY | O_CREAT | O_CLOEXEC, 0644), EACCES);
+	EXPECT(open("ok/x.env", O_RDONLY | O_CLOEXEC), EACCES);
+	EXPECT(open("ok/new.env", O_WRONLY | O_CREAT | O_CLOEXEC, 0644), EACCES);
+	CHECK(stat("ok/new.env", &st) < 0, "a denied name was created");
+	EXPECT(rename("ok/secret", "ok/moved"), EACCES);
+	EXPECT(rename("ok/hidden", "ok/moved"), EACCES);
+	EXPECT(link("ok/secret", "ok/hard"), EACCES);
+	EXPECT(syscall(SYS_linkat, AT_FDCWD, "ok/link-to-secret", AT_FDCWD, "ok/hard",
+		       AT_SYMLINK_FOLLOW),
+	       EACCES);
+	EXPECT(execve("ok/secret", (char *[]){(char *)"x", NULL}, (char *[]){NULL}), EACCES);
+	/* Allowed, and behaving as without the supervisor. */
+	fd = open("ok/public", O_RDONLY | O_CLOEXEC);
+	CHECK(strcmp(read_fd(fd), "public\n") == 0, "ok/public: '%s'", read_fd(-1));
+	CHECK(fd < 0 || (fcntl(fd, F_GETFD) & FD_CLOEXEC), "O_CLOEXEC lost");
+	close(fd);
+	fd = open("ok/public", O_RDONLY);
+	CHECK(fd >= 0 && !(fcntl(fd, F_GETFD) & FD_CLOEXEC), "O_CLOEXEC without asking");
+	snprintf(buf, sizeof(buf), "/proc/self/fd/%d", fd);
+	d = open(buf, O_RDONLY | O_CLOEXEC);
+	CHECK(strcmp(read_fd(d), "public\n") == 0, "through /proc/self/fd: '%s'", read_fd(-1));
+	safe_close(d);
+	snprintf(buf, sizeof(buf), "/dev/fd/%d", fd);
+	EXPECT(open(buf, O_RDONLY | O_CLOEXEC), 0);
+	close(fd);
+	EXPECT(open("/proc/self/status", O_RDONLY | O_CLOEXEC), 0);
+	EXPECT(open("/proc/thread-self/comm", O_RDONLY | O_CLOEXEC), 0);
+	EXPECT(open("ok/public", O_RDONLY | O_NOFOLLOW | O_CLOEXEC), 0);
+	EXPECT(open("ok/link-to-public", O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ELOOP);
+	EXPECT(open("ok/link-to-public", O_PATH | O_NOFOLLOW | O_CLOEXEC), 0);
+	EXPECT(open("ok/public", O_RDONLY | O_DIRECTORY | O_CLOEXEC), ENOTDIR);
+	EXPECT(open("ok", O_RDONLY | O_DIRECTORY | O_CLOEXEC), 0);
+	EXPECT(open("ok", O_WRONLY | O_CREAT | O_CLOEXEC, 0644), EISDIR);
+	EXPECT(open("ok/public", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), EEXIST);
+	EXPECT(open("ok/missing/x", O_WRONLY | O_CREAT | O_CLOEXEC, 0644), ENOENT);
+	EXPECT(open("", O_RDONLY | O_CLOEXEC), ENOENT);
+	EXPECT(open("ok/public", O_RDONLY | O_CREAT | O_DIRECTORY | O_CLOEXEC, 0644), EINVAL);
+	EXPECT(syscall(SYS_openat2, AT_FDCWD, "ok/public", &big, sizeof(big)), 0);
+	big[1].flags = 1;
+	EXPECT(syscall(SYS_openat2, AT_FDCWD, "ok/public", &big, sizeof(big)), E2BIG);
+	EXPECT(syscall(SYS_openat2, AT_FDCWD, "ok/public", &big, 8), EINVAL);
+	/* Creation: the caller's mode and umask, and its flags. */
+	umask(027);
+	fd = open("ok/created", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 0777) == 0640,
+	      "created with mode %o", fd >= 0 ? st.st_mode & 0777 : 0);
+	CHECK(fd >= 0 && write(fd, "w", 1) == 1, "write to the created file");
+	safe_close(fd);
+	umask(022);
+	EXPECT(symlink("dangling-target", "ok/dangling"), 0);
+	fd = open("ok/dangling", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	CHECK(fd >= 0 && stat("ok/dangling-target", &st) == 0,
+	      "O_CREAT through a dangling link: %s", strerror(errno));
+	safe_close(fd);
+	fd = open("ok", O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+	CHECK(fd >= 0, "O_TMPFILE: %s", strerror(errno));
+	safe_close(fd);
+	/* Relative to a directory descriptor, RESOLVE_BENEATH kept. */
+	d = open("ok", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	EXPECT(openat(d, "public", O_RDONLY | O_CLOEXEC), 0);
+	EXPECT(openat(d, "secret", O_RDONLY | O_CLOEXEC), EACCES);
+	EXPECT(syscall(SYS_openat2, d, "public", &beneath, sizeof(beneath)), 0);
+	EXPECT(syscall(SYS_openat2, d, "../ok/public", &beneath, sizeof(beneath)), EXDEV);
+	EXPECT(openat(-5, "public", O_RDONLY | O_CLOEXEC), EBADF);
+	close(d);
+	/* Absolute paths, symlinks and ".." resolve to the canonical name. */
+	path_in("ok/secret", abs, sizeof(abs));
+	EXPECT(open(abs, O_RDONLY | O_CLOEXEC), EACCES);
+	/* The supervisor's own /proc entries: only what anybody may read. */
+	snprintf(buf, sizeof(buf), "/proc/%d/environ", (int)getppid());
+	EXPECT(open(buf, O_RDONLY | O_CLOEXEC), EACCES);
+	snprintf(buf, sizeof(buf), "/proc/%d/mem", (int)getppid());
+	EXPECT(open(buf, O_RDONLY | O_CLOEXEC), EACCES);
+	snprintf(buf, sizeof(buf), "/proc/%d/fd/0", (int)getppid());
+	EXPECT(open(buf, O_RDONLY | O_CLOEXEC), ELOOP);
+	snprintf(buf, sizeof(buf), "/proc/%d/status", (int)getppid());
+	EXPECT(open(buf, O_RDONLY | O_CLOEXEC), 0);
+	/* Renames and links that carry nothing denied. */
+	EXPECT(rename("ok/created", "ok/renamed"), 0);
+	EXPECT(link("ok/renamed", "ok/hard2"), 0);
+	EXPECT(unlink("ok/hard2"), 0);
+	EXPECT(rename("ok/missing", "ok/x"), ENOENT);
+	/* A FIFO: the reader waits for the writer (in a helper), as without supervision. */
+	EXPECT(mkfifo("ok/fifo", 0644), 0);
+	if (pipe2(p, O_CLOEXEC) == 0) {
+		pid_t w = fork();
+
+		if (w == 0) {
+			char c;
+
+			(void)!read(p[0], &c, 1); /* after the reader has started */
+			usleep(100000);
+			fd = open("ok/fifo", O_WRONLY | O_CLOEXEC);
+			(void)!write(fd, "fifo\n", 5);
+			_exit(0);
+		}
+		(void)!write(p[1], "g", 1);
+		fd = open("ok/fifo", O_RDONLY | O_CLOEXEC);
+		CHECK(strcmp(read_fd(fd), "fifo\n") == 0, "FIFO read: '%s' (%s)", read_fd(-1),
+		      strerror(errno));
+		safe_close(fd);
+		waitpid(w, NULL, 0);
+		close(p[0]);
+		close(p[1]);
+	}
+	EXPECT(open("ok/fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC), ENXIO); /* no reader */
+	EXPECT(open("ok/fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC), 0);
+}
+
+static void body_open(void)
+{
+	static struct supervisor s;
+	static const char *deny[2], *globs[1], *roots[1];
+	static char secret[96], hidden[96], root[96];
+	struct supervisor_rules r = {.features = SECCOMP_FEATURE_OPEN,
+				     .deny = deny,
+				     .n_deny = 2,
+				     .deny_globs = globs,
+				     .n_deny_globs = 1,
+				     .roots = roots,
+				     .n_roots = 1};
+	char p[128];
+	int fd;
+
+	path_in("ok/secret", secret, sizeof(secret));
+	path_in("ok/hidden", hidden, sizeof(hidden));
+	path_in("", root, sizeof(root));
+	deny[0] = secret;
+	deny[1] = hidden;
+	globs[0] = "**/*.env";
+	roots[0] = root;
+	fd = open(path_in("ok/secret", p, sizeof(p)), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	CHECK(fd >= 0 && write(fd, "secret\n", 7) == 7, "ok/secret");
+	safe_close(fd);
+	fd = open(path_in("ok/public", p, sizeof(p)), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	CHECK(fd >= 0 && write(fd, "public\n", 7) == 7, "ok/public");
+	safe_close(fd);
+	fd = open(path_in("ok/x.env", p, sizeof(p)), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	safe_close(fd);
+	CHECK(mkdir(path_in("ok/hidden", p, sizeof(p)), 0755) == 0, "ok/hidden");
+	fd = open(path_in("ok/hidden/f", p, sizeof(p)), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	safe_close(fd);
+	CHECK(symlink("secret", path_in("ok/link-to-secret", p, sizeof(p))) == 0, "link");
+	CHECK(symlink("public", path_in("ok/link-to-public", p, sizeof(p))) == 0, "link");
+
+	supervise_rules(seccomp_program_variant(&progs, SECCOMP_PROFILE_NET_OFF,
+						seccomp_variant_notify(SECCOMP_FEATURE_OPEN)),
+			SECCOMP_FEATURE_OPEN, &r, target_open, &s);
+	CHECK(s.flags == 0, "flags %#x", s.flags);
+	CHECK_FILE(&s, SANDBOX_FILE_OPEN, "ok/secret", EACCES, 6);
+	CHECK_FILE(&s, SANDBOX_FILE_OPEN, "ok/hidden/new", EACCES, 1);
+	CHECK_FILE(&s, SANDBOX_FILE_OPEN, "ok/new.env", EACCES, 1);
+	CHECK_FILE(&s, SANDBOX_FILE_RENAME, "ok/hidden", EACCES, 1);
+	CHECK_FILE(&s, SANDBOX_FILE_EXEC, "ok/secret", EACCES, 1);
+	CHECK(find_file(&s, SANDBOX_FILE_OPEN, "ok/secret") &&
+		      (find_file(&s, SANDBOX_FILE_OPEN, "ok/secret")->flags & SANDBOX_DENIAL_READ),
+	      "a deny_read refusal without its flag");
+	CHECK(!find_file(&s, SANDBOX_FILE_OPEN, "ok/public"), "an allowed open was recorded");
+}
+
+static void test_open(void **state)
+{
+	(void)state;
+	run_case(body_open);
+}
+
+static void target_open_nondumpable(void)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		report(__LINE__, "PR_SET_DUMPABLE: %s", strerror(errno));
+	/* Nothing can be checked: refused, never CONTINUEd. */
+	EXPECT(open("ok/public", O_RDONLY | O_CLOEXEC), EACCES);
+}
+
+static void body_open_nondumpable(void)
+{
+	static struct supervisor s;
+	static const char *deny[1] = {"/nonexistent-cx"};
+	struct supervisor_rules r = {.features = SECCOMP_FEATURE_OPEN, .deny = deny, .n_deny = 1};
+
+	supervise_rules(seccomp_program_variant(&progs, SECCOMP_PROFILE_NET_OFF,
+						seccomp_variant_notify(SECCOMP_FEATURE_OPEN)),
+			SECCOMP_FEATURE_OPEN, &r, target_open_nondumpable, &s);
+	CHECK(s.flags == SANDBOX_DENIALS_UNCHECKED, "flags %#x", s.flags);
+}
+
+static void test_open_nondumpable(void **state)
+{
+	(void)state;
+	run_case(body_open_nondumpable);
+}
+
+/* ------------------------------------------------------------ Unix sockets (UNIX) */
+
+static int unix_sock(const char *path, bool bind_it)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if (fd < 0)
+		return -1;
+	if (bind_it ? bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 4) < 0
+		    : connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static int outside_sock = -1; /* bound by the harness: "the host's" */
+
+static void target_unix(void)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	socklen_t l = sizeof(a);
+	char host[128], mine[128];
+	int s, c;
+
+	path_in("ok/host.sock", host, sizeof(host));
+	path_in("ok/mine.sock", mine, sizeof(mine));
+	/* Created outside: refused, like a mask would. */
+	errno = 0;
+	CHECK(unix_sock(host, false) < 0 && errno == ECONNREFUSED, "connect to %s: %s", host,
+	      strerror(errno));
+	/* Bound here: reachable, with its name as asked (relative too). */
+	s = unix_sock(mine, true);
+	CHECK(s >= 0, "bind %s: %s", mine, strerror(errno));
+	c = unix_sock(mine, false);
+	CHECK(c >= 0, "connect to our own socket: %s", strerror(errno));
+	safe_close(c);
+	CHECK(s >= 0 && getsockname(s, (struct sockaddr *)&a, &l) == 0 &&
+		      strcmp(a.sun_path, mine) == 0,
+	      "getsockname: '%s'", a.sun_path);
+	safe_close(s);
+	s = unix_sock("ok/rel.sock", true);
+	c = unix_sock("ok/rel.sock", false);
+	CHECK(s >= 0 && c >= 0, "a relative name: %s", strerror(errno));
+	l = sizeof(a);
+	CHECK(s >= 0 && getsockname(s, (struct sockaddr *)&a, &l) == 0 &&
+		      strcmp(a.sun_path, "ok/rel.sock") == 0,
+	      "getsockname: '%s'", a.sun_path);
+	safe_close(s);
+	safe_close(c);
+	/* A closed socket's file no longer counts as ours. */
+	errno = 0;
+	CHECK(unix_sock(mine, false) < 0 && errno == ECONNREFUSED, "a stale socket file: %s",
+	      strerror(errno));
+	/* Outside the socket directories: anything goes. */
+	s = unix_sock("sock-elsewhere", true);
+	c = unix_sock("sock-elsewhere", false);
+	CHECK(s >= 0 && c >= 0, "outside the socket directories: %s", strerror(errno));
+	safe_close(s);
+	safe_close(c);
+	/* Not a socket, abstract names, errors as the kernel's. */
+	EXPECT(connect(0, (struct sockaddr *)&a, sizeof(a)), ENOTSOCK);
+	EXPECT(connect(-1, (struct sockaddr *)&a, sizeof(a)), EBADF);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	EXPECT(connect(s, (struct sockaddr *)&a, 300), EINVAL);
+	EXPECT(bind(s, (struct sockaddr *)&(struct sockaddr_un){.sun_family = AF_UNIX},
+		    sizeof(sa_family_t)),
+	       0); /* autobind */
+	safe_close(s);
+}
+
+static void body_unix(void)
+{
+	static struct supervisor s;
+	static const char *dirs[1];
+	static char okdir[96];
+	struct supervisor_rules r = {.features = SECCOMP_FEATURE_UNIX,
+				     .socket_dirs = dirs,
+				     .n_socket_dirs = 1};
+	char p[128];
+
+	path_in("ok", okdir, sizeof(okdir));
+	dirs[0] = okdir;
+	outside_sock = unix_sock(path_in("ok/host.sock", p, sizeof(p)), true);
+	CHECK(outside_sock >= 0, "the outside socket: %s", strerror(errno));
+	supervise_rules(seccomp_program_variant(&progs, SECCOMP_PROFILE_NET_OFF,
+						seccomp_variant_notify(SECCOMP_FEATURE_UNIX)),
+			SECCOMP_FEATURE_UNIX, &r, target_unix, &s);
+	CHECK(find_file(&s, SANDBOX_FILE_CONNECT, "ok/host.sock"), "the refused connect");
+	CHECK(!find_file(&s, SANDBOX_FILE_CONNECT, "ok/rel.sock"), "an allowed connect recorded");
+	safe_close(outside_sock);
+}
+
+static void test_unix(void **state)
+{
+	(void)state;
+	run_case(body_unix);
+}
+
 /* ------------------------------------------------------------ programs */
 
 static void test_variants(void **state)
@@ -622,6 +962,9 @@ static void test_variants(void **state)
 		assert_non_null(f);
 		assert_ptr_equal(seccomp_program(&progs, p, true), n);
 		assert_true(f->len > n->len);
+		for (unsigned feat = 0; feat <= SECCOMP_FEATURES_ALL; feat++)
+			assert_non_null(seccomp_program_variant(&progs, p, seccomp_variant_notify(feat)));
+		assert_int_equal(seccomp_variant_notify(SECCOMP_FEATURE_FS), SECCOMP_VARIANT_NOTIFY_FS);
 	}
 	assert_null(seccomp_program_variant(&progs, 0, _SECCOMP_VARIANT_MAX));
 	assert_null(seccomp_program_variant(&progs, 0, (enum seccomp_variant) - 1));
@@ -655,6 +998,8 @@ int main(void)
 		cmocka_unit_test(test_variants),     cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_refusal_loop), cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_files),	     cmocka_unit_test(test_nondumpable),
+		cmocka_unit_test(test_open),	     cmocka_unit_test(test_open_nondumpable),
+		cmocka_unit_test(test_unix),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
