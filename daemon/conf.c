@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,6 +16,8 @@
 #include "common/protocol.h"
 #include "common/strv.h"
 #include "daemon/conf.h"
+#include "policy/layers.h"
+#include "policy/pathglob.h"
 
 enum conf_kind {
 	CK_PATH,     /* char *, absolute normalised path */
@@ -27,6 +31,10 @@ enum conf_kind {
 	CK_GLOBS,    /* char ** of env-name globs */
 	CK_PATHS,    /* char ** of absolute, normalised paths */
 	CK_TMP,      /* bool private_tmp from "private" | "host" */
+	CK_APPROVAL, /* struct approval_config from a policy name */
+	CK_MODES,    /* unsigned mask of sandbox modes */
+	CK_POLICIES, /* unsigned mask of approval policies */
+	CK_DENY,     /* char ** of absolute paths and path patterns (deny_read) */
 };
 
 struct conf_key {
@@ -42,6 +50,7 @@ struct conf_key {
 /* Every key codexd enforces (codexd.conf(5) documents each). */
 static const struct conf_key keys[] = {
 	{ "", "sandbox_mode", CK_SANDBOX, OFF(sandbox_mode) },
+	{ "", "approval_policy", CK_APPROVAL, OFF(approval) },
 	{ "daemon", "socket", CK_PATH, OFF(socket_path) },
 	{ "daemon", "socket_group", CK_NAME, OFF(socket_group) },
 	{ "daemon", "state_dir", CK_PATH, OFF(state_dir) },
@@ -67,7 +76,7 @@ static const struct conf_key keys[] = {
 	  OFF(ww_exclude_tmpdir_env_var) },
 	{ "sandbox_workspace_write", "exclude_slash_tmp", CK_BOOL, OFF(ww_exclude_slash_tmp) },
 	{ "sandbox_workspace_write", "allow_git_writes", CK_BOOL, OFF(ww_allow_git_writes) },
-	{ "sandbox", "deny_read", CK_PATHS, OFF(deny_read), 0, 256 },
+	{ "sandbox", "deny_read", CK_DENY, OFF(deny_read), 0, 256 },
 	{ "sandbox", "shm_size_mb", CK_U32, OFF(shm_size_mb), 1, 65536 },
 	{ "sandbox", "protect_codex_dir", CK_BOOL, OFF(protect_codex_dir) },
 	{ "sandbox", "require_seccomp", CK_BOOL, OFF(require_seccomp) },
@@ -80,6 +89,18 @@ static const struct conf_key keys[] = {
 	{ "limits", "max_file_size_mb", CK_U32, OFF(max_file_size_mb), 0, 16 * 1024 * 1024 },
 	{ "limits", "max_open_files", CK_U32, OFF(max_open_files), 0, 1048576 },
 	{ "limits", "allow_core_dumps", CK_BOOL, OFF(allow_core_dumps) },
+	{ "approvals", "timeout_ms", CK_I64, OFF(approvals_timeout_ms), 100, CX_MAX_TIMEOUT_MS },
+	{ "approvals", "reviewer", CK_PATH, OFF(reviewer) },
+	{ "approvals", "reviewer_user", CK_NAME, OFF(reviewer_user) },
+	{ "approvals", "reviewer_timeout_ms", CK_I64, OFF(reviewer_timeout_ms), 100,
+	  24 * 3600 * 1000 },
+	{ "approvals", "allow_rules_bypass_sandbox", CK_BOOL, OFF(allow_rules_bypass_sandbox) },
+	{ "requirements", "allowed_sandbox_modes", CK_MODES, OFF(allowed_sandbox_modes) },
+	{ "requirements", "allowed_approval_policies", CK_POLICIES,
+	  OFF(allowed_approval_policies) },
+	{ "requirements", "user_writable_roots", CK_BOOL, OFF(user_writable_roots) },
+	{ "requirements", "user_network_access", CK_BOOL, OFF(user_network_access) },
+	{ "requirements", "user_layers", CK_BOOL, OFF(user_layers) },
 	{ "shell_environment_policy", "inherit", CK_INHERIT, OFF(env.inherit) },
 	{ "shell_environment_policy", "ignore_default_excludes", CK_BOOL,
 	  OFF(env.ignore_default_excludes) },
@@ -88,15 +109,18 @@ static const struct conf_key keys[] = {
 };
 
 #define ENV_SET_SECTION "shell_environment_policy.set"
+#define GRANULAR_SECTION "approval_policy.granular"
 
 /* Sections that belong to codexd: an unknown key there is a typo, not pass-through. */
 static const char *const owned_sections[] = { "daemon", "roles", "shell_environment_policy",
 					      ENV_SET_SECTION, "sandbox_workspace_write", "sandbox",
-					      "limits" };
+					      "limits", "approvals", "requirements",
+					      GRANULAR_SECTION };
 
 /* Where each key's value came from (parallel to keys[]). */
 struct origins {
 	char *where[ARRAY_SIZE(keys)];
+	char *granular; /* file:line of the first [approval_policy.granular] entry */
 };
 
 void conf_free(struct daemon_config *c)
@@ -108,6 +132,8 @@ void conf_free(struct daemon_config *c)
 	free(c->socket_group);
 	free(c->state_dir);
 	free(c->audit_log);
+	free(c->reviewer);
+	free(c->reviewer_user);
 	strv_free(c->ww_writable_roots);
 	strv_free(c->deny_read);
 	for (int i = 0; i < _ROLE_MAX; i++)
@@ -137,6 +163,13 @@ static struct daemon_config *conf_new_defaults(void)
 	c->role_group_names[ROLE_VIEWER] = strdup("codexd-viewer");
 	c->role_group_names[ROLE_NONE] = strdup("-");
 	c->sandbox_mode = SANDBOX_WORKSPACE_WRITE;
+	c->approval.policy = APPROVAL_ON_REQUEST;
+	c->approvals_timeout_ms = 300000;
+	c->reviewer_user = strdup("nobody");
+	c->reviewer_timeout_ms = 30000;
+	c->user_writable_roots = true;
+	c->user_network_access = true;
+	c->user_layers = true;
 	c->shm_size_mb = 64;
 	c->protect_codex_dir = true;
 	c->require_seccomp = true;
@@ -149,7 +182,7 @@ static struct daemon_config *conf_new_defaults(void)
 	c->doc = conf_doc_new();
 	if (!c->socket_path || !c->state_dir || !c->role_group_names[ROLE_ADMIN] ||
 	    !c->role_group_names[ROLE_MEMBER] || !c->role_group_names[ROLE_VIEWER] ||
-	    !c->role_group_names[ROLE_NONE] || !c->doc) {
+	    !c->role_group_names[ROLE_NONE] || !c->reviewer_user || !c->doc) {
 		conf_free(c);
 		return NULL;
 	}
@@ -167,6 +200,32 @@ static bool group_name_ok(const char *s)
 		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-' || s[i] == '.'))
 			return false;
 	return true;
+}
+
+/*
+ * A [sandbox] deny_read entry: an absolute, normalised path, or a pattern
+ * (policy/pathglob.h; absolute, or relative to every writable root and the
+ * working directory) whose components are neither empty nor "." or "..".
+ * A relative entry without wildcards is a path below each root.
+ */
+static bool deny_entry_ok(const char *s)
+{
+	size_t len = strlen(s), comps = 0;
+
+	if (len == 0 || len > CX_MAX_PATH)
+		return false;
+	if (s[0] == '/' && !pathglob_has_wildcards(s))
+		return path_is_absolute_normalized(s);
+	for (const char *c = s[0] == '/' ? s + 1 : s;; comps++) {
+		size_t n = strcspn(c, "/");
+
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.') ||
+		    comps >= PATHGLOB_MAX_COMPONENTS - 1)
+			return false;
+		if (!c[n])
+			return true;
+		c += n + 1;
+	}
 }
 
 static int set_key(struct daemon_config *c, const struct conf_key *k, const struct conf_entry *e,
@@ -190,8 +249,8 @@ static int set_key(struct daemon_config *c, const struct conf_key *k, const stru
 			return -EINVAL;
 		}
 		if (k->kind == CK_NAME && !group_name_ok(s)) {
-			snprintf(err, errsz, "%s:%u: %s must be a group name", e->file, e->line,
-				 k->key);
+			snprintf(err, errsz, "%s:%u: %s must be a %s name", e->file, e->line, k->key,
+				 strcmp(k->key, "reviewer_user") == 0 ? "user" : "group");
 			return -EINVAL;
 		}
 		dup = strdup(s);
@@ -262,6 +321,72 @@ static int set_key(struct daemon_config *c, const struct conf_key *k, const stru
 		}
 		*(bool *)dst = strcmp(s, "private") == 0;
 		return 0;
+	case CK_APPROVAL:
+		r = conf_entry_get_string(e, &s, err, errsz);
+		if (r < 0)
+			return r;
+		if (approval_config_from_string(s, (struct approval_config *)dst) < 0) {
+			snprintf(err, errsz,
+				 "%s:%u: approval_policy: invalid value %s (untrusted, on-failure, "
+				 "on-request, never, granular, suggest, interactive, auto-edit or "
+				 "full-auto)",
+				 e->file, e->line, log_q(s));
+			return -EINVAL;
+		}
+		return 0;
+	case CK_MODES:
+	case CK_POLICIES: {
+		_cleanup_strv_free_ char **v = NULL;
+		unsigned mask = 0;
+		r = conf_entry_get_strv(e, &v, err, errsz);
+		if (r < 0)
+			return r;
+		for (char **p = v; *p; p++) {
+			enum sandbox_mode m;
+			struct approval_config a;
+			if (k->kind == CK_MODES && sandbox_mode_from_string(*p, &m) == 0)
+				mask |= 1u << m;
+			else if (k->kind == CK_POLICIES && approval_config_from_string(*p, &a) == 0)
+				mask |= 1u << a.policy;
+			else {
+				snprintf(err, errsz, "%s:%u: %s: unknown %s %s", e->file, e->line,
+					 k->key, k->kind == CK_MODES ? "sandbox mode" : "approval policy",
+					 log_q(*p));
+				return -EINVAL;
+			}
+		}
+		if (mask == 0) {
+			snprintf(err, errsz, "%s:%u: %s: must name at least one value", e->file,
+				 e->line, k->key);
+			return -EINVAL;
+		}
+		*(unsigned *)dst = mask;
+		return 0;
+	}
+	case CK_DENY: {
+		char **v = NULL;
+		r = conf_entry_get_strv(e, &v, err, errsz);
+		if (r < 0)
+			return r;
+		if ((int64_t)strv_length(v) > k->max) {
+			snprintf(err, errsz, "%s:%u: %s: more than %lld entries", e->file, e->line,
+				 k->key, (long long)k->max);
+			strv_free(v);
+			return -EINVAL;
+		}
+		for (char **p = v; *p; p++)
+			if (!deny_entry_ok(*p)) {
+				snprintf(err, errsz,
+					 "%s:%u: %s: %s is neither an absolute, normalised path nor a "
+					 "path pattern",
+					 e->file, e->line, k->key, log_q(*p));
+				strv_free(v);
+				return -EINVAL;
+			}
+		strv_free(*(char ***)dst);
+		*(char ***)dst = v;
+		return 0;
+	}
 	case CK_PATHS: {
 		char **v = NULL;
 		r = conf_entry_get_strv(e, &v, err, errsz);
@@ -348,6 +473,20 @@ static int apply_doc(struct daemon_config *c, struct origins *o, char *err, size
 				return r;
 			continue;
 		}
+		if (strcmp(e->section, GRANULAR_SECTION) == 0) {
+			bool b;
+			r = conf_entry_get_bool(e, &b, err, errsz);
+			if (r < 0)
+				return r;
+			if (approval_granular_set(&c->approval.granular, e->key, b) < 0) {
+				snprintf(err, errsz, "%s:%u: unknown key %s in [%s]", e->file, e->line,
+					 log_q(e->key), GRANULAR_SECTION);
+				return -EINVAL;
+			}
+			if (!o->granular && asprintf(&o->granular, "%s:%u", e->file, e->line) < 0)
+				return -ENOMEM;
+			continue;
+		}
 		for (k = 0; k < ARRAY_SIZE(keys); k++)
 			if (strcmp(keys[k].section, e->section) == 0 &&
 			    strcmp(keys[k].key, e->key) == 0)
@@ -395,9 +534,109 @@ static size_t key_index(const char *section, const char *key)
 	return ARRAY_SIZE(keys);
 }
 
+/* The reviewer must be root's: whoever can replace it answers every approval. */
+static int check_reviewer(struct daemon_config *c, const char *where, char *err, size_t errsz)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	struct stat st;
+
+	if (lstat(c->reviewer, &st) < 0) {
+		snprintf(err, errsz, "%s: reviewer %s: %s", where, log_q(c->reviewer),
+			 strerror(errno));
+		return -EINVAL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) ||
+	    !(st.st_mode & 0111)) {
+		snprintf(err, errsz,
+			 "%s: reviewer %s must be a regular executable file owned by root and "
+			 "not writable by group or others",
+			 where, log_q(c->reviewer));
+		return -EINVAL;
+	}
+	if (getpwnam_r(c->reviewer_user, &pw, buf, sizeof(buf), &res) != 0 || !res) {
+		snprintf(err, errsz, "[approvals] reviewer_user: no such user %s",
+			 log_q(c->reviewer_user));
+		return -EINVAL;
+	}
+	if (res->pw_uid == 0) {
+		snprintf(err, errsz, "[approvals] reviewer_user: the reviewer must not run as root");
+		return -EINVAL;
+	}
+	c->reviewer_uid = res->pw_uid;
+	c->reviewer_gid = res->pw_gid;
+	return 0;
+}
+
+static int finish_policy(struct daemon_config *c, struct origins *o, char *err, size_t errsz)
+{
+	size_t ka = key_index("", "approval_policy"), kr = key_index("approvals", "reviewer");
+
+	if (o->granular) {
+		if (o->where[ka]) {
+			snprintf(err, errsz, "%s: approval_policy is also set at %s (use one or the "
+					     "other)",
+				 o->granular, o->where[ka]);
+			return -EINVAL;
+		}
+		c->approval.policy = APPROVAL_GRANULAR;
+	}
+	c->sandbox_mode_set = o->where[key_index("", "sandbox_mode")] != NULL;
+	c->approval_set = o->where[ka] != NULL || o->granular != NULL;
+	c->ww_network_access_set =
+		o->where[key_index("sandbox_workspace_write", "network_access")] != NULL;
+	c->ww_exclude_set =
+		o->where[key_index("sandbox_workspace_write", "exclude_slash_tmp")] != NULL ||
+		o->where[key_index("sandbox_workspace_write", "exclude_tmpdir_env_var")] != NULL;
+	/*
+	 * A value the administrator wrote must be allowed by their own
+	 * requirements; a built-in default that is not is replaced by the
+	 * strictest allowed value.
+	 */
+	if (c->allowed_sandbox_modes && !(c->allowed_sandbox_modes & (1u << c->sandbox_mode))) {
+		if (c->sandbox_mode_set) {
+			snprintf(err, errsz,
+				 "%s: sandbox_mode %s is not in [requirements] allowed_sandbox_modes",
+				 o->where[key_index("", "sandbox_mode")],
+				 sandbox_mode_to_string(c->sandbox_mode));
+			return -EINVAL;
+		}
+		for (int rank = 0; rank < _SANDBOX_MODE_MAX; rank++)
+			for (int m = 0; m < _SANDBOX_MODE_MAX; m++)
+				if ((c->allowed_sandbox_modes & (1u << m)) &&
+				    layers_sandbox_rank((enum sandbox_mode)m) == rank &&
+				    !(c->allowed_sandbox_modes & (1u << c->sandbox_mode)))
+					c->sandbox_mode = (enum sandbox_mode)m;
+	}
+	if (c->allowed_approval_policies &&
+	    !(c->allowed_approval_policies & (1u << c->approval.policy))) {
+		if (c->approval_set) {
+			const char *w = o->where[ka] ? o->where[ka] : o->granular;
+			snprintf(err, errsz,
+				 "%s: approval_policy %s is not in [requirements] "
+				 "allowed_approval_policies",
+				 w ? w : "codexd.conf", approval_policy_to_string(c->approval.policy));
+			return -EINVAL;
+		}
+		for (int rank = 0; rank <= 5; rank++)
+			for (int p = 0; p < _APPROVAL_POLICY_MAX; p++)
+				if ((c->allowed_approval_policies & (1u << p)) &&
+				    layers_approval_rank((enum approval_policy)p) == rank &&
+				    !(c->allowed_approval_policies & (1u << c->approval.policy)))
+					c->approval = (struct approval_config){
+						.policy = (enum approval_policy)p
+					};
+	}
+	if (c->reviewer)
+		return check_reviewer(c, o->where[kr] ? o->where[kr] : "[approvals]", err, errsz);
+	return 0;
+}
+
 static int finish(struct daemon_config *c, const char *socket_override,
 		  const char *state_dir_override, struct origins *o, char *err, size_t errsz)
 {
+	int r;
+
 	if (state_dir_override) {
 		if (!path_is_absolute_normalized(state_dir_override)) {
 			snprintf(err, errsz, "--state-dir must be an absolute, normalised path");
@@ -436,6 +675,9 @@ static int finish(struct daemon_config *c, const char *socket_override,
 		snprintf(err, errsz, "[shell_environment_policy] is invalid");
 		return -EINVAL;
 	}
+	r = finish_policy(c, o, err, errsz);
+	if (r < 0)
+		return r;
 	return resolve_groups(c);
 }
 
@@ -443,6 +685,7 @@ static void origins_done(struct origins *o)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		free(o->where[i]);
+	free(o->granular);
 }
 
 static int conf_build(const char *path, const char *socket_override,
@@ -542,9 +785,26 @@ static json_t *key_json(const struct daemon_config *c, const struct conf_key *k)
 		return json_string(env_inherit_to_string(*(const enum env_inherit *)src));
 	case CK_GLOBS:
 	case CK_PATHS:
+	case CK_DENY:
 		return strv_json(*(char **const *)src);
 	case CK_TMP:
 		return json_string(*(const bool *)src ? "private" : "host");
+	case CK_APPROVAL:
+		return json_string(
+			approval_policy_to_string(((const struct approval_config *)src)->policy));
+	case CK_MODES:
+	case CK_POLICIES: {
+		unsigned mask = *(const unsigned *)src;
+		json_t *a = json_array();
+		for (unsigned i = 0; a && i < 32; i++)
+			if (mask & (1u << i))
+				json_array_append_new(
+					a, json_string(k->kind == CK_MODES
+							       ? sandbox_mode_to_string((enum sandbox_mode)i)
+							       : approval_policy_to_string(
+									 (enum approval_policy)i)));
+		return a;
+	}
 	}
 	return json_null();
 }
@@ -584,6 +844,18 @@ static json_t *conf_value_json(const struct conf_value *v)
 	}
 }
 
+json_t *conf_doc_to_json(const struct conf_doc *doc)
+{
+	json_t *root = json_object();
+	size_t n = conf_doc_n_entries(doc);
+
+	for (size_t i = 0; root && i < n; i++) {
+		const struct conf_entry *e = conf_doc_entry(doc, i);
+		json_object_set_new(section_obj(root, e->section), e->key, conf_value_json(&e->value));
+	}
+	return root;
+}
+
 json_t *conf_to_json(const struct daemon_config *c, bool origins, bool redact)
 {
 	json_t *root = json_object(), *values = json_object(), *orig = json_object(),
@@ -608,12 +880,22 @@ json_t *conf_to_json(const struct daemon_config *c, bool origins, bool redact)
 			json_object_set_new(setobj, name, json_string(redact ? "(redacted)" : eq + 1));
 	}
 	json_object_set_new(section_obj(values, "shell_environment_policy"), "set", setobj);
+	if (c->approval.policy == APPROVAL_GRANULAR)
+		json_object_set_new(
+			values, "approval_granular",
+			json_pack("{s:b, s:b, s:b, s:b, s:b}", "sandbox_approval",
+				  c->approval.granular.sandbox_approval, "rules",
+				  c->approval.granular.rules, "skill_approval",
+				  c->approval.granular.skill_approval, "request_permissions",
+				  c->approval.granular.request_permissions, "mcp_elicitations",
+				  c->approval.granular.mcp_elicitations));
 
 	/* Origins: the last file:line that set a key, else the default. */
 	for (size_t i = 0; i < n; i++) {
 		const struct conf_entry *e = conf_doc_entry(c->doc, i);
 		char name[160], where[PATH_MAX + 16];
-		bool known = strcmp(e->section, ENV_SET_SECTION) == 0;
+		bool known = strcmp(e->section, ENV_SET_SECTION) == 0 ||
+			     strcmp(e->section, GRANULAR_SECTION) == 0;
 
 		for (size_t k = 0; !known && k < ARRAY_SIZE(keys); k++)
 			known = strcmp(keys[k].section, e->section) == 0 &&

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/log.h"
+#include "policy/approval.h"
 #include "policy/env_policy.h"
 #include "policy/modes.h"
 #include "policy/roles.h"
@@ -44,6 +45,25 @@ struct daemon_config {
 
 	/* Top level (Codex-compatible keys). */
 	enum sandbox_mode sandbox_mode;
+	struct approval_config approval; /* approval_policy (+ [approval_policy.granular]) */
+	/* Keys the administrator set: user layers may not loosen them (policy/layers.h). */
+	bool sandbox_mode_set, approval_set, ww_network_access_set, ww_exclude_set;
+
+	/* [approvals] */
+	int64_t approvals_timeout_ms; /* a pending approval is denied after this */
+	char *reviewer;               /* program asked when no client can answer, or NULL */
+	char *reviewer_user;          /* it runs as this user (default "nobody") */
+	uid_t reviewer_uid;           /* resolved when loaded */
+	gid_t reviewer_gid;
+	int64_t reviewer_timeout_ms;
+	bool allow_rules_bypass_sandbox; /* Codex: all-allow-rule commands run unsandboxed */
+
+	/* [requirements]: what users may choose at all (0 masks: anything) */
+	unsigned allowed_sandbox_modes;     /* bit per enum sandbox_mode */
+	unsigned allowed_approval_policies; /* bit per enum approval_policy */
+	bool user_writable_roots;           /* users may add writable roots */
+	bool user_network_access;           /* users may turn network_access on */
+	bool user_layers;                   /* read users' and projects' config.toml at all */
 
 	/* [sandbox_workspace_write] (Codex's names) */
 	char **ww_writable_roots;
@@ -53,7 +73,7 @@ struct daemon_config {
 	bool ww_allow_git_writes; /* git objects/refs/index writable; config and hooks never */
 
 	/* [sandbox] */
-	char **deny_read;          /* absolute paths made unreadable in every sandbox */
+	char **deny_read;          /* absolute paths and path patterns unreadable in every sandbox */
 	uint32_t shm_size_mb;      /* the private /dev/shm */
 	bool protect_codex_dir;    /* create a missing .codex in cwd to keep it read-only */
 	bool require_seccomp;      /* refuse sandboxed work without seccomp (default true) */
@@ -98,5 +118,8 @@ void conf_free(struct daemon_config *c);
  */
 struct json_t;
 struct json_t *conf_to_json(const struct daemon_config *c, bool origins, bool redact);
+
+/* Every entry of doc as {section: {key: value}} (a user's own file, shown to that user). */
+struct json_t *conf_doc_to_json(const struct conf_doc *doc);
 
 #endif

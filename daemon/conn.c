@@ -11,8 +11,10 @@
 #include "common/fdio.h"
 #include "common/log.h"
 #include "common/protocol.h"
+#include "daemon/approvals.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
+#include "daemon/decide.h"
 #include "daemon/dispatch.h"
 #include "daemon/exec.h"
 #include "daemon/peer.h"
@@ -66,6 +68,8 @@ void conn_close(struct conn *c, const char *why)
 	{
 		exec_conn_gone(list_entry(pos, struct exec, conn_node));
 	}
+	decide_conn_gone(c);
+	approvals_conn_gone(c);
 
 	list_del(&c->node);
 	d->n_conns--;
@@ -92,11 +96,35 @@ void conn_close_after_flush(struct conn *c, const char *why)
 	conn_update_poll(c);
 }
 
+/*
+ * A close decided while a reply or notification was being queued (the
+ * write failed, or the last byte of a draining connection went out) is
+ * carried out from the loop: the caller that was sending may own objects
+ * of this connection (a pending decision, an approval) that conn_close()
+ * would free under its feet.  Queued output is dropped and no more is
+ * accepted; the poll fires at once on the broken or idle socket.
+ */
+static void conn_close_soon(struct conn *c, const char *why)
+{
+	if (c->dead || c->close_pending)
+		return;
+	c->close_pending = true;
+	c->close_why = why;
+	for (struct wbuf *w = c->wq_head, *n; w; w = n) {
+		n = w->next;
+		free(w);
+	}
+	c->wq_head = c->wq_tail = NULL;
+	c->wq_bytes = 0;
+	c->poll_events = UV_READABLE | UV_WRITABLE;
+	uv_poll_start(&c->poll, c->poll_events, on_conn_poll);
+}
+
 static void conn_update_poll(struct conn *c)
 {
 	int want = 0;
 
-	if (c->dead)
+	if (c->dead || c->close_pending)
 		return;
 	if (!c->draining && !c->read_paused && !c->half_closed)
 		want |= UV_READABLE;
@@ -148,7 +176,10 @@ static void conn_flush(struct conn *c)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			conn_close(c, errno == EPIPE ? "peer closed" : "write error");
+			if (c->in_send)
+				conn_close_soon(c, errno == EPIPE ? "peer closed" : "write error");
+			else
+				conn_close(c, errno == EPIPE ? "peer closed" : "write error");
 			return;
 		}
 		c->wq_bytes -= (size_t)n;
@@ -170,7 +201,10 @@ static void conn_flush(struct conn *c)
 		return;
 	conn_after_dequeue(c);
 	if (!c->wq_head && c->draining) {
-		conn_close(c, "flushed");
+		if (c->in_send)
+			conn_close_soon(c, "flushed");
+		else
+			conn_close(c, "flushed");
 		return;
 	}
 	conn_update_poll(c);
@@ -192,7 +226,7 @@ int conn_send_wbuf(struct conn *c, struct wbuf *w)
 {
 	bool was_empty;
 
-	if (c->dead) {
+	if (c->dead || c->close_pending) {
 		free(w);
 		return -EPIPE;
 	}
@@ -207,9 +241,13 @@ int conn_send_wbuf(struct conn *c, struct wbuf *w)
 		c->output_blocked = true;
 	if (c->wq_bytes > CX_CONN_WQUEUE_HARD)
 		c->read_paused = true;
-	if (was_empty)
-		conn_flush(c); /* usually completes without a trip through the loop */
-	else
+	if (was_empty) {
+		/* Usually completes without a trip through the loop. */
+		bool nested = c->in_send;
+		c->in_send = true;
+		conn_flush(c);
+		c->in_send = nested;
+	} else
 		conn_update_poll(c);
 	return 0;
 }
@@ -311,11 +349,17 @@ static void on_hup_check(uv_timer_t *t)
 		conn_close(c, "client disconnected");
 }
 
+/* Nothing of c's still running or being decided. */
+static bool conn_idle(const struct conn *c)
+{
+	return list_empty(&c->execs) && list_empty(&c->jobs);
+}
+
 void conn_shutdown(struct conn *c)
 {
 	if (c->dead)
 		return;
-	if (list_empty(&c->execs)) {
+	if (conn_idle(c)) {
 		conn_close_after_flush(c, "daemon shutting down");
 		return;
 	}
@@ -325,7 +369,7 @@ void conn_shutdown(struct conn *c)
 
 void conn_exec_done(struct conn *c)
 {
-	if (c->half_closed && list_empty(&c->execs))
+	if (c->half_closed && conn_idle(c))
 		conn_close_after_flush(c, "client finished");
 }
 
@@ -336,7 +380,7 @@ void conn_exec_done(struct conn *c)
  */
 static void conn_read_eof(struct conn *c)
 {
-	if (list_empty(&c->execs)) {
+	if (conn_idle(c)) {
 		conn_close_after_flush(c, "client finished");
 		return;
 	}
@@ -462,6 +506,10 @@ static void on_conn_poll(uv_poll_t *h, int status, int events)
 
 	if (c->dead)
 		return;
+	if (c->close_pending) {
+		conn_close(c, c->close_why);
+		return;
+	}
 	if (status < 0) {
 		conn_close(c, uv_strerror(status));
 		return;
@@ -486,6 +534,7 @@ int conn_new(struct daemon *d, int fd)
 	c->fd = fd;
 	c->serial = ++d->conn_serial;
 	list_init(&c->execs);
+	list_init(&c->jobs);
 	frame_reader_init(&c->rd, d->cfg->max_frame_bytes);
 
 	r = peer_read(fd, &c->peer);

@@ -73,6 +73,13 @@ struct daemon {
 	struct list_node execs;
 	unsigned n_execs;
 	uint64_t conn_serial;
+	struct list_node jobs;      /* exec/start requests being decided (daemon/decide.c) */
+	unsigned n_jobs;
+	struct list_node approvals; /* pending approvals (daemon/approvals.c) */
+	unsigned n_approvals;
+	uint64_t approval_rpc_serial;
+	struct list_node session_grants; /* approve_for_session answers (daemon/decide.c) */
+	unsigned n_session_grants;
 
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uv_timer_t watchdog;
@@ -146,13 +153,18 @@ struct conn {
 	bool draining; /* close once the write queue is empty */
 	bool half_closed; /* peer shut down its sending side: serve its execs, then close */
 	bool dead;     /* handles are closing; no more I/O */
+	bool in_send;  /* inside conn_send_wbuf(): a close must wait for the loop */
+	bool close_pending; /* closing from the loop (why: close_why) */
+	const char *close_why;
 
 	/* From hello. */
 	char *client_name;
 	char *client_version;
 	bool can_approve;
+	bool watching_approvals; /* approval/watch: sent every approval of its uid */
 
 	struct list_node execs; /* execs this connection owns (exec.conn_node) */
+	struct list_node jobs;  /* its exec/start requests still being decided */
 };
 
 /* daemon/main.c */

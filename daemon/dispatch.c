@@ -3,6 +3,7 @@
 
 #include "common/log.h"
 #include "common/protocol.h"
+#include "daemon/approvals.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
@@ -23,6 +24,9 @@ static const struct method_def methods[] = {
 	{ "exec/close_stdin", rpc_exec_close_stdin, ROLE_MEMBER },
 	{ "exec/signal", rpc_exec_signal, ROLE_MEMBER },
 	{ "exec/resize", rpc_exec_resize, ROLE_MEMBER },
+	{ "approval/list", rpc_approval_list, ROLE_MEMBER },
+	{ "approval/watch", rpc_approval_watch, ROLE_MEMBER },
+	{ "approval/respond", rpc_approval_respond, ROLE_MEMBER },
 	{ "policy/reload", rpc_policy_reload, ROLE_ADMIN },
 };
 
@@ -108,11 +112,8 @@ void dispatch_message(struct conn *c, struct rpc_message *m)
 		break;
 	case RPC_KIND_RESULT:
 	case RPC_KIND_ERROR:
-		/* Answers to daemon->client requests (approvals) arrive here. */
-		log_debug("connection #%llu: unexpected response", (unsigned long long)c->serial);
-		c->bad_frames++;
-		if (c->bad_frames > CX_MAX_BAD_FRAMES)
-			conn_close_after_flush(c, "too many unexpected responses");
+		/* Answers to daemon->client requests (approvals). */
+		approvals_on_response(c, m);
 		break;
 	}
 }

@@ -117,6 +117,7 @@ static void exec_destroy(struct exec *x)
 		free(c);
 	}
 	free(x->denials);
+	json_decref(x->result_extra);
 	free(x->argv0);
 	free(x->cwd);
 	strv_free(x->roots);
@@ -380,12 +381,18 @@ static void reply_started(struct exec *x)
 	x->d->stats.execs_started++;
 	if (!x->conn)
 		return;
-	conn_reply_result(x->conn, &x->start_id,
-			  json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "id", x->id, "decision",
-				    "allow", "pid", (int)x->pid, "sandbox",
-				    sandbox_mode_to_string(x->sandbox), "network",
-				    net_mode_to_string(x->network), "stdio",
-				    stdio_mode_names[x->stdio]));
+	{
+		json_t *res = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "id", x->id, "decision",
+					x->decision, "pid", (int)x->pid, "sandbox",
+					sandbox_mode_to_string(x->sandbox), "network",
+					net_mode_to_string(x->network), "stdio",
+					stdio_mode_names[x->stdio]);
+		if (res && x->result_extra)
+			json_object_update_missing(res, x->result_extra);
+		conn_reply_result(x->conn, &x->start_id, res);
+	}
+	json_decref(x->result_extra);
+	x->result_extra = NULL;
 }
 
 /*
@@ -995,13 +1002,14 @@ static const struct sock_fprog *exec_seccomp_program(struct daemon *d, enum sand
  * for file denials too.  NULL without a plain program, or on a kernel
  * without SECCOMP_RET_USER_NOTIF.
  */
-static const struct sock_fprog *
-exec_seccomp_notify_program(struct daemon *d, enum sandbox_mode mode, enum net_mode net, bool files)
+static const struct sock_fprog *exec_seccomp_notify_program(struct daemon *d,
+							    enum sandbox_mode mode,
+							    enum net_mode net, unsigned features)
 {
 	if (!exec_seccomp_program(d, mode, net))
 		return NULL;
 	return seccomp_program_variant(&d->seccomp, exec_seccomp_profile(net),
-				       files ? SECCOMP_VARIANT_NOTIFY_FS : SECCOMP_VARIANT_NOTIFY);
+				       seccomp_variant_notify(features));
 }
 
 static void random_id(char *buf, size_t n)
@@ -1014,13 +1022,13 @@ static void random_id(char *buf, size_t n)
 }
 
 int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req,
-	       int *stdio_fds)
+	       int *stdio_fds, const struct exec_settings *set)
 {
 	struct daemon *d = c->d;
 	const struct daemon_config *cfg = d->cfg;
 	int child_fds[3] = { -1, -1, -1 };
 	int parent_fds[3] = { -1, -1, -1 };
-	_cleanup_strv_free_ char **envp = NULL;
+	char *const *envp = set->envp;
 	struct spawn_result sr;
 	struct sandbox_spec spec;
 	struct sandbox_plan plan = { 0 };
@@ -1048,11 +1056,11 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 		goto out;
 	}
 
-	mode = req->has_sandbox ? (enum sandbox_mode)req->sandbox : cfg->sandbox_mode;
+	mode = set->mode;
 	if (req->has_network)
 		net = (enum net_mode)req->network;
 	else if (mode == SANDBOX_DANGER_FULL_ACCESS ||
-		 (mode == SANDBOX_WORKSPACE_WRITE && cfg->ww_network_access))
+		 (mode == SANDBOX_WORKSPACE_WRITE && set->ww_network_access))
 		net = NET_FULL;
 	else
 		net = NET_OFF;
@@ -1062,7 +1070,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 		goto out;
 	}
 	if (net == NET_FULL && mode != SANDBOX_DANGER_FULL_ACCESS &&
-	    !(mode == SANDBOX_WORKSPACE_WRITE && cfg->ww_network_access)) {
+	    !(mode == SANDBOX_WORKSPACE_WRITE && set->ww_network_access)) {
 		r = conn_reply_error(c, id, CX_ERR_FORBIDDEN, CX_REASON_FORBIDDEN, NULL,
 				     "full network access inside a %s sandbox is not allowed by the "
 				     "configuration ([sandbox_workspace_write] network_access)",
@@ -1090,26 +1098,9 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 				     "descriptors instead)");
 		goto out;
 	}
-	if (req->escalate) {
-		r = conn_reply_error(c, id, CX_ERR_INVALID_PARAMS, CX_REASON_INVALID_PARAMS, NULL,
-				     "escalate needs the approval flow, not available in this "
-				     "build yet");
-		goto out;
-	}
-
 	timeout = req->has_timeout ? req->timeout_ms : cfg->default_timeout_ms;
 	if (cfg->max_timeout_ms > 0 && (timeout == 0 || timeout > cfg->max_timeout_ms))
 		timeout = cfg->max_timeout_ms;
-
-	r = env_policy_apply(&cfg->env, req->env, req->set_env, &envp);
-	if (r == -ENOMEM)
-		goto out;
-	if (r < 0) {
-		r = conn_reply_error(c, id, CX_ERR_INVALID_PARAMS, CX_REASON_INVALID_PARAMS, NULL,
-				     "params.env: %s",
-				     r == -E2BIG ? "too large" : "malformed variable");
-		goto out;
-	}
 
 	{
 		struct sandbox_plan_input in = {
@@ -1124,6 +1115,11 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 			.landlock_abi = mode == SANDBOX_DANGER_FULL_ACCESS ? 0
 									: d->features.landlock_abi,
 			.home = c->peer.home[0] ? c->peer.home : NULL,
+			.config_roots = set->config_roots,
+			.exclude_slash_tmp = set->exclude_slash_tmp,
+			.exclude_tmpdir_env_var = set->exclude_tmpdir_env_var,
+			.extra_deny = set->extra_deny,
+			.extra_readonly = set->extra_readonly,
 		};
 		r = sandbox_plan_build(cfg, &in, &plan, err, sizeof(err));
 		if (r == -ENOMEM)
@@ -1134,6 +1130,14 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 			goto out;
 		}
 		have_plan = true;
+	}
+	/* deny_read and a host /tmp are enforced by PID 1's supervisor: no sandbox without it. */
+	if (plan.supervise.features &&
+	    !exec_seccomp_notify_program(d, mode, net, plan.supervise.features)) {
+		r = conn_reply_error(c, id, CX_ERR_SANDBOX_UNAVAILABLE, CX_REASON_SANDBOX_UNAVAILABLE,
+				     NULL, "[sandbox] deny_read and tmp = \"host\" need seccomp "
+					   "with user notification, which is unavailable");
+		goto out;
 	}
 
 	if (req->tty) {
@@ -1211,6 +1215,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 
 	spec = (struct sandbox_spec){
 		.argv = req->argv,
+		.program = set->program,
 		.envp = envp,
 		.cwd = req->cwd,
 		.priv = { .uid = c->peer.uid,
@@ -1231,8 +1236,11 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 		.rlimit_fsize = (uint64_t)cfg->max_file_size_mb * 1024 * 1024,
 		.rlimit_nofile = cfg->max_open_files,
 		.no_core = !cfg->allow_core_dumps,
-		.seccomp_notify = exec_seccomp_notify_program(d, mode, net, req->log_denials),
+		.seccomp_notify = exec_seccomp_notify_program(
+			d, mode, net,
+			(req->log_denials ? SECCOMP_FEATURE_FS : 0u) | plan.supervise.features),
 		.seccomp_notify_fs = req->log_denials,
+		.supervise = &plan.supervise,
 	};
 	r = spawn_sandbox(&spec, plan.clone_flags, cg.v2_fd, &sr);
 	cgroup_close_child_fds(&cg);
@@ -1271,6 +1279,8 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	x->tty = req->tty;
 	x->tty_sock = TAKE_FD(tty_sock[0]);
 	x->log_denials = req->log_denials;
+	x->decision = set->decision ? set->decision : "allow";
+	x->result_extra = set->result_extra ? json_incref(set->result_extra) : NULL;
 	x->filtered = spec.seccomp != NULL;
 	x->supervised = spec.seccomp_notify != NULL;
 	/* Copies for error messages (the plan borrows from the request). */

@@ -45,11 +45,33 @@ struct exec_request {
 	bool escalate;
 	char *justification;
 	bool log_denials; /* also supervise write-intent file calls and report their refusals */
+	char **config_overrides; /* "dotted.key=toml-value" (Codex's -c) */
+	char *profile;           /* [profiles.NAME] of the user's config.toml */
+	char **prefix_rule;      /* the requester's proposed "don't ask again" prefix */
 	/* which optional fields were present */
 	bool has_sandbox, has_network, has_timeout, has_stdin;
 };
 
 void exec_request_done(struct exec_request *r);
+
+/*
+ * What the decision (daemon/decide.c) made of a request: the effective
+ * configuration after the layers, the environment after the environment
+ * policy, the program the rules were evaluated against.  Borrowed for the
+ * duration of exec_start().
+ */
+struct exec_settings {
+	enum sandbox_mode mode;
+	bool ww_network_access;          /* workspace-write may have full network */
+	char *const *config_roots;       /* writable roots from configuration (all layers) */
+	bool exclude_slash_tmp, exclude_tmpdir_env_var;
+	char *const *envp;               /* the command's environment */
+	const char *program;             /* execve() this path; NULL: PATH search of argv[0] */
+	char *const *extra_deny;         /* more paths to make unreadable (glob rules) */
+	char *const *extra_readonly;     /* paths to make read-only (glob rules) */
+	const char *decision;            /* "allow", "approve", "approve_for_session", ... */
+	json_t *result_extra;            /* merged into the exec/start result (borrowed) */
+};
 
 /*
  * Decode exec/start params strictly (daemon/rpc_exec.c).  Returns 0 with
@@ -139,6 +161,9 @@ struct exec {
 	size_t n_denials;
 	bool denials_dropped;  /* records beyond the limit, or malformed ones */
 
+	const char *decision;  /* static string for the start result */
+	json_t *result_extra;  /* merged into the start result, then released */
+
 	bool have_exit;
 	struct sandbox_msg exit_msg;
 	struct sandbox_msg fail_msg;
@@ -156,7 +181,7 @@ struct exec {
  * is pending, -errno on internal failure (nothing sent).
  */
 int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req,
-	       int *stdio_fds);
+	       int *stdio_fds, const struct exec_settings *set);
 
 struct exec *exec_find(struct daemon *d, const char *id);
 

@@ -13,6 +13,7 @@
 #include "common/cxlimits.h"
 #include "common/jdecode.h"
 #include "daemon/exec.h"
+#include "policy/approval.h"
 
 void exec_request_done(struct exec_request *r)
 {
@@ -26,6 +27,9 @@ void exec_request_done(struct exec_request *r)
 	free(r->session);
 	free(r->approval_policy);
 	free(r->justification);
+	strv_free(r->config_overrides);
+	free(r->profile);
+	strv_free(r->prefix_rule);
 	*r = (struct exec_request){ 0 };
 }
 
@@ -92,6 +96,9 @@ enum {
 	F_ESCALATE,
 	F_JUSTIFICATION,
 	F_LOG_DENIALS,
+	F_OVERRIDES,
+	F_PROFILE,
+	F_PREFIX_RULE,
 };
 
 static const struct jd_field start_fields[] = {
@@ -129,6 +136,13 @@ static const struct jd_field start_fields[] = {
 			      offsetof(struct exec_request, justification), 0, 0,
 			      CX_MAX_JUSTIFICATION },
 	[F_LOG_DENIALS] = { "log_denials", JD_BOOL, offsetof(struct exec_request, log_denials) },
+	[F_OVERRIDES] = { "config_overrides", JD_STRV,
+			  offsetof(struct exec_request, config_overrides), 0, 0, CX_MAX_OVERRIDES,
+			  4096 },
+	[F_PROFILE] = { "profile", JD_STRING, offsetof(struct exec_request, profile), JD_NONEMPTY,
+			0, 64 },
+	[F_PREFIX_RULE] = { "prefix_rule", JD_STRV, offsetof(struct exec_request, prefix_rule),
+			    JD_NONEMPTY, 0, 64, 1024 },
 };
 
 int rpc_exec_decode_start(json_t *params, struct exec_request *ret, char *err, size_t errsz)
@@ -156,6 +170,26 @@ int rpc_exec_decode_start(json_t *params, struct exec_request *ret, char *err, s
 		snprintf(err, errsz, "params.network: allow_domains/deny_domains need mode \"proxy\"");
 		exec_request_done(&p);
 		return -EINVAL;
+	}
+	if (p.approval_policy) {
+		struct approval_config ac;
+		if (approval_config_from_string(p.approval_policy, &ac) < 0) {
+			snprintf(err, errsz,
+				 "params.approval_policy: must be untrusted, on-failure, on-request, "
+				 "never, granular, suggest, interactive, auto-edit or full-auto");
+			exec_request_done(&p);
+			return -EINVAL;
+		}
+	}
+	if (p.profile) {
+		for (const char *c = p.profile; *c; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			      (*c >= '0' && *c <= '9') || *c == '_' || *c == '-')) {
+				snprintf(err, errsz, "params.profile: letters, digits, '_' and '-' "
+						     "only");
+				exec_request_done(&p);
+				return -EINVAL;
+			}
 	}
 	if (p.stdio == STDIO_FDS && p.has_stdin) {
 		snprintf(err, errsz, "params.stdin: not with stdio \"fds\" (the passed descriptor is "

@@ -11,6 +11,7 @@
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/daemon.h"
+#include "daemon/decide.h"
 #include "daemon/exec.h"
 #include "daemon/listen.h"
 #include "daemon/notify.h"
@@ -49,6 +50,7 @@ void daemon_shutdown(struct daemon *d, const char *why)
 		log_info("shutting down: %s", why ? why : "requested");
 		notify_stopping();
 		listen_stop(d);
+		decide_cancel_all(d);
 		exec_kill_all(d, "daemon shutting down");
 		/*
 		 * Clients stop being read; each connection closes once its commands

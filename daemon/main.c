@@ -19,9 +19,11 @@
 
 #include "common/log.h"
 #include "common/protocol.h"
+#include "daemon/approvals.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/daemon.h"
+#include "daemon/decide.h"
 #include "daemon/exec.h"
 #include "daemon/listen.h"
 #include "daemon/notify.h"
@@ -323,6 +325,9 @@ int main(int argc, char **argv)
 	d.loop = uv_default_loop();
 	list_init(&d.conns);
 	list_init(&d.execs);
+	list_init(&d.jobs);
+	list_init(&d.approvals);
+	list_init(&d.session_grants);
 	d.started_hrtime = uv_hrtime();
 	{
 		struct timeval tv;
@@ -359,6 +364,8 @@ int main(int argc, char **argv)
 	uv_run(d.loop, UV_RUN_DEFAULT);
 
 	listen_stop(&d);
+	approvals_free_all(&d);
+	decide_free_all(&d);
 	uv_run(d.loop, UV_RUN_NOWAIT);
 	(void)uv_loop_close(d.loop);
 	safe_close(d.lifeline[0]);

@@ -14,6 +14,7 @@
 #include "common/protocol.h"
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
+#include "daemon/decide.h"
 #include "daemon/exec.h"
 
 int rpc_exec_start(struct request *req)
@@ -38,7 +39,7 @@ int rpc_exec_start(struct request *req)
 			goto out;
 		}
 	}
-	r = exec_start(req->conn, &req->id, &p, p.stdio == STDIO_FDS ? fds : NULL);
+	r = decide_exec_start(req->conn, &req->id, &p, p.stdio == STDIO_FDS ? fds : NULL);
 out:
 	for (int i = 0; i < 3; i++)
 		safe_close(fds[i]);

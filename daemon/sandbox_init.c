@@ -9,12 +9,14 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "common/cxlimits.h"
 #include "daemon/sandbox_init.h"
 #include "daemon/seccomp.h"
 #include "daemon/sandbox_msg.h"
@@ -234,8 +236,11 @@ static int recv_listener(int sock)
  */
 static int install_seccomp(const struct sandbox_spec *s, int sock)
 {
+	bool required = s->supervise && s->supervise->features;
 	int lfd = -1, r;
 
+	if (required && (!s->seccomp_notify || sock < 0))
+		return -ENOSYS; /* deny_read or a host /tmp need the supervisor */
 	if (s->seccomp_notify && sock >= 0) {
 		r = seccomp_install(s->seccomp_notify, true, &lfd);
 		if (r >= 0) {
@@ -248,8 +253,101 @@ static int install_seccomp(const struct sandbox_spec *s, int sock)
 			return r;
 		}
 		(void)send_listener(sock, -1, r);
+		if (required)
+			return r;
 	}
 	return seccomp_install(s->seccomp, false, NULL);
+}
+
+/*
+ * Under deny_read the command's own execve is notified like any other,
+ * but before it the command is still a copy of PID 1, not dumpable, and
+ * the supervisor cannot read the path from it.  So PID 1 finds the
+ * program itself before the fork, as execvpe() would (argv[0] with a '/',
+ * else the first PATH entry where it is an executable regular file, from
+ * the command's working directory and as the user), the command execs
+ * exactly that, and the supervisor judges that name when the trusted
+ * pre-exec command asks (supervisor_trust_exec()).  program_err: 0 found,
+ * -ENOENT / -EACCES not found, 1 not computed (execvpe() as usual).
+ */
+static char program[4096];
+static int program_err = 1;
+
+static int program_find(const struct sandbox_spec *s)
+{
+	const char *file = s->argv[0], *path = NULL;
+	size_t fl = file ? strlen(file) : 0;
+	bool eacces = false;
+	int dir, r = -ENOENT;
+
+	if (s->program) {
+		/* The program the daemon resolved (and its rules were judged against). */
+		size_t pl = strlen(s->program);
+
+		if (pl >= sizeof(program))
+			return -ENAMETOOLONG;
+		memcpy(program, s->program, pl + 1);
+		return 0;
+	}
+	if (fl == 0 || fl >= sizeof(program))
+		return fl ? -ENAMETOOLONG : -ENOENT;
+	if (strchr(file, '/')) {
+		memcpy(program, file, fl + 1);
+		return 0;
+	}
+	for (char *const *e = s->envp; e && *e; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	if (!path)
+		path = "/bin:/usr/bin"; /* glibc's default */
+	dir = open(s->cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -errno;
+	for (const char *p = path;; p++) {
+		size_t n = strcspn(p, ":");
+		struct stat st;
+
+		/* An empty entry is the working directory. */
+		if (n + 1 + fl + 1 <= sizeof(program)) {
+			memcpy(program, n ? p : ".", n ? n : 1);
+			n = n ? n : 1;
+			program[n] = '/';
+			memcpy(program + n + 1, file, fl + 1);
+			if (fstatat(dir, program, &st, 0) == 0 && S_ISREG(st.st_mode)) {
+				if (faccessat(dir, program, X_OK, AT_EACCESS) == 0) {
+					r = 0;
+					break;
+				}
+				eacces = true;
+			}
+		}
+		p += strcspn(p, ":");
+		if (!*p)
+			break;
+	}
+	close(dir);
+	return r == 0 ? 0 : eacces ? -EACCES : -ENOENT;
+}
+
+/* The command's exec of program (and the shell for a script without "#!"). */
+static void exec_program(const struct sandbox_spec *s)
+{
+	static char *sh_argv[CX_MAX_ARGV + 2];
+	size_t n = 0;
+
+	if (program_err < 0) {
+		errno = -program_err;
+		return;
+	}
+	execve(program, s->argv, s->envp);
+	if (errno != ENOEXEC)
+		return;
+	sh_argv[n++] = (char *)"/bin/sh";
+	sh_argv[n++] = program;
+	for (size_t i = 1; s->argv[i] && n < ARRAY_SIZE(sh_argv) - 1; i++)
+		sh_argv[n++] = s->argv[i];
+	sh_argv[n] = NULL;
+	execve("/bin/sh", sh_argv, s->envp);
 }
 
 _noreturn_ static void run_command(const struct sandbox_spec *s, int sync_fd, int listen_sock,
@@ -298,9 +396,18 @@ _noreturn_ static void run_command(const struct sandbox_spec *s, int sync_fd, in
 	if (listen_sock >= 0)
 		close(listen_sock);
 
-	/* execvpe() searches the PATH of environ, so point environ at envp. */
+	/*
+	 * The program the rules were evaluated against, when the daemon
+	 * resolved it; otherwise execvpe() searches the PATH of environ, so
+	 * point environ at envp.
+	 */
 	environ = (char **)s->envp;
-	execvpe(s->argv[0], s->argv, s->envp);
+	if (program_err != 1)
+		exec_program(s); /* deny_read: the file PID 1 found and judges */
+	else if (s->program)
+		execve(s->program, s->argv, s->envp);
+	else
+		execvpe(s->argv[0], s->argv, s->envp);
 	m.stage = STAGE_EXEC;
 fail:
 	m.err = errno > 0 ? errno : EIO;
@@ -369,22 +476,57 @@ static int supervisor_proc(const struct sandbox_spec *spec)
 /* PID 1 has one; static because its tables are large for a stack. */
 static struct supervisor sup;
 
+/* Answer the listener while the supervisor has one and it polls readable. */
+static void supervise_step(const struct pollfd *p)
+{
+	if (p->revents & POLLIN) {
+		if (supervisor_handle(&sup) < 0) {
+			/* Refused calls now fail with ENOSYS: say the log is partial. */
+			sup.listener = safe_close(sup.listener);
+			sup.flags |= SANDBOX_DENIALS_UNSUPERVISED;
+		}
+	} else if (p->revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		/* No process uses the filter any more. */
+		sup.listener = safe_close(sup.listener);
+	}
+}
+
+/*
+ * Read the command's record from the sync pipe (or its EOF), answering
+ * the supervisor's notifications meanwhile.  read()'s result.
+ */
+static ssize_t wait_exec(int fd, struct sandbox_msg *m)
+{
+	ssize_t n;
+
+	while (sup.listener >= 0) {
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+				       { .fd = sup.listener, .events = POLLIN } };
+
+		if (poll(p, 2, -1) < 0)
+			continue;
+		if (p[0].revents)
+			break;
+		supervise_step(&p[1]);
+	}
+	do
+		n = read(fd, m, sizeof(*m));
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 /*
  * Wait for the command's end while forwarding signals and, with a seccomp
  * listener, answering its notifications.  With sfd (a signalfd of the
  * reap signals) PID 1 polls both; without it, sigwaitinfo() as before.
  */
-_noreturn_ static void reap_loop(pid_t cmd, int carrier, int sfd, int listener, bool check_files,
-				 int procfd, bool filtered)
+_noreturn_ static void reap_loop(pid_t cmd, int carrier, int sfd)
 {
 	struct sandbox_msg m = { .magic = SANDBOX_MSG_MAGIC, .type = SANDBOX_MSG_EXITED };
 	bool cmd_done = false, reap = true;
 	sigset_t set;
 
 	reap_signals(&set, carrier);
-	supervisor_init(&sup, listener, check_files, procfd);
-	if (!filtered)
-		sup.flags &= ~SANDBOX_DENIALS_UNSUPERVISED; /* no filter: nothing to refuse */
 
 	for (;;) {
 		siginfo_t si;
@@ -460,18 +602,8 @@ _noreturn_ static void reap_loop(pid_t cmd, int carrier, int sfd, int listener, 
 					forward(cmd, sig == carrier ? ssi[i].ssi_int : sig);
 			}
 		}
-		if (sup.listener < 0)
-			continue;
-		if (p[1].revents & POLLIN) {
-			if (supervisor_handle(&sup) < 0) {
-				/* Refused calls now fail with ENOSYS: say the log is partial. */
-				sup.listener = safe_close(sup.listener);
-				sup.flags |= SANDBOX_DENIALS_UNSUPERVISED;
-			}
-		} else if (p[1].revents & (POLLHUP | POLLERR | POLLNVAL)) {
-			/* No process uses the filter any more. */
-			sup.listener = safe_close(sup.listener);
-		}
+		if (sup.listener >= 0)
+			supervise_step(&p[1]);
 	}
 }
 
@@ -529,7 +661,8 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 	 * the command, same uid, out of PID 1's memory and /proc entries and
 	 * so away from the listener.
 	 */
-	if (spec->seccomp && spec->seccomp_notify && spec->seccomp_notify_fs)
+	if (spec->seccomp && spec->seccomp_notify &&
+	    (spec->seccomp_notify_fs || (spec->supervise && spec->supervise->features)))
 		procfd = supervisor_proc(spec);
 
 	r = privdrop_apply(&spec->priv, &stage);
@@ -581,6 +714,8 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 			sfd = -1;
 		}
 	}
+	if (spec->supervise && (spec->supervise->features & SECCOMP_FEATURE_OPEN))
+		program_err = program_find(spec);
 	cmd = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
 	if (cmd < 0)
 		fail(FD_STATUS, STAGE_FORK, errno);
@@ -603,10 +738,22 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 		close(listen_sock[0]);
 	}
 
+	/*
+	 * The supervisor answers from here on: under deny_read the command's
+	 * own execve is notified, before the sync pipe can say anything.
+	 */
+	supervisor_init(&sup, listener < 0 ? -1 : listener,
+			(spec->seccomp_notify_fs ? SECCOMP_FEATURE_FS : 0u) |
+				(spec->supervise ? spec->supervise->features : 0u),
+			spec->supervise, procfd < 0 ? -1 : procfd);
+	if (!spec->seccomp)
+		sup.flags &= ~SANDBOX_DENIALS_UNSUPERVISED; /* no filter: nothing to refuse */
+
 	/* EOF: exec succeeded (the CLOEXEC end closed).  A record: it failed. */
-	do
-		n = read(sync[0], &m, sizeof(m));
-	while (n < 0 && errno == EINTR);
+	if (program_err == 0)
+		supervisor_trust_exec(&sup, cmd, program, spec->cwd);
+	n = wait_exec(sync[0], &m);
+	supervisor_trust_exec(&sup, 0, NULL, NULL);
 	close(sync[0]);
 	if (n == (ssize_t)sizeof(m) && m.magic == SANDBOX_MSG_MAGIC) {
 		msg_write(FD_STATUS, &m);
@@ -615,6 +762,5 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 	}
 	msg_write(FD_STATUS, &started);
 
-	reap_loop(cmd, spec->carrier_signal, sfd, listener < 0 ? -1 : listener,
-		  spec->seccomp_notify_fs, procfd < 0 ? -1 : procfd, spec->seccomp != NULL);
+	reap_loop(cmd, spec->carrier_signal, sfd);
 }

@@ -24,6 +24,7 @@
 
 struct sandbox_spec {
 	char *const *argv;
+	const char *program; /* execve() this path; NULL: execvpe(argv[0]) (PATH search) */
 	char *const *envp;
 	const char *cwd;
 	struct privdrop priv;
@@ -50,6 +51,14 @@ struct sandbox_spec {
 	 */
 	const struct sock_fprog *seccomp_notify;
 	bool seccomp_notify_fs; /* seccomp_notify notifies write-intent file calls too */
+	/*
+	 * What the supervisor enforces beyond reporting ([sandbox] deny_read,
+	 * tmp = "host"), or NULL.  When its features are not 0, seccomp_notify
+	 * notifies them and must be installed with its listener handed to PID 1:
+	 * there is no falling back to the plain program, which would drop
+	 * the checks (the command does not start instead).
+	 */
+	const struct supervisor_rules *supervise;
 };
 
 _noreturn_ void sandbox_init_run(const struct sandbox_spec *spec);

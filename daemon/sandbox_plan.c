@@ -11,6 +11,8 @@
 #include "daemon/conf.h"
 #include "daemon/daemon.h"
 #include "daemon/sandbox_plan.h"
+#include "daemon/seccomp.h"
+#include "policy/pathglob.h"
 
 /* Roots below these are never writable: the sandbox builds its own. */
 static const char *const forbidden_root_prefixes[] = { "/proc", "/sys", "/dev", "/run" };
@@ -206,6 +208,47 @@ static int plan_landlock(struct sandbox_plan *p, const struct sandbox_plan_input
 	return 0;
 }
 
+/*
+ * The supervisor's rules (pointing into p, which must not move any more):
+ * deny_read checked when files are opened (SECCOMP_FEATURE_OPEN) whenever
+ * anything is denied; with the host's /tmp, Unix sockets below the
+ * scanned directories reachable only when bound in the sandbox
+ * (SECCOMP_FEATURE_UNIX).  Relative deny entries apply below every
+ * writable root and the working directory.
+ */
+static void plan_supervise(struct sandbox_plan *p)
+{
+	struct mount_plan *m = &p->mount;
+	struct supervisor_rules *r = &p->supervise;
+	size_t n = 0;
+
+	*r = (struct supervisor_rules){ 0 };
+	if (!p->use_mounts)
+		return;
+	for (size_t i = 0; i < m->n_roots; i++)
+		p->glob_roots[n++] = m->roots[i];
+	if (m->cwd) {
+		bool have = false;
+		for (size_t i = 0; i < n; i++)
+			have = have || strcmp(p->glob_roots[i], m->cwd) == 0;
+		if (!have)
+			p->glob_roots[n++] = m->cwd;
+	}
+	r->deny = m->deny;
+	r->n_deny = m->n_deny;
+	r->deny_globs = m->deny_globs;
+	r->n_deny_globs = m->n_deny_globs;
+	r->roots = p->glob_roots;
+	r->n_roots = n;
+	if (m->n_deny + m->n_deny_globs > 0)
+		r->features |= SECCOMP_FEATURE_OPEN;
+	if (!m->private_tmp) {
+		r->socket_dirs = m->scan;
+		r->n_socket_dirs = m->n_scan;
+		r->features |= SECCOMP_FEATURE_UNIX;
+	}
+}
+
 int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_plan_input *in,
 		       struct sandbox_plan *ret, char *err, size_t errsz)
 {
@@ -247,13 +290,13 @@ int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_pla
 		m->create_codex_dir = cfg->protect_codex_dir;
 		m->allow_git_writes = cfg->ww_allow_git_writes;
 		r = add_root(&p, in->cwd, err, errsz);
-		for (char *const *s = cfg->ww_writable_roots; r == 0 && s && *s; s++)
+		for (char *const *s = in->config_roots; r == 0 && s && *s; s++)
 			r = add_root(&p, *s, err, errsz);
 		for (char *const *s = in->request_roots; r == 0 && s && *s; s++)
 			r = add_root(&p, *s, err, errsz);
-		if (r == 0 && !cfg->ww_exclude_slash_tmp && !cfg->private_tmp)
+		if (r == 0 && !in->exclude_slash_tmp && !cfg->private_tmp)
 			r = add_root(&p, "/tmp", err, errsz);
-		if (r == 0 && !cfg->ww_exclude_tmpdir_env_var) {
+		if (r == 0 && !in->exclude_tmpdir_env_var) {
 			const char *t = sandbox_env_get(in->envp, "TMPDIR");
 			/* TMPDIR=/tmp adds nothing to a private /tmp. */
 			if (!(cfg->private_tmp && t && strcmp(t, "/tmp") == 0))
@@ -263,6 +306,16 @@ int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_pla
 			goto fail;
 		sort_roots(m);
 	}
+	/*
+	 * The host's /tmp itself is the workspace (cwd or a writable root is
+	 * exactly /tmp): a private /tmp would hide it, so this sandbox sees the
+	 * host's, with its sockets masked like tmp = "host".
+	 */
+	if (m->private_tmp && strcmp(in->cwd, "/tmp") == 0)
+		m->private_tmp = false;
+	for (size_t i = 0; m->private_tmp && i < m->n_roots; i++)
+		if (strcmp(m->roots[i], "/tmp") == 0)
+			m->private_tmp = false;
 
 	for (size_t i = 0; i < ARRAY_SIZE(socket_env); i++) {
 		r = add_env_socket(&p, socket_env[i], sandbox_env_get(in->envp, socket_env[i]));
@@ -308,8 +361,34 @@ int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_pla
 		    m->n_deny < MOUNTS_MAX_DENY)
 			m->deny[m->n_deny++] = xdg;
 	}
-	for (char *const *s = cfg->deny_read; s && *s && m->n_deny < MOUNTS_MAX_DENY; s++)
-		m->deny[m->n_deny++] = *s;
+	for (int pass = 0; pass < 2; pass++)
+		for (char *const *s = pass == 0 ? cfg->deny_read : in->extra_deny; s && *s; s++) {
+			/* Paths are masked now and checked at open; patterns only at open (and a scan). */
+			bool path = (*s)[0] == '/' && !pathglob_has_wildcards(*s);
+
+			/* Never drop one silently: an unenforced deny is worse than a refusal. */
+			if ((path ? m->n_deny : m->n_deny_globs) >= MOUNTS_MAX_DENY) {
+				snprintf(err, errsz, "more than %d paths or patterns to make unreadable "
+						     "([sandbox] deny_read and glob rules)",
+					 MOUNTS_MAX_DENY);
+				r = -EINVAL;
+				goto fail;
+			}
+			if (path)
+				m->deny[m->n_deny++] = *s;
+			else
+				m->deny_globs[m->n_deny_globs++] = *s;
+		}
+
+	for (char *const *s = in->extra_readonly; s && *s; s++) {
+		if (m->n_readonly >= MOUNTS_MAX_DENY) {
+			snprintf(err, errsz, "more than %d paths to make read-only (glob rules)",
+				 MOUNTS_MAX_DENY);
+			r = -EINVAL;
+			goto fail;
+		}
+		m->readonly[m->n_readonly++] = *s;
+	}
 
 	r = keep_resolv_conf(&p);
 	if (r < 0)
@@ -324,6 +403,7 @@ int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_pla
 	}
 
 	*ret = p;
+	plan_supervise(ret);
 	return 0;
 fail:
 	sandbox_plan_done(&p);

@@ -16,6 +16,7 @@
 
 #include "daemon/landlock.h"
 #include "daemon/mounts.h"
+#include "daemon/supervisor.h"
 #include "policy/modes.h"
 
 struct daemon_config;
@@ -28,6 +29,13 @@ struct sandbox_plan {
 	bool use_mounts;        /* mount is valid */
 	struct mount_plan mount;
 	struct landlock_plan *landlock; /* NULL: not applied (danger-full-access, or no Landlock) */
+	/*
+	 * What PID 1's supervisor enforces: deny_read when files are opened,
+	 * and with a host /tmp which Unix sockets may be reached.  Points into
+	 * this plan (set by sandbox_plan_build() on the plan it returns).
+	 */
+	struct supervisor_rules supervise;
+	const char *glob_roots[MOUNTS_MAX_ROOTS + 1]; /* writable roots and cwd */
 	char **owned;           /* strings the plan points into (freed by sandbox_plan_done) */
 };
 
@@ -42,6 +50,11 @@ struct sandbox_plan_input {
 	gid_t tty_gid;
 	int landlock_abi;       /* 0: the kernel has none */
 	const char *home;       /* the caller's home (passwd), for its agent sockets */
+	/* From the configuration layers (daemon/decide.c): */
+	char *const *config_roots;      /* writable roots from configuration */
+	bool exclude_slash_tmp, exclude_tmpdir_env_var;
+	char *const *extra_deny;        /* more absolute paths to make unreadable */
+	char *const *extra_readonly;    /* absolute paths to make read-only */
 };
 
 /*

@@ -32,6 +32,7 @@ enum uf_kind {
 	UF_RESOLVED, /* name: program, data: path */
 	UF_ERROR,    /* name: path, data: message */
 	UF_END,
+	UF_APPENDED, /* name: the rules file append_rule went to */
 	_UF_KIND_MAX,
 };
 
@@ -208,6 +209,36 @@ static void emit_project(int fd, const char *home, const char *cwd, size_t *coun
 	free(dir);
 }
 
+/*
+ * Drop empty and "." components in place ("/a//./b" -> "/a/b") so that a
+ * program found through "./x" or a relative PATH entry is reported as the
+ * absolute path the kernel will run.  ".." is left alone: it cannot be
+ * removed without resolving symlinks, and the reader then treats the
+ * program as unresolved.
+ */
+static void clean_path(char *p)
+{
+	char *w = p, *r = p;
+
+	while (*r) {
+		size_t n;
+		while (*r == '/')
+			r++;
+		n = strcspn(r, "/");
+		if (n == 0)
+			break;
+		if (!(n == 1 && r[0] == '.')) {
+			*w++ = '/';
+			memmove(w, r, n);
+			w += n;
+		}
+		r += n;
+	}
+	if (w == p)
+		*w++ = '/';
+	*w = '\0';
+}
+
 /* Where execvp() would find program: PATH entries in order (relative ones against cwd). */
 static void emit_resolved(int fd, const char *program, const char *path, const char *cwd)
 {
@@ -217,8 +248,10 @@ static void emit_resolved(int fd, const char *program, const char *path, const c
 	if (strchr(program, '/')) {
 		if (program[0] == '/')
 			emit(fd, UF_RESOLVED, program, program, strlen(program));
-		else if (cwd && snprintf(buf, sizeof(buf), "%s/%s", cwd, program) < (int)sizeof(buf))
+		else if (cwd && snprintf(buf, sizeof(buf), "%s/%s", cwd, program) < (int)sizeof(buf)) {
+			clean_path(buf);
 			emit(fd, UF_RESOLVED, program, buf, strlen(buf));
+		}
 		return;
 	}
 	while (*p) {
@@ -235,6 +268,7 @@ static void emit_resolved(int fd, const char *program, const char *path, const c
 				     program);
 		if (w > 0 && w < (int)sizeof(buf) && stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
 		    access(buf, X_OK) == 0) {
+			clean_path(buf);
 			emit(fd, UF_RESOLVED, program, buf, strlen(buf));
 			return;
 		}
@@ -242,6 +276,71 @@ static void emit_resolved(int fd, const char *program, const char *path, const c
 		if (*p == ':')
 			p++;
 	}
+}
+
+static int mkdir_own(const char *dir, const char *name, char **ret)
+{
+	int r = path_join(dir, name, ret);
+
+	if (r < 0)
+		return r;
+	if (mkdir(*ret, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* As the user: append line to ~/.codex/rules/default.rules (never through a symlink). */
+static void append_rule(int fd, const char *home, const char *line)
+{
+	static const char header[] = "# Added by codexd (approve_always)\n";
+	char *codex = NULL, *rules = NULL, *file = NULL;
+	struct stat st;
+	int f = -1, r;
+
+	r = mkdir_own(home, ".codex", &codex);
+	if (r == 0)
+		r = mkdir_own(codex, "rules", &rules);
+	if (r == 0)
+		r = path_join(rules, "default.rules", &file);
+	if (r < 0)
+		goto out;
+	f = open(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+	if (f < 0 || fstat(f, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size + strlen(line) + 64 > CX_MAX_RULES_FILE) {
+		r = S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
+		goto out;
+	}
+	if (st.st_size > 0) {
+		char last = '\n';
+		int rf = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (rf >= 0) {
+			if (pread(rf, &last, 1, st.st_size - 1) != 1)
+				last = '\n';
+			close(rf);
+		}
+		if (last != '\n' && fd_write_all(f, "\n", 1) < 0) {
+			r = -errno;
+			goto out;
+		}
+	}
+	if (fd_write_all(f, header, sizeof(header) - 1) < 0 ||
+	    fd_write_all(f, line, strlen(line)) < 0 || fd_write_all(f, "\n", 1) < 0 ||
+	    fsync(f) < 0) {
+		r = -errno;
+		goto out;
+	}
+	emit(fd, UF_APPENDED, file, NULL, 0);
+out:
+	if (r < 0)
+		emit_error(fd, file ? file : home, -r);
+	if (f >= 0)
+		close(f);
+	free(codex);
+	free(rules);
+	free(file);
 }
 
 _noreturn_ static void helper_main(const struct user_files_request *req, int fd, unsigned last_cap)
@@ -255,6 +354,8 @@ _noreturn_ static void helper_main(const struct user_files_request *req, int fd,
 	if (privdrop_apply(&pd, &stage) < 0)
 		_exit(1);
 	emit(fd, UF_HOME, req->home, NULL, 0);
+	if (req->append_rule)
+		append_rule(fd, req->home, req->append_rule);
 	if (path_join(req->home, ".codex/config.toml", &p) == 0)
 		emit_file(fd, UF_USER_CONFIG, p, CX_MAX_CONF_FILE);
 	free(p);
@@ -404,6 +505,9 @@ int user_files_parse(const char *buf, size_t len, struct user_files *ret)
 			break;
 		case UF_END:
 			ended = true;
+			break;
+		case UF_APPENDED:
+			f.appended = true;
 			break;
 		}
 		if (r < 0)

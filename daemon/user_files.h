@@ -8,6 +8,10 @@
  * where each program of the command resolves through the command's PATH,
  * so rules decide on the binary that will actually run.
  *
+ * The same helper also saves "don't ask again" rules (append_rule), so
+ * that the file is created by, owned by and writable only through the
+ * user's own permissions.
+ *
  * The main process never opens these paths with root's credentials
  * (ARCHITECTURE.md): a helper process forked per request drops to the
  * caller's uid, gids and groups with no capabilities and no_new_privs,
@@ -46,6 +50,7 @@ struct user_files {
 	struct user_file *project_rules;
 	size_t n_project_rules;
 	char **resolved;                   /* pairs: program, absolute path (NULL-terminated) */
+	bool appended;                     /* append_rule was written */
 	char *error;                       /* a file that exists but could not be read, or NULL */
 };
 
@@ -60,6 +65,9 @@ struct user_files_request {
 	const char *cwd;            /* NULL: no project layer */
 	char *const *programs;      /* argv[0]s to resolve (may be NULL) */
 	const char *path;           /* the command's PATH (NULL: the default path) */
+	/* Append this line (a rule) to ~/.codex/rules/default.rules first, creating the
+	 * directories (0700) and the file (0600) as needed; NULL: read only. */
+	const char *append_rule;
 };
 
 typedef void (*user_files_cb)(void *userdata, struct user_files *files, int err);

@@ -235,7 +235,7 @@ static int resolve_approval(const struct layers_managed *m, const struct layers_
 {
 	struct approval_config base = m->approval, v;
 	const char *origin = m->approval_set ? "managed" : "default";
-	const struct conf_entry *ent;
+	const struct conf_entry *ent = NULL;
 	int r;
 
 	if (!m->approval_set && (ent = lookup(c, "", "approval_policy", &origin))) {
@@ -247,6 +247,30 @@ static int resolve_approval(const struct layers_managed *m, const struct layers_
 			snprintf(c->err, c->errsz, "%s:%u: approval_policy: unknown policy", ent->file,
 				 ent->line);
 			return -EINVAL;
+		}
+	}
+	if (!m->approval_set && !ent) {
+		/* Codex's table form: [approval_policy.granular] flag = true ... */
+		static const char *const flags[] = { "sandbox_approval", "rules", "skill_approval",
+						     "request_permissions", "mcp_elicitations" };
+		bool any = false;
+
+		for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+			const char *o = NULL;
+			const struct conf_entry *f = lookup(c, "approval_policy.granular", flags[i], &o);
+			bool b;
+
+			if (!f)
+				continue;
+			r = conf_entry_get_bool(f, &b, c->err, c->errsz);
+			if (r < 0)
+				return r;
+			if (!any) {
+				base = (struct approval_config){ .policy = APPROVAL_GRANULAR };
+				origin = o;
+				any = true;
+			}
+			(void)approval_granular_set(&base.granular, flags[i], b);
 		}
 	}
 	v = base;

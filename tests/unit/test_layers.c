@@ -280,6 +280,38 @@ static void test_env_only_stricter(void **state)
 	conf_doc_free(user);
 }
 
+static void test_granular_table(void **state)
+{
+	struct layers_managed m = managed();
+	struct conf_doc *user = doc("user.toml", "[approval_policy.granular]\nrules = true\n"
+						 "sandbox_approval = false\n");
+	struct conf_doc *bad = doc("bad.toml", "[approval_policy.granular]\nrules = \"yes\"\n");
+	struct layers_input in = { .user = user };
+	struct layers_effective e;
+	char err[256];
+
+	(void)state;
+	resolve_ok(&m, &in, &e);
+	assert_int_equal(e.approval.policy, APPROVAL_GRANULAR);
+	assert_true(e.approval.granular.rules);
+	assert_false(e.approval.granular.sandbox_approval);
+	assert_string_equal(e.approval_origin, "user");
+	layers_effective_done(&e);
+
+	/* A managed approval_policy wins over the user's table. */
+	m.approval_set = true;
+	resolve_ok(&m, &in, &e);
+	assert_int_equal(e.approval.policy, APPROVAL_ON_REQUEST);
+	layers_effective_done(&e);
+
+	m.approval_set = false;
+	in.user = bad;
+	assert_int_equal(layers_resolve(&m, &in, &e, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "bad.toml:2"));
+	conf_doc_free(user);
+	conf_doc_free(bad);
+}
+
 static void test_trust(void **state)
 {
 	struct conf_doc *user = doc("u.toml", "[projects.\"/home/u/p\"]\ntrust_level = \"trusted\"\n"
@@ -304,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_user_bad_value_fails_closed),
 		cmocka_unit_test(test_requirements_on_user_rights),
 		cmocka_unit_test(test_env_only_stricter),
+		cmocka_unit_test(test_granular_table),
 		cmocka_unit_test(test_trust),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include "daemon/conf.h"
 #include "daemon/daemon.h"
 #include "daemon/sandbox_plan.h"
+#include "daemon/seccomp.h"
 
 /* -Wwrite-strings: literals are const; vectors need mutable strings. */
 #define S(x) ((char[]){ x })
@@ -52,7 +53,11 @@ static void build(struct sandbox_plan *p, enum sandbox_mode mode, enum net_mode 
 {
 	struct sandbox_plan_input in = { .mode = mode, .network = net, .cwd = cwd,
 					 .request_roots = roots, .envp = envp, .peer = &peer,
-					 .daemon_socket = "/srv/codexd.sock", .tty_gid = 5 };
+					 .daemon_socket = "/srv/codexd.sock", .tty_gid = 5,
+					 /* what daemon/decide.c takes from the layers */
+					 .config_roots = cfg->ww_writable_roots,
+					 .exclude_slash_tmp = cfg->ww_exclude_slash_tmp,
+					 .exclude_tmpdir_env_var = cfg->ww_exclude_tmpdir_env_var };
 	char err[200];
 
 	assert_int_equal(sandbox_plan_build(cfg, &in, p, err, sizeof(err)), 0);
@@ -170,6 +175,56 @@ static void test_socket_masks(void **state)
 	sandbox_plan_done(&p);
 }
 
+/* What the supervisor is asked to enforce (deny_read, a host /tmp). */
+static void test_supervise_rules(void **state)
+{
+	char *deny[] = { S("/home/a/.ssh"), S("**/*.env"), S("/srv/*/key"), NULL };
+	char **saved = cfg->deny_read;
+	bool saved_tmp = cfg->private_tmp;
+	struct sandbox_plan p;
+	bool have_tmp = false;
+
+	(void)state;
+	build(&p, SANDBOX_WORKSPACE_WRITE, NET_OFF, "/home/a/p", NULL, NULL);
+	assert_int_equal(p.supervise.features, 0); /* nothing denied, a private /tmp */
+	sandbox_plan_done(&p);
+
+	cfg->deny_read = deny;
+	build(&p, SANDBOX_WORKSPACE_WRITE, NET_OFF, "/home/a/p", NULL, NULL);
+	assert_int_equal(p.supervise.features, SECCOMP_FEATURE_OPEN);
+	/* Paths are masked too; patterns only checked (and scanned for). */
+	assert_int_equal(p.mount.n_deny, 1);
+	assert_string_equal(p.mount.deny[0], "/home/a/.ssh");
+	assert_int_equal(p.mount.n_deny_globs, 2);
+	assert_ptr_equal(p.supervise.deny, p.mount.deny);
+	assert_int_equal(p.supervise.n_deny_globs, 2);
+	assert_true(p.supervise.n_roots >= 1);
+	assert_string_equal(p.supervise.roots[0], "/home/a/p");
+	sandbox_plan_done(&p);
+
+	/* Read-only: the working directory is where relative patterns apply. */
+	build(&p, SANDBOX_READ_ONLY, NET_OFF, "/home/a/q", NULL, NULL);
+	assert_int_equal(p.supervise.n_roots, 1);
+	assert_string_equal(p.supervise.roots[0], "/home/a/q");
+	sandbox_plan_done(&p);
+
+	/* The host's /tmp: sockets below the scanned directories. */
+	cfg->private_tmp = false;
+	build(&p, SANDBOX_WORKSPACE_WRITE, NET_OFF, "/home/a/p", NULL, NULL);
+	assert_int_equal(p.supervise.features, SECCOMP_FEATURE_OPEN | SECCOMP_FEATURE_UNIX);
+	for (size_t i = 0; i < p.supervise.n_socket_dirs; i++)
+		have_tmp = have_tmp || strcmp(p.supervise.socket_dirs[i], "/tmp") == 0;
+	assert_true(have_tmp);
+	sandbox_plan_done(&p);
+
+	/* No sandbox, nothing enforced by the supervisor. */
+	build(&p, SANDBOX_DANGER_FULL_ACCESS, NET_OFF, "/", NULL, NULL);
+	assert_int_equal(p.supervise.features, 0);
+	sandbox_plan_done(&p);
+	cfg->deny_read = saved;
+	cfg->private_tmp = saved_tmp;
+}
+
 static void test_exclusions(void **state)
 {
 	char *envp[] = { S("TMPDIR=/home/a/tmp"), NULL };
@@ -216,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_host_tmp),
 		cmocka_unit_test(test_socket_masks),
 		cmocka_unit_test(test_exclusions),
+		cmocka_unit_test(test_supervise_rules),
 		cmocka_unit_test(test_too_many_roots),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
