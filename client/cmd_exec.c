@@ -8,6 +8,12 @@
  * instead of filling the daemon.  Output is written synchronously: if our
  * stdout blocks we stop reading the socket and the daemon stops reading
  * the command (back-pressure end to end).
+ *
+ * Approvals: the exec/start answer may be deferred while the daemon asks
+ * for approval.  The daemon's approval/request then arrives on this
+ * connection (when hello said can_approve: a terminal is there and
+ * --no-prompt was not given) and is prompted for on /dev/tty from the
+ * same poll loop that later relays the command's streams (client/prompt.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +59,7 @@ static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUS
 /* The terminal's settings before raw mode (tty mode), restored at every exit. */
 static struct termios saved_termios;
 static bool termios_saved;
+static bool restore_registered;
 
 static void restore_terminal(void)
 {
@@ -76,7 +83,8 @@ static void enter_raw_mode(void)
 	cfmakeraw(&raw);
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) == 0) {
 		termios_saved = true;
-		atexit(restore_terminal);
+		if (!restore_registered && atexit(restore_terminal) == 0)
+			restore_registered = true;
 	}
 }
 
@@ -111,7 +119,8 @@ static void exec_usage(FILE *f)
 		"                     [--allow-domain PATTERN]... [--deny-domain PATTERN]...\n"
 		"                     [--writable-root DIR]... [--timeout SECONDS] [--env NAME=VALUE]...\n"
 		"                     [--session ID] [--fds] [-n] [--justification TEXT] [--escalate]\n"
-		"                     [--log-denials] -- COMMAND [ARG...]\n");
+		"                     [--prefix-rule 'WORD...'] [-c KEY=VALUE]... [-p PROFILE]\n"
+		"                     [--no-prompt] [--log-denials] -- COMMAND [ARG...]\n");
 }
 
 struct exec_state {
@@ -124,6 +133,16 @@ struct exec_state {
 	bool stdin_done;
 	bool exited;
 	int status;
+	struct approver ap;
+	/* Until the exec/start answer (approvals happen meanwhile). */
+	bool start_pending;
+	int64_t start_id, hello_id;
+	json_t *start_result;         /* owned */
+	struct rpc_message start_err; /* owned when start_failed */
+	bool start_failed;
+	unsigned deferred_signals; /* 1 << signal, received before the start: forwarded after */
+	int interrupted;           /* a terminating signal before the start */
+	bool raw_suspended;        /* raw mode left for a prompt */
 };
 
 static int write_out(int fd, const void *buf, size_t len)
@@ -174,23 +193,6 @@ static int exit_status_from_exited(json_t *p)
 	return CX_EXIT_ERROR;
 }
 
-/*
- * Daemon text on one line of a terminal: every control character, newline
- * and tab included, and the C1 controls escaped (STYLE.md 10).
- */
-static void print_oneline(FILE *f, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			fprintf(f, "\\u%04x", p[1]);
-			p++;
-		} else if (*p < 0x20 || *p == 0x7f || *p == '\\')
-			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
-	}
-}
-
 static const char *str_field(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
@@ -207,6 +209,7 @@ static const char *error_words(const char *name)
 		{ "EROFS", "read-only file system" },	{ "EACCES", "permission denied" },
 		{ "EPERM", "operation not permitted" }, { "EXDEV", "cross-device" },
 		{ "ENOSPC", "no space left" },		{ "EDQUOT", "quota exceeded" },
+		{ "ECONNREFUSED", "connection refused" },
 	};
 
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
@@ -235,31 +238,40 @@ static void print_denials(json_t *exited)
 		if (!kind || !call)
 			continue;
 		fputs("codexctl: denied: ", stderr);
-		if (strcmp(kind, "file") == 0) {
+		if (strcmp(kind, "file") == 0 || str_field(e, "path")) {
 			const char *op = str_field(e, "operation"), *path = str_field(e, "path"),
-				   *err = str_field(e, "error");
+				   *err = str_field(e, "error"), *why = str_field(e, "reason");
+			bool deny_read = why && strcmp(why, "deny_read") == 0;
 
-			/* An open is refused for writing (reading is never supervised). */
-			print_oneline(stderr, op && strcmp(op, "open") != 0 ? op : "write");
+			/* An open is refused for writing, or for reading by deny_read. */
+			term_print_oneline(stderr,
+					   op && strcmp(op, "open") != 0 ? op
+					   : deny_read			  ? "read"
+									  : "write",
+					   0);
 			fputc(' ', stderr);
-			print_oneline(stderr, path ? path : "?");
+			term_print_oneline(stderr, path ? path : "?", 0);
 			if (json_is_true(json_object_get(e, "path_truncated")))
 				fputs("...", stderr);
 			fputs(" (", stderr);
-			print_oneline(stderr, err ? error_words(err) : "refused");
+			term_print_oneline(stderr,
+					   deny_read ? "deny_read"
+					   : err     ? error_words(err)
+						     : "refused",
+					   0);
 			if (n > 1)
 				fprintf(stderr, ", %lld times", (long long)n);
 			fputs(")\n", stderr);
 			continue;
 		}
-		print_oneline(stderr, call);
+		term_print_oneline(stderr, call, 0);
 		/* The argument that decided, when there is one: socket(AF_INET), ioctl(TIOCSTI). */
 		for (size_t k = 0; k < sizeof(denial_args) / sizeof(denial_args[0]); k++) {
 			const char *a = str_field(e, denial_args[k]);
 
 			if (a) {
 				fputc('(', stderr);
-				print_oneline(stderr, a);
+				term_print_oneline(stderr, a, 0);
 				fputc(')', stderr);
 				break;
 			}
@@ -272,9 +284,66 @@ static void print_denials(json_t *exited)
 		fputs("codexctl: denials: the list may be incomplete (see codexctl(1))\n", stderr);
 }
 
-/* Handle one message after the start; returns <0 on fatal protocol errors. */
+/* Raw mode (exec -t) is left while a prompt is on the terminal. */
+static void exec_around_prompt(void *userdata, bool opening)
+{
+	struct exec_state *st = userdata;
+
+	if (opening && termios_saved) {
+		restore_terminal();
+		st->raw_suspended = true;
+	} else if (!opening && st->raw_suspended) {
+		st->raw_suspended = false;
+		enter_raw_mode();
+	}
+}
+
+/* Messages until the exec/start answer: the answers, and approvals. */
+static int handle_start_message(struct exec_state *st, struct rpc_message *m)
+{
+	if ((m->kind == RPC_KIND_RESULT || m->kind == RPC_KIND_ERROR) &&
+	    m->id.type == RPC_ID_INT && m->id.num == st->start_id) {
+		st->start_pending = false;
+		if (m->kind == RPC_KIND_RESULT) {
+			st->start_result = json_incref(m->result);
+			return 0;
+		}
+		st->start_failed = true;
+		st->start_err = *m;
+		*m = (struct rpc_message){ 0 };
+		return 0;
+	}
+	if (m->kind == RPC_KIND_ERROR && m->id.type == RPC_ID_NONE) {
+		/* Connection-level error (limits, malformed frame): the start is over too. */
+		st->start_pending = false;
+		st->start_failed = true;
+		st->start_err = *m;
+		*m = (struct rpc_message){ 0 };
+		return 0;
+	}
+	if (m->kind == RPC_KIND_ERROR && m->id.type == RPC_ID_INT && m->id.num == st->hello_id &&
+	    st->ap.mode == APPROVER_PROMPT) {
+		/* Without a hello the daemon does not know we can approve: say so. */
+		fputs("codexctl: warning: hello failed, approvals cannot be prompted for here: ",
+		      stderr);
+		term_print_oneline(stderr, m->error_message ? m->error_message : "error", 512);
+		fputc('\n', stderr);
+	}
+	/* The hello result; notifications before the start are not ours yet. */
+	return 0;
+}
+
+/* Handle one message; returns <0 on fatal protocol errors. */
 static int handle_message(struct exec_state *st, struct rpc_message *m)
 {
+	if (m->kind == RPC_KIND_REQUEST)
+		return approver_on_request(&st->ap, m, NULL);
+	if (m->kind == RPC_KIND_NOTIFICATION && strcmp(m->method, "approval/resolved") == 0) {
+		(void)approver_on_resolved(&st->ap, m->params);
+		return 0;
+	}
+	if (st->start_pending)
+		return handle_start_message(st, m);
 	if (m->kind == RPC_KIND_NOTIFICATION) {
 		json_t *idv = json_object_get(m->params, "id");
 
@@ -318,6 +387,8 @@ static int handle_message(struct exec_state *st, struct rpc_message *m)
 		return 0;
 	}
 	if (m->kind == RPC_KIND_RESULT || m->kind == RPC_KIND_ERROR) {
+		if (m->id.type == RPC_ID_INT && m->id.num == st->hello_id)
+			return 0;
 		/* Answers to exec/write, exec/close_stdin, exec/signal. */
 		if (st->outstanding > 0)
 			st->outstanding--;
@@ -333,29 +404,56 @@ static int handle_message(struct exec_state *st, struct rpc_message *m)
 	return 0;
 }
 
-static int forward_signals(struct exec_state *st)
+static int forward_signal(struct exec_state *st, int sig)
+{
+	int64_t id;
+	unsigned rows, cols;
+
+	if (sig == SIGWINCH) {
+		/* Our window changed: resize the sandbox's terminal (tty mode only). */
+		if (!st->tty || !window_size(&rows, &cols))
+			return 0;
+		id = rpc_queue_request(&st->c, "exec/resize",
+				       json_pack("{s:s, s:i, s:i}", "id", st->id, "rows", (int)rows,
+						 "cols", (int)cols));
+	} else
+		id = rpc_queue_request(&st->c, "exec/signal",
+				       json_pack("{s:s, s:i}", "id", st->id, "signal", sig));
+	if (id < 0)
+		return (int)id;
+	st->outstanding++;
+	return 0;
+}
+
+static bool is_terminating(int sig)
+{
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
+}
+
+/*
+ * Signals received.  Once the command runs they are forwarded to it.
+ * Before that there is nothing to forward them to: a terminating one ends
+ * the wait (Ctrl-C at a prompt answers it "abort" first), the others are
+ * kept for the command.
+ */
+static int handle_signals(struct exec_state *st)
 {
 	unsigned char b[16];
 	ssize_t n = read(sig_pipe[0], b, sizeof(b));
 
 	for (ssize_t i = 0; i < n; i++) {
-		int64_t id;
-		unsigned rows, cols;
+		int r;
 
-		if (b[i] == SIGWINCH) {
-			/* Our window changed: resize the sandbox's terminal (tty mode only). */
-			if (!st->tty || !window_size(&rows, &cols))
-				continue;
-			id = rpc_queue_request(&st->c, "exec/resize",
-					       json_pack("{s:s, s:i, s:i}", "id", st->id, "rows",
-							 (int)rows, "cols", (int)cols));
-		} else
-			id = rpc_queue_request(&st->c, "exec/signal",
-					       json_pack("{s:s, s:i}", "id", st->id, "signal",
-							 (int)b[i]));
-		if (id < 0)
-			return (int)id;
-		st->outstanding++;
+		if (!st->start_pending) {
+			r = forward_signal(st, b[i]);
+			if (r < 0)
+				return r;
+		} else if (is_terminating(b[i])) {
+			(void)approver_interrupt(&st->ap);
+			if (!st->interrupted)
+				st->interrupted = b[i];
+		} else if (b[i] < 32)
+			st->deferred_signals |= 1u << b[i];
 	}
 	return 0;
 }
@@ -395,6 +493,8 @@ static int forward_stdin(struct exec_state *st)
 /* Handle every message already buffered or readable without blocking. */
 static int drain_messages(struct exec_state *st)
 {
+	bool starting = st->start_pending;
+
 	for (;;) {
 		struct rpc_message m;
 		int r = rpc_read(&st->c, &m, false);
@@ -402,8 +502,11 @@ static int drain_messages(struct exec_state *st)
 		if (r == -EAGAIN)
 			return 0;
 		if (r == 0) {
-			fprintf(stderr, "codexctl: codexd closed the connection before the command "
-					"finished\n");
+			if (starting)
+				fprintf(stderr, "codexctl: codexd closed the connection\n");
+			else
+				fprintf(stderr, "codexctl: codexd closed the connection before the "
+						"command finished\n");
 			return -EPIPE;
 		}
 		if (r < 0)
@@ -412,16 +515,24 @@ static int drain_messages(struct exec_state *st)
 		jsonrpc_message_done(&m);
 		if (r < 0)
 			return r;
-		if (st->exited)
+		/* The start answer is handled by the caller before anything after it. */
+		if (starting ? !st->start_pending : st->exited)
 			return 0;
 	}
 }
 
+/*
+ * The loop: the socket, our signals, stdin (once the command runs) and
+ * the terminal while a prompt is open.  Returns when the start was
+ * answered (start phase) or the command ended, or <0 (-EINTR: a
+ * terminating signal before the start).
+ */
 static int run_loop(struct exec_state *st, bool relay_stdin)
 {
+	bool starting = st->start_pending;
 	int r;
 
-	if (!relay_stdin)
+	if (!starting && !relay_stdin)
 		st->stdin_done = true;
 	/*
 	 * The start reply may have arrived in the same read as the command's
@@ -430,25 +541,38 @@ static int run_loop(struct exec_state *st, bool relay_stdin)
 	r = drain_messages(st);
 	if (r < 0)
 		return r;
-	while (!st->exited) {
-		struct pollfd pf[3] = {
+	while (starting ? st->start_pending : !st->exited) {
+		int tty_fd = approver_poll_fd(&st->ap);
+		struct pollfd pf[4] = {
 			{ .fd = st->c.fd, .events = POLLIN },
 			{ .fd = sig_pipe[0], .events = POLLIN },
 			{ .fd = -1, .events = POLLIN },
+			{ .fd = tty_fd, .events = POLLIN },
 		};
 		if (st->c.out_len > 0)
 			pf[0].events |= POLLOUT;
-		if (!st->stdin_done && st->outstanding < STDIN_WINDOW &&
+		/* The prompt may read the same terminal as stdin: stdin waits for it. */
+		if (!starting && !st->stdin_done && tty_fd < 0 && st->outstanding < STDIN_WINDOW &&
 		    st->c.out_len < OUT_BUFFER_LIMIT)
 			pf[2].fd = STDIN_FILENO;
 
-		r = poll(pf, 3, -1);
+		r = poll(pf, 4, -1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return -errno;
 		if (pf[1].revents & POLLIN) {
-			r = forward_signals(st);
+			r = handle_signals(st);
+			if (r < 0)
+				return r;
+			if (st->interrupted) {
+				/* An "abort" answer may be queued: try to deliver it. */
+				(void)rpc_flush(&st->c, false);
+				return -EINTR;
+			}
+		}
+		if (pf[3].revents & (POLLIN | POLLHUP | POLLERR)) {
+			r = approver_on_tty(&st->ap);
 			if (r < 0)
 				return r;
 		}
@@ -508,6 +632,135 @@ static json_t *environment_json(void)
 	return env;
 }
 
+/*
+ * --prefix-rule 'git push': the words, split on blanks, as a JSON array.
+ * 0, or -EINVAL (no word, too many, not UTF-8).
+ */
+static int prefix_rule_json(const char *s, json_t **ret)
+{
+	_cleanup_json_ json_t *arr = json_array();
+	const char *p = s;
+
+	if (!arr)
+		return -ENOMEM;
+	for (;;) {
+		size_t n;
+		json_t *w;
+
+		p += strspn(p, " \t");
+		if (!*p)
+			break;
+		n = strcspn(p, " \t");
+		if (json_array_size(arr) >= CX_MAX_RULES_PATTERN)
+			return -EINVAL;
+		w = json_stringn(p, n);
+		if (!w || json_array_append_new(arr, w) < 0)
+			return -EINVAL;
+		p += n;
+	}
+	if (json_array_size(arr) == 0)
+		return -EINVAL;
+	*ret = TAKE_PTR(arr);
+	return 0;
+}
+
+/* The daemon refused or failed the start: message, --json object, exit status. */
+static int start_failed(const struct exec_state *st, const struct rpc_message *err)
+{
+	json_t *ec = err->error_data ? json_object_get(err->error_data, "exit_code") : NULL;
+	int status;
+
+	print_rpc_error(err);
+	/* 126/127 from a failed exec, 126 for refusals, else 1 (codexctl(1)). */
+	if (json_is_integer(ec) && json_integer_value(ec) >= 1 && json_integer_value(ec) <= 255)
+		status = (int)json_integer_value(ec);
+	else
+		status = exit_status_for_error(err);
+	if (st->o->json) {
+		json_t *e = json_pack("{s:I, s:s, s:O*}", "code", (json_int_t)err->error_code,
+				      "message", err->error_message ? err->error_message : "error",
+				      "data", err->error_data);
+		print_json_line(e);
+		json_decref(e);
+	}
+	return status;
+}
+
+/*
+ * The start was answered with a result: warnings, "suggest" (nothing ran),
+ * or the exec's id.  Returns -1 to go on running, else the exit status.
+ */
+static int start_succeeded(struct exec_state *st, json_t *result)
+{
+	const char *decision = str_field(result, "decision");
+
+	print_warnings(json_object_get(result, "warnings"));
+	if (decision && strcmp(decision, "suggest") == 0) {
+		const char *reason = str_field(result, "reason");
+
+		if (st->o->json)
+			print_json_line(result);
+		fputs("codexctl: not run (approval policy suggest): ", stderr);
+		term_print_oneline(stderr, reason ? reason : "no reason given", 4096);
+		fputc('\n', stderr);
+		return CX_EXIT_REFUSED;
+	}
+	if (!json_is_string(json_object_get(result, "id"))) {
+		fprintf(stderr, "codexctl: malformed exec/start reply\n");
+		return CX_EXIT_ERROR;
+	}
+	st->id = strdup(json_string_value(json_object_get(result, "id")));
+	if (!st->id)
+		return CX_EXIT_ERROR;
+	if (st->o->json)
+		print_json_line(result);
+	return -1;
+}
+
+/*
+ * Send hello (can_approve) and exec/start, then serve approvals until the
+ * start is answered.  0 when it was (st->start_result or st->start_err),
+ * <0 otherwise (-EINTR: interrupted by a signal).
+ */
+static int start_exec(struct exec_state *st, json_t *params, bool fds_mode, bool can_approve)
+{
+	int r;
+
+	st->hello_id = rpc_queue_request(&st->c, "hello",
+					 json_pack("{s:s, s:s, s:i, s:b}", "client", "codexctl",
+						   "version", CX_VERSION, "protocol_version",
+						   CX_PROTOCOL_VERSION, "can_approve", can_approve));
+	if (st->hello_id < 0) {
+		json_decref(params);
+		return (int)st->hello_id;
+	}
+	if (fds_mode) {
+		int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
+
+		/* Sends the queued hello first, then the request with our descriptors. */
+		st->start_id = rpc_send_with_fds(&st->c, "exec/start", params, fds, 3);
+	} else
+		st->start_id = rpc_queue_request(&st->c, "exec/start", params);
+	if (st->start_id < 0) {
+		fprintf(stderr, "codexctl: sending to codexd: %s\n", strerror((int)-st->start_id));
+		return (int)st->start_id;
+	}
+	st->start_pending = true;
+	r = rpc_flush(&st->c, true);
+	if (r < 0) {
+		/* The daemon may have refused us and closed: its reason is waiting to be read. */
+		if (r == -EPIPE || r == -ECONNRESET) {
+			st->c.out_len = 0;
+			(void)drain_messages(st);
+			if (!st->start_pending)
+				return 0;
+		}
+		fprintf(stderr, "codexctl: sending to codexd: %s\n", strerror(-r));
+		return r;
+	}
+	return run_loop(st, false);
+}
+
 int cmd_exec(const struct client_opts *o, int argc, char **argv)
 {
 	enum {
@@ -522,6 +775,8 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 		OPT_JUSTIFY,
 		OPT_ESCALATE,
 		OPT_LOG_DENIALS,
+		OPT_PREFIX_RULE,
+		OPT_NO_PROMPT,
 	};
 	static const struct option opts[] = {
 		{ "sandbox", required_argument, NULL, 's' },
@@ -529,6 +784,8 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 		{ "cd", required_argument, NULL, 'C' },
 		{ "tty", no_argument, NULL, 't' },
 		{ "no-stdin", no_argument, NULL, 'n' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "profile", required_argument, NULL, 'p' },
 		{ "network", required_argument, NULL, OPT_NETWORK },
 		{ "allow-domain", required_argument, NULL, OPT_ALLOW },
 		{ "deny-domain", required_argument, NULL, OPT_DENY },
@@ -539,25 +796,27 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 		{ "fds", no_argument, NULL, OPT_FDS },
 		{ "justification", required_argument, NULL, OPT_JUSTIFY },
 		{ "escalate", no_argument, NULL, OPT_ESCALATE },
+		{ "prefix-rule", required_argument, NULL, OPT_PREFIX_RULE },
+		{ "no-prompt", no_argument, NULL, OPT_NO_PROMPT },
 		{ "log-denials", no_argument, NULL, OPT_LOG_DENIALS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct exec_state st = { .o = o, .status = CX_EXIT_ERROR };
 	_cleanup_json_ json_t *params = json_object(), *set_env = json_object(),
-			      *allow = json_array(), *deny = json_array(), *roots = json_array();
+			      *allow = json_array(), *deny = json_array(), *roots = json_array(),
+			      *overrides = json_array();
 	const char *network = NULL, *dir = NULL;
-	bool fds_mode = false, no_stdin = false;
+	bool fds_mode = false, no_stdin = false, no_prompt = false, can_approve;
 	char cwd[PATH_MAX];
-	struct rpc_message err;
-	json_t *result = NULL, *argvj;
+	json_t *argvj;
 	int64_t timeout_ms = 0;
-	int c, r;
+	int c, r, tty_fd = -1;
 
-	if (!params || !set_env || !allow || !deny || !roots)
+	if (!params || !set_env || !allow || !deny || !roots || !overrides)
 		return CX_EXIT_ERROR;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+s:a:C:tnh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:a:C:tnc:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			json_object_set_new(params, "sandbox", json_string(optarg));
@@ -574,6 +833,33 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 			break;
 		case 'n':
 			no_stdin = true;
+			break;
+		case 'c': {
+			const char *eq = strchr(optarg, '=');
+			json_t *v;
+
+			if (!eq || eq == optarg) {
+				fprintf(stderr, "codexctl: -c needs KEY=VALUE\n");
+				return CX_EXIT_USAGE;
+			}
+			if (json_array_size(overrides) >= CLIENT_MAX_OVERRIDES) {
+				fprintf(stderr, "codexctl: at most %d -c options\n",
+					CLIENT_MAX_OVERRIDES);
+				return CX_EXIT_USAGE;
+			}
+			v = json_string(optarg);
+			if (!v || json_array_append_new(overrides, v) < 0) {
+				fprintf(stderr, "codexctl: -c %s: not valid UTF-8\n", optarg);
+				return CX_EXIT_USAGE;
+			}
+			break;
+		}
+		case 'p':
+			if (!optarg[0]) {
+				fprintf(stderr, "codexctl: --profile needs a name\n");
+				return CX_EXIT_USAGE;
+			}
+			json_object_set_new(params, "profile", json_string(optarg));
 			break;
 		case OPT_NETWORK:
 			network = optarg;
@@ -628,6 +914,20 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 		case OPT_ESCALATE:
 			json_object_set_new(params, "escalate", json_true());
 			break;
+		case OPT_PREFIX_RULE: {
+			json_t *pre = NULL;
+
+			if (prefix_rule_json(optarg, &pre) < 0) {
+				fprintf(stderr, "codexctl: --prefix-rule needs one or more words, for "
+						"example --prefix-rule 'git push'\n");
+				return CX_EXIT_USAGE;
+			}
+			json_object_set_new(params, "prefix_rule", pre);
+			break;
+		}
+		case OPT_NO_PROMPT:
+			no_prompt = true;
+			break;
 		case OPT_LOG_DENIALS:
 			json_object_set_new(params, "log_denials", json_true());
 			st.log_denials = true;
@@ -677,6 +977,7 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 		json_t *s = json_string(argv[i]);
 		if (!s) {
 			fprintf(stderr, "codexctl: argument %d is not valid UTF-8\n", i - optind);
+			json_decref(argvj);
 			return CX_EXIT_USAGE;
 		}
 		json_array_append_new(argvj, s);
@@ -696,6 +997,8 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 	}
 	if (json_array_size(roots))
 		json_object_set(params, "writable_roots", roots);
+	if (json_array_size(overrides))
+		json_object_set(params, "config_overrides", overrides);
 
 	if (fds_mode)
 		json_object_set_new(params, "stdio", json_string("fds"));
@@ -704,92 +1007,60 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 	if (o->stdin_was_closed)
 		no_stdin = true;
 
+	/* We can approve when there is a terminal to ask on (codexctl(1), "APPROVALS"). */
+	if (!no_prompt)
+		tty_fd = approver_open_tty();
+	can_approve = tty_fd >= 0;
+
 	r = rpc_connect(&st.c, o->socket);
-	if (r > 0)
+	if (r > 0) {
+		safe_close(tty_fd);
 		return r;
+	}
+	approver_init(&st.ap, &st.c, can_approve ? APPROVER_PROMPT : APPROVER_REFUSE, tty_fd);
+	st.ap.around_prompt = exec_around_prompt;
+	st.ap.userdata = &st;
 	if (setup_signals() < 0) {
-		rpc_close(&st.c);
-		return CX_EXIT_ERROR;
+		r = CX_EXIT_ERROR;
+		goto out;
 	}
 
-	if (fds_mode) {
-		int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
-		int64_t id = rpc_send_with_fds(&st.c, "exec/start", TAKE_PTR(params), fds, 3);
-		struct rpc_message m;
-
-		if (id < 0) {
-			fprintf(stderr, "codexctl: sending to codexd: %s\n", strerror((int)-id));
-			rpc_close(&st.c);
-			return CX_EXIT_ERROR;
-		}
-		/* Wait for the start reply by hand (rpc_call would send again). */
-		for (;;) {
-			r = rpc_read(&st.c, &m, true);
-			if (r <= 0) {
-				if (r == 0)
-					fprintf(stderr, "codexctl: codexd closed the connection\n");
-				rpc_close(&st.c);
-				return CX_EXIT_ERROR;
-			}
-			if (m.kind == RPC_KIND_RESULT && m.id.num == id) {
-				result = json_incref(m.result);
-				jsonrpc_message_done(&m);
-				r = 0;
-				break;
-			}
-			if (m.kind == RPC_KIND_ERROR) {
-				err = m;
-				r = 1;
-				break;
-			}
-			jsonrpc_message_done(&m);
-		}
-	} else
-		r = rpc_call(&st.c, "exec/start", TAKE_PTR(params), &result, &err);
-
+	r = start_exec(&st, TAKE_PTR(params), fds_mode, can_approve);
+	if (r == -EINTR) {
+		fprintf(stderr, "codexctl: interrupted before the command started\n");
+		r = 128 + st.interrupted;
+		goto out;
+	}
 	if (r < 0) {
-		rpc_close(&st.c);
-		return CX_EXIT_ERROR;
+		r = CX_EXIT_ERROR;
+		goto out;
 	}
-	if (r == 1) {
-		json_t *ec = err.error_data ? json_object_get(err.error_data, "exit_code") : NULL;
-		int status;
+	if (st.start_failed) {
+		r = start_failed(&st, &st.start_err);
+		goto out;
+	}
+	r = start_succeeded(&st, st.start_result);
+	if (r >= 0)
+		goto out;
 
-		print_rpc_error(&err);
-		/* 126/127 from a failed exec, 126 for refusals, else 1 (codexctl(1)). */
-		if (json_is_integer(ec) && json_integer_value(ec) >= 1 &&
-		    json_integer_value(ec) <= 255)
-			status = (int)json_integer_value(ec);
-		else
-			status = exit_status_for_error(&err);
-		if (o->json) {
-			json_t *e = json_pack("{s:I, s:s, s:O*}", "code", (json_int_t)err.error_code,
-					      "message", err.error_message, "data", err.error_data);
-			print_json_line(e);
-			json_decref(e);
-		}
-		jsonrpc_message_done(&err);
-		rpc_close(&st.c);
-		return status;
-	}
-	if (!json_is_string(json_object_get(result, "id"))) {
-		fprintf(stderr, "codexctl: malformed exec/start reply\n");
-		json_decref(result);
-		rpc_close(&st.c);
-		return CX_EXIT_ERROR;
-	}
-	st.id = strdup(json_string_value(json_object_get(result, "id")));
-	if (o->json)
-		print_json_line(result);
-	json_decref(result);
 	if (st.tty && !o->json)
 		enter_raw_mode();
+	/* What arrived before the command existed is for it now. */
+	for (int sig = 1; sig < 32; sig++)
+		if ((st.deferred_signals & (1u << sig)) && forward_signal(&st, sig) < 0) {
+			r = CX_EXIT_ERROR;
+			goto out;
+		}
 
 	r = run_loop(&st, !fds_mode && !no_stdin);
+	r = r < 0 ? CX_EXIT_ERROR : st.status;
+out:
+	approver_done(&st.ap);
 	restore_terminal();
+	if (st.start_failed)
+		jsonrpc_message_done(&st.start_err);
+	json_decref(st.start_result);
 	free(st.id);
 	rpc_close(&st.c);
-	if (r < 0)
-		return CX_EXIT_ERROR;
-	return st.status;
+	return r;
 }

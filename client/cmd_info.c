@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client/client.h"
 #include "common/protocol.h"
@@ -96,23 +97,59 @@ int cmd_status(const struct client_opts *o, int argc, char **argv)
 	return call_and_print(o, "daemon/status", json_object(), pretty_status);
 }
 
+#define CONFIG_USAGE                                                                              \
+	"usage: codexctl config show [--origins] [--managed] [-C DIR] [-c KEY=VALUE]...\n"
+
+/*
+ * config show: the managed configuration, and (unless --managed) what it
+ * makes of the caller's own layers for the working directory: the daemon
+ * reads ~/.codex and the project's .codex as the caller.
+ */
 int cmd_config(const struct client_opts *o, int argc, char **argv)
 {
-	bool origins = false;
+	bool origins = false, managed = false;
+	const char *dir = NULL;
+	char cwd[4096];
+	json_t *params, *ov;
 
 	if (argc < 2 || strcmp(argv[1], "show") != 0) {
-		fprintf(stderr, "usage: codexctl config show [--origins]\n");
+		fputs(CONFIG_USAGE, stderr);
 		return CX_EXIT_USAGE;
+	}
+	params = json_object();
+	ov = json_array();
+	if (!params || !ov) {
+		json_decref(params);
+		json_decref(ov);
+		return CX_EXIT_ERROR;
 	}
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--origins") == 0)
 			origins = true;
+		else if (strcmp(argv[i], "--managed") == 0)
+			managed = true;
+		else if (strcmp(argv[i], "-C") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc && strchr(argv[i + 1], '='))
+			json_array_append_new(ov, json_string(argv[++i]));
 		else {
-			fprintf(stderr, "usage: codexctl config show [--origins]\n");
+			fputs(CONFIG_USAGE, stderr);
+			json_decref(params);
+			json_decref(ov);
 			return CX_EXIT_USAGE;
 		}
 	}
-	return call_and_print(o, "config/show", json_pack("{s:b}", "origins", origins), NULL);
+	json_object_set_new(params, "origins", json_boolean(origins));
+	if (!managed) {
+		if (!dir)
+			dir = getcwd(cwd, sizeof(cwd));
+		if (dir)
+			json_object_set_new(params, "cwd", json_string(dir));
+		if (json_array_size(ov) > 0)
+			json_object_set(params, "config_overrides", ov);
+	}
+	json_decref(ov);
+	return call_and_print(o, "config/show", params, NULL);
 }
 
 static int pretty_reload(json_t *r)

@@ -26,6 +26,10 @@ static void usage(FILE *f)
 		"  hello                                handshake: who am I to codexd\n"
 		"  policy check [--rules FILE]... [--json] -- COMMAND [ARG...]\n"
 		"                                       what the rules say about a command\n"
+		"  approvals list                       your pending approvals\n"
+		"  approvals watch [--no-prompt]        show (and answer) approvals as they come\n"
+		"  approvals approve ID [--for-session|--always]\n"
+		"  approvals deny ID [--abort]          answer a pending approval\n"
 		"\n"
 		"The socket defaults to $CODEXD_SOCKET, else " CX_DEFAULT_SOCKET ".\n");
 }
@@ -106,6 +110,8 @@ int main(int argc, char **argv)
 		return cmd_hello(&o, argc, argv);
 	if (strcmp(cmd, "policy") == 0)
 		return cmd_policy(&o, argc, argv);
+	if (strcmp(cmd, "approvals") == 0)
+		return cmd_approvals(&o, argc, argv);
 	fprintf(stderr, "codexctl: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return CX_EXIT_USAGE;

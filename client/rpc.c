@@ -12,6 +12,7 @@
 #include "client/client.h"
 #include "common/fdio.h"
 #include "common/protocol.h"
+#include "common/utf8.h"
 
 int rpc_connect(struct rpc_client *c, const char *path)
 {
@@ -93,6 +94,27 @@ int64_t rpc_queue_request(struct rpc_client *c, const char *method, json_t *para
 	r = out_append(c, line, len);
 	free(line);
 	return r < 0 ? r : id.num;
+}
+
+int rpc_queue_result(struct rpc_client *c, const struct rpc_id *id, json_t *result)
+{
+	size_t len;
+	_cleanup_free_ char *line = jsonrpc_build_result(id, result, &len);
+
+	if (!line)
+		return -ENOMEM;
+	return out_append(c, line, len);
+}
+
+int rpc_queue_error(struct rpc_client *c, const struct rpc_id *id, int code, const char *reason,
+		    const char *message)
+{
+	size_t len;
+	_cleanup_free_ char *line = jsonrpc_build_error(id, code, reason, message, NULL, &len);
+
+	if (!line)
+		return -ENOMEM;
+	return out_append(c, line, len);
 }
 
 int rpc_flush(struct rpc_client *c, bool blocking)
@@ -257,5 +279,76 @@ void term_print_escaped(FILE *f, const char *s)
 			fputc(*p, f);
 		else
 			fprintf(f, "\\x%02x", *p);
+	}
+}
+
+/*
+ * Unicode controls that change how the rest of a line is shown: the
+ * bidirectional embeddings, overrides and isolates ("Trojan Source"), the
+ * line and paragraph separators, and the byte order mark / zero-width
+ * no-break space.
+ */
+static bool is_display_control(uint32_t cp)
+{
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e ||
+	       cp == 0x200f || cp == 0x061c || cp == 0x2028 || cp == 0x2029 || cp == 0xfeff;
+}
+
+void term_print_oneline(FILE *f, const char *s, size_t max)
+{
+	size_t len = strlen(s), i = 0;
+
+	while (i < len) {
+		unsigned char b = (unsigned char)s[i];
+		uint32_t cp;
+		int n;
+
+		if (max > 0 && i >= max) {
+			fputs("...", f);
+			return;
+		}
+		if (b < 0x80) {
+			if (b < 0x20 || b == 0x7f || b == '\\')
+				fprintf(f, "\\x%02x", b);
+			else
+				fputc(b, f);
+			i++;
+			continue;
+		}
+		n = utf8_decode(s + i, len - i, &cp);
+		if (n < 0) {
+			fprintf(f, "\\x%02x", b);
+			i++;
+			continue;
+		}
+		if (max > 0 && i + (size_t)n > max) {
+			fputs("...", f);
+			return;
+		}
+		/* C1 controls (U+0080..U+009F, e.g. CSI) act like ESC on UTF-8 terminals. */
+		if (cp < 0xa0 || is_display_control(cp))
+			fprintf(f, "\\u%04x", (unsigned)cp);
+		else
+			fwrite(s + i, 1, (size_t)n, f);
+		i += (size_t)n;
+	}
+}
+
+void print_warnings(json_t *warnings)
+{
+	size_t i;
+	json_t *w;
+
+	json_array_foreach (warnings, i, w) {
+		if (i >= 32) {
+			fprintf(stderr, "codexctl: warning: (%zu more)\n",
+				json_array_size(warnings) - i);
+			break;
+		}
+		if (!json_is_string(w))
+			continue;
+		fputs("codexctl: warning: ", stderr);
+		term_print_oneline(stderr, json_string_value(w), 1024);
+		fputc('\n', stderr);
 	}
 }
