@@ -135,6 +135,11 @@ check-unit: $(UNIT_BINS)
 check-integration: all $(HELPER_BINS)
 	@tests/integration/run --build $(B)
 
+# The integration suite with every codexd under valgrind memcheck
+# (tests/integration/README.valgrind says what valgrind can and cannot run).
+check-valgrind: all $(HELPER_BINS)
+	@CXT_VALGRIND=1 tests/integration/run --build $(B)
+
 # ---------------------------------------------------------------- set-up
 
 # Installs what building and testing need on Debian 12; idempotent.
@@ -157,7 +162,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_CC ?= clang
 FB := build/fuzz
 # Objects are built once with coverage and sanitizers, without libFuzzer's main.
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer \
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Werror=implicit-function-declaration \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
 	$(DEFS) -I. $(call pkgcflags,$(PKGS_DAEMON))
 FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
