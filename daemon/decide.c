@@ -276,6 +276,26 @@ void decide_forget_conn_grants(struct conn *c)
 
 /* ------------------------------------------------------------------ running */
 
+/*
+ * Whether the policy lets the user approve a rerun outside the sandbox after
+ * a sandbox-denied failure (CODEX-MODEL.md §4.3 "other triggers"): not under
+ * never / full-auto, not when granular rejects sandbox prompts.
+ */
+static bool retry_allowed(const struct approval_config *a)
+{
+	switch (a->policy) {
+	case APPROVAL_UNTRUSTED:
+	case APPROVAL_ON_FAILURE:
+	case APPROVAL_ON_REQUEST:
+	case APPROVAL_AUTO_EDIT:
+		return !a->forbid_escalation;
+	case APPROVAL_GRANULAR:
+		return a->granular.sandbox_approval && !a->forbid_escalation;
+	default:
+		return false;
+	}
+}
+
 static void job_run(struct job *j)
 {
 	const struct daemon_config *cfg = j->d->cfg;
@@ -311,6 +331,7 @@ static void job_run(struct job *j)
 		.extra_readonly = j->extra_readonly,
 		.decision = j->decision,
 		.result_extra = j->extra,
+		.retry_unsandboxed = mode != SANDBOX_DANGER_FULL_ACCESS && retry_allowed(&j->eff.approval),
 	};
 	for (int i = 0; i < 3; i++)
 		fds[i] = TAKE_FD(j->fds[i]);

@@ -251,6 +251,29 @@ test_policy_glob_wildcard_forbidden_named()
 	assert_match 'no keys' "$out" "the justification"
 }
 
+# ------------------------------------------------------ failure in the sandbox
+
+test_policy_sandbox_retry_offered()
+{
+	local out ex SB_CTL=(--json)
+	sb_setup
+	pol_daemon retry '' ''
+	# on-request: a failure after a refusal says the user may escalate.
+	out=$(sbx --log-denials -s read-only -a on-request -- touch made 2>&1)
+	ex=$(grep '"exec/exited"\|"duration_ms"' <<<"$out" | tail -1)
+	note "$ex"
+	assert_eq true "$(jq -r '.sandbox_retry.escalate_allowed' <<<"$ex")" "sandbox_retry under on-request"
+	assert_match '^[1-9]' "$(jq -r '.sandbox_retry.denials' <<<"$ex")" "denials counted"
+	# never: nobody may be asked, so nothing is offered.
+	out=$(sbx --log-denials -s read-only -a never -- touch made 2>&1)
+	ex=$(grep '"duration_ms"' <<<"$out" | tail -1)
+	assert_eq null "$(jq -r '.sandbox_retry' <<<"$ex")" "no sandbox_retry under never"
+	# Success: nothing to retry.
+	out=$(sbx --log-denials -s read-only -a on-request -- true 2>&1)
+	ex=$(grep '"duration_ms"' <<<"$out" | tail -1)
+	assert_eq null "$(jq -r '.sandbox_retry' <<<"$ex")" "no sandbox_retry after success"
+}
+
 # ---------------------------------------------------------------- programs
 
 test_policy_lookalike_on_path()
