@@ -135,9 +135,11 @@ check-unit: $(UNIT_BINS)
 check-integration: all $(HELPER_BINS)
 	@tests/integration/run --build $(B)
 
-# The integration suite with every codexd under valgrind memcheck
-# (tests/integration/README.valgrind says what valgrind can and cannot run).
-check-valgrind: all $(HELPER_BINS)
+# The unit tests, then the integration suite with every codexd, under
+# valgrind memcheck (tests/integration/README.valgrind: what it can run).
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+check-valgrind: $(UNIT_BINS) all $(HELPER_BINS)
+	@CXT_UNIT_WRAP="$(VALGRIND)" tests/unit/run $(UNIT_BINS)
 	@CXT_VALGRIND=1 tests/integration/run --build $(B)
 
 # ---------------------------------------------------------------- set-up

@@ -450,10 +450,22 @@ _printf_(2, 3) static void child_note(struct child_ctx *c, const char *fmt, ...)
 
 typedef void (*child_fn)(struct child_ctx *c, void *arg);
 
+/* The seccomp system call itself is missing (no CONFIG_SECCOMP, or valgrind). */
+_noreturn_ static void child_skip_no_seccomp(struct child_ctx *c)
+{
+	static const char msg[] = "SKIP: the seccomp system call is not implemented here "
+				  "(a kernel without it, or valgrind)\n";
+
+	(void)!write(c->report_fd, msg, sizeof(msg) - 1);
+	_exit(0);
+}
+
 static void install_or_fail(struct child_ctx *c, enum seccomp_profile prof)
 {
 	int r = seccomp_install(seccomp_program(&progs, prof, false), false, NULL);
 
+	if (r == -ENOSYS)
+		child_skip_no_seccomp(c);
 	CHILD_CHECK(c, r == 0, "seccomp_install: %s", strerror(-r));
 }
 
@@ -1127,6 +1139,10 @@ static void child_int80_probe(struct child_ctx *c, void *arg)
 {
 	(void)c;
 	(void)arg;
+	/* Without IA32 emulation (or under valgrind) int 0x80 faults: die of it
+	 * instead of running into cmocka's inherited handler. */
+	signal(SIGSEGV, SIG_DFL);
+	signal(SIGILL, SIG_DFL);
 	_exit(int80_getpid() == getpid() ? 0 : 3);
 }
 
@@ -1193,6 +1209,8 @@ static void child_needs_nnp(struct child_ctx *c, void *arg)
 	data[0].effective = data[1].effective = 0; /* no CAP_SYS_ADMIN, even as root */
 	CHILD_CHECK(c, syscall(SYS_capset, &hdr, data) == 0, "capset: %m");
 	r = seccomp_install(seccomp_program(&progs, SECCOMP_PROFILE_NET_FULL, false), false, NULL);
+	if (r == -ENOSYS)
+		child_skip_no_seccomp(c);
 	CHILD_CHECK(c, r == -EACCES, "install without no_new_privs: %d, want -EACCES", r);
 }
 
@@ -1223,6 +1241,10 @@ static void test_install_needs_nnp(void **state)
 	n = read(p[0], buf, sizeof(buf) - 1);
 	close(p[0]);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (n > 6 && strncmp(buf, "SKIP: ", 6) == 0) {
+		print_message("[   SKIP   ] %.*s", (int)n - 6, buf + 6);
+		skip();
+	}
 	if (n > 0)
 		fail_msg("%.*s", (int)n, buf);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
