@@ -952,7 +952,7 @@ static void decide(struct job *j)
 				err);
 		return;
 	}
-	if (r == -EINVAL) {
+	if (r == -EINVAL || r == -E2BIG) {
 		job_fail_closed(j, err);
 		return;
 	}

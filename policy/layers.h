@@ -79,7 +79,8 @@ struct layers_effective {
  * Resolve.  Returns 0 with *ret (release with layers_effective_done()),
  * -EPERM with err when requirements leave nothing allowed, -EINVAL with err
  * ("file:line: ...") for a bad value in a user/project layer or override
- * (fail closed), -ENOMEM.
+ * (fail closed), -E2BIG with err for more than LAYERS_MAX_OVERRIDES
+ * overrides, -ENOMEM.
  */
 int layers_resolve(const struct layers_managed *m, const struct layers_input *in,
 		   struct layers_effective *ret, char *err, size_t errsz);

@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,10 +79,12 @@ static void resolve(const struct layers_managed *m, const struct layers_input *i
 	int r = layers_resolve(m, in, &e, err, sizeof(err));
 
 	if (r < 0) {
-		if (r != -EINVAL && r != -EPERM && r != -ENOMEM)
+		if ((r != -EINVAL && r != -EPERM && r != -E2BIG && r != -ENOMEM) ||
+		    (r != -ENOMEM && !err[0])) {
+			fprintf(stderr, "layers_resolve: %d (%s), message \"%s\"\n", r, strerror(-r),
+				err);
 			abort();
-		if (r != -ENOMEM && !err[0])
-			abort();
+		}
 		return;
 	}
 	if (m->allowed_sandbox_modes && !(m->allowed_sandbox_modes & (1u << e.sandbox_mode)))
