@@ -58,7 +58,7 @@ static void print_report(json_t *r)
 
 	printf("escape probes run as ");
 	term_print_oneline(stdout, s_of(r, "user"), 64);
-	printf(" inside a workspace-write sandbox (and once outside it, as a control)\n");
+	printf(" inside workspace-write and read-only sandboxes (and once outside, as a control)\n");
 	print_features(json_object_get(r, "features"));
 	json_array_foreach(json_object_get(r, "classes"), i, c)
 	{

@@ -439,10 +439,11 @@ static char **probe_argv(struct st *s, const char *tag, char *victim, char *port
  * stdio "fds" (the probe writes straight into out_fd), then wait for
  * exec/exited.  Exit 0 when the command ran, 1 when the daemon refused.
  */
-_noreturn_ static void sandbox_client(struct st *s, int out_fd)
+_noreturn_ static void sandbox_client(struct st *s, int out_fd, const char *mode,
+				       const char *tag)
 {
 	char victim[16], port[16], abs[64];
-	char **argv = probe_argv(s, "sb", victim, port, abs);
+	char **argv = probe_argv(s, tag, victim, port, abs);
 	struct sockaddr_un un = { .sun_family = AF_UNIX };
 	json_t *req, *a = json_array();
 	char *text, buf[65536];
@@ -454,7 +455,7 @@ _noreturn_ static void sandbox_client(struct st *s, int out_fd)
 		json_array_append_new(a, json_string(*p));
 	req = json_pack("{s:s, s:i, s:s, s:{s:o, s:s, s:s, s:s, s:I, s:{s:s}}}", "jsonrpc", "2.0",
 			"id", 1, "method", "exec/start", "params", "argv", a, "cwd", sub(s, "ws"),
-			"sandbox", "workspace-write", "stdio", "fds", "timeout_ms",
+			"sandbox", mode, "stdio", "fds", "timeout_ms",
 			(json_int_t)ST_RUN_TIMEOUT_MS - 10000, "env", "PATH", "/usr/bin:/bin");
 	text = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	if (!text)
@@ -516,7 +517,7 @@ _noreturn_ static void sandbox_client(struct st *s, int out_fd)
 	}
 }
 
-static int run_sandboxed(struct st *s)
+static int run_sandboxed(struct st *s, const char *mode, const char *tag)
 {
 	int p[2], st = 0;
 	pid_t pid;
@@ -529,7 +530,7 @@ static int run_sandboxed(struct st *s)
 		return fail(s, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		close(p[0]);
-		sandbox_client(s, p[1]);
+		sandbox_client(s, p[1], mode, tag);
 	}
 	close(p[1]);
 	out = read_all(p[0], ST_RUN_TIMEOUT_MS);
@@ -539,9 +540,14 @@ static int run_sandboxed(struct st *s)
 	if (out)
 		parse_results(s, out, s->sb);
 	free(out);
-	if (!s->sb[0].have)
-		return fail(s, "the sandboxed probes gave no answer (client status %d; see %s)",
-			    WIFEXITED(st) ? WEXITSTATUS(st) : -1, sub(s, "daemon.log"));
+	for (size_t i = 0; i < s->n_probes; i++) {
+		bool ro = s->probes[i].flags & ST_PROBE_READ_ONLY;
+
+		if (ro == (strcmp(tag, "ro") == 0) && !s->sb[i].have)
+			return fail(s, "the %s probes gave no answer (client status %d; see %s)",
+				    mode, WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+				    sub(s, "daemon.log"));
+	}
 	return 0;
 }
 
@@ -737,7 +743,7 @@ static void report_human(json_t *root)
 	size_t i, j;
 
 	f = json_object_get(root, "features");
-	printf("codexd self-test: probes run as %s in a workspace-write sandbox\n",
+	printf("codexd self-test: probes run as %s in workspace-write and read-only sandboxes\n",
 	       json_string_value(json_object_get(root, "user")));
 	if (f) {
 		const char *k;
@@ -852,7 +858,8 @@ int selftest_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (setup_files(&s) == 0 && setup_listeners(&s) == 0 && start_victim(&s) == 0 &&
-	    start_daemon(&s) == 0 && run_sandboxed(&s) == 0) {
+	    start_daemon(&s) == 0 && run_sandboxed(&s, "workspace-write", "sb") == 0 &&
+	    run_sandboxed(&s, "read-only", "ro") == 0) {
 		check_orphan(&s);
 		(void)run_control(&s);
 	}

@@ -57,6 +57,8 @@ struct selftest_ctx {
 #define ST_PROBE_NO_CONTROL (1u << 0) /* not run outside the sandbox (fork bomb ...) */
 /* Reported, but not part of its class's verdict: a known limit (codexd(8) SELF-TEST). */
 #define ST_PROBE_ADVISORY (1u << 1)
+/* Run in a read-only sandbox (TAG "ro") instead of the workspace-write one. */
+#define ST_PROBE_READ_ONLY (1u << 2)
 
 struct selftest_probe {
 	const char *name;
@@ -72,8 +74,9 @@ const char *selftest_class_title(enum selftest_class c); /* for people */
 const char *selftest_outcome_name(enum selftest_outcome o);
 
 /*
- * codexd --self-test-probe DIR VICTIM PORT ABSTRACT NONCE TAG: run every
- * probe (TAG "ctl": those without ST_PROBE_NO_CONTROL), each in its own
+ * codexd --self-test-probe DIR VICTIM PORT ABSTRACT NONCE TAG: run the
+ * probes for TAG ("sb": all but ST_PROBE_READ_ONLY ones; "ro": those only;
+ * "ctl": all without ST_PROBE_NO_CONTROL), each in its own
  * child, and print one line per probe: "NAME OUTCOME DETAIL".  Exit 0.
  */
 int selftest_probe_main(int argc, char **argv);

@@ -190,6 +190,16 @@ static enum selftest_outcome p_mkdir_outside(const struct selftest_ctx *c, char 
 	return say(ST_DONE, d, n, "created directory %s", p);
 }
 
+/* In a read-only sandbox even the working directory is not writable. */
+static enum selftest_outcome p_write_cwd_read_only(const struct selftest_ctx *c, char *d,
+						   size_t n)
+{
+	char p[512];
+
+	path_of(p, sizeof(p), c, "ws/ro-%s", c->tag);
+	return try_create(p, d, n);
+}
+
 /* ------------------------------------------------------------ protected paths */
 
 static enum selftest_outcome p_git_config(const struct selftest_ctx *c, char *d, size_t n)
@@ -799,6 +809,7 @@ static const struct selftest_probe probes[] = {
 	{ "rename_out", ST_CLASS_FS_WRITE, 0, p_rename_out },
 	{ "hardlink_out", ST_CLASS_FS_WRITE, 0, p_hardlink },
 	{ "mkdir_outside", ST_CLASS_FS_WRITE, 0, p_mkdir_outside },
+	{ "write_cwd_read_only", ST_CLASS_FS_WRITE, ST_PROBE_READ_ONLY, p_write_cwd_read_only },
 	{ "git_config", ST_CLASS_PROTECTED, 0, p_git_config },
 	{ "git_hook", ST_CLASS_PROTECTED, 0, p_git_hook },
 	{ "codex_config", ST_CLASS_PROTECTED, 0, p_codex_create },
@@ -912,7 +923,7 @@ int selftest_probe_main(int argc, char **argv)
 	struct selftest_ctx ctx;
 	size_t n;
 	const struct selftest_probe *ps = selftest_probes(&n);
-	bool control;
+	bool control, read_only;
 
 	if (argc != 7) {
 		fprintf(stderr, "usage: codexd --self-test-probe DIR VICTIM PORT ABSTRACT NONCE "
@@ -928,9 +939,12 @@ int selftest_probe_main(int argc, char **argv)
 		.tag = argv[6],
 	};
 	control = strcmp(ctx.tag, "ctl") == 0;
+	read_only = strcmp(ctx.tag, "ro") == 0;
 	signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; i < n; i++) {
 		if (control && (ps[i].flags & ST_PROBE_NO_CONTROL))
+			continue;
+		if (!control && read_only != !!(ps[i].flags & ST_PROBE_READ_ONLY))
 			continue;
 		run_one(&ps[i], &ctx);
 	}
