@@ -85,7 +85,8 @@ _ft_no_pending()
 
 test_fault_reload_storm_during_execs()
 {
-	local fds0 rss0 fds1 rss1 i bg=() n ok=0 out
+	local fds0 rss0 rss1 i bg=() n out
+	D_ENV=("${CXT_ASAN_NO_QUARANTINE[@]}")
 	_ft_daemon storm
 	# Warm up (first exec allocates caches), then measure.
 	out=$(SOCK=$D_SOCK ctl cxt-member exec -- true 2>&1) || fail "first exec failed: $out"
