@@ -172,6 +172,8 @@ int main(int argc, char **argv)
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		/* Hidden: the configuration keys, for the manual-page tests. */
+		{ "list-config-keys", no_argument, NULL, 'K' },
 		{ 0 },
 	};
 	struct daemon d = { .listener = { .fd = -1 }, .lifeline = { -1, -1 } };
@@ -215,6 +217,8 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'K':
+			return conf_list_keys(stdout) < 0 ? 1 : 0;
 		default:
 			usage(stderr);
 			return 2;

@@ -262,7 +262,8 @@ start_daemon()
 	mkdir -p "$D_DIR/state"
 	chmod 0755 "$D_DIR/state"
 	write_config "$D_CONF" "$conf"
-	env "${D_ENV[@]}" "$CODEXD" --foreground --config "$D_CONF" --state-dir "$D_DIR/state" \
+	# shellcheck disable=SC2086 # a command prefix (see run)
+	env "${D_ENV[@]}" ${CXT_DAEMON_WRAP:-} "$CODEXD" --foreground --config "$D_CONF" --state-dir "$D_DIR/state" \
 		--log-level debug "$@" >"$D_LOG" 2>&1 </dev/null &
 	D_PID=$!
 	printf '%s %s\n' "$D_PID" "$D_LOG" >>"$TD/daemons"
