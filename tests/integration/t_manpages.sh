@@ -1,0 +1,80 @@
+# shellcheck shell=bash
+# The manual pages against the code: lint, every configuration key
+# (codexd --list-config-keys) in codexd.conf(5) with type, default and
+# layer, the commented default codexd.conf, every method, notification and
+# error of the daemon in codexd-protocol(7), the worked transcript of
+# codexd-protocol(7) replayed against a real daemon, and codexctl's usage
+# messages against the SYNOPSIS and EXIT STATUS of codexctl(1).
+
+_mtop()
+{
+	(cd "$CXT_SRC/../.." && pwd)
+}
+
+_man_check()
+{
+	local out
+	out=$(python3 "$CXT_SRC/man-check.py" "$(_mtop)" "$@" 2>&1) ||
+		fail "$(printf '%s' "$out" | head -20 | tr '\n' ';')"
+}
+
+test_man_lint()
+{
+	local out
+	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	out=$(mandoc -Tlint -W warning "$(_mtop)"/man/*.[1578] 2>&1)
+	assert_rc 0 $? "mandoc -Tlint: $out"
+	assert_eq "" "$out" "mandoc -Tlint output"
+}
+
+test_man_config_keys()
+{
+	"$CODEXD" --list-config-keys >"$TD/keys" || fail "codexd --list-config-keys failed"
+	(($(wc -l <"$TD/keys") > 40)) || fail "only $(wc -l <"$TD/keys") keys listed"
+	_man_check keys "$TD/keys"
+	_man_check example "$TD/keys"
+}
+
+test_man_protocol_names()
+{
+	_man_check protocol
+}
+
+test_man_codexctl_synopsis()
+{
+	local c
+	mkdir -p "$TD/help"
+	"$CODEXCTL" --help >"$TD/help/main.txt" || fail "codexctl --help"
+	for c in exec "policy check" "approvals list" "config show" status reload hello; do
+		# shellcheck disable=SC2086 # the command's words
+		"$CODEXCTL" $c --help >"$TD/help/${c// /_}.txt" 2>&1
+	done
+	_man_check synopsis "$TD/help"
+	_man_check exit
+}
+
+test_man_protocol_transcript()
+{
+	local man d home uid
+	man=$(_mtop)/man/codexd-protocol.7
+	d=$TD/d-transcript
+	mkdir -p "$d/rules.d"
+	python3 "$CXT_SRC/replay-transcript.py" "$man" - --rules-out "$d/rules.d/50-git.rules" ||
+		fail "cannot extract the rules of the transcript"
+	chmod 0644 "$d/rules.d/50-git.rules"
+	start_daemon transcript "$CXT_ROLES_CONF"
+	home=$(getent passwd cxt-member | cut -d: -f6)
+	uid=$(id -u cxt-member)
+	# The test user reads copies (the source tree may be private).
+	cp "$CXT_SRC/replay-transcript.py" "$man" "$TD/"
+	chmod 0644 "$TD/replay-transcript.py" "$TD/codexd-protocol.7"
+	as cxt-member /usr/bin/python3 "$TD/replay-transcript.py" "$TD/codexd-protocol.7" "$D_SOCK" \
+		--sub "/home/alice/app=$W" --sub "/home/alice=$home" --sub "alice=cxt-member" \
+		--sub "uid 1000=uid $uid" \
+		--sub "/etc/codexd/rules.d/50-git.rules=$d/rules.d/50-git.rules" \
+		>"$TD/replay.out" 2>"$TD/replay.err" ||
+		fail "the transcript of codexd-protocol(7) does not replay: $(head -c 1500 "$TD/replay.err")"
+	note "$(tail -1 "$TD/replay.out")"
+	grep -q '^replayed: 7 sent, 13 matched$' "$TD/replay.out" ||
+		fail "replayed too little: $(tail -1 "$TD/replay.out")"
+}
