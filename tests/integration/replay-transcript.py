@@ -76,7 +76,7 @@ def messages(block):
 
 def parse_expected(text):
     t = text.replace("[...]", json.dumps(ANY_ARRAY))
-    t = re.sub(r",\s*\.\.\.\s*}", ',"%s":true}' % MORE, t)
+    t = re.sub(r",\s*\.\.\.\s*}", lambda m: ",%s:true}" % json.dumps(MORE), t)
     return json.loads(t)
 
 
@@ -189,7 +189,7 @@ def main():
         if not rules:
             sys.exit("replay: no rules display in EXAMPLES")
         with open(rules_out, "w", encoding="utf-8") as f:
-            f.write("\n".join(rules) + "\n")
+            f.write("\n".join(rules[0]) + "\n")
         return 0
     blocks = displays(man, "2n")
     if not blocks:

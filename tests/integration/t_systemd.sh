@@ -24,7 +24,7 @@ _need()
 _install()
 {
 	local log=$TD/install-$(basename "$1").log
-	make -s -C "$(_top)" install-files CODEXD="$CODEXD" CODEXCTL="$CODEXCTL" "${@:2}" \
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C "$(_top)" install-files CODEXD="$CODEXD" CODEXCTL="$CODEXCTL" "${@:2}" \
 		>"$log" 2>&1 || fail "make install-files ${*:2} failed: $(tail -5 "$log")"
 }
 
@@ -287,14 +287,14 @@ test_systemd_install_destdir()
 	printf '# mine\n' >>"$d/etc/codexd/codexd.conf"
 	_install "$d" "${args[@]}"
 	assert_match '# mine' "$(tail -1 "$d/etc/codexd/codexd.conf")" "codexd.conf after reinstall"
-	make -s -C "$(_top)" uninstall "${args[@]}" >"$TD/uninstall.log" 2>&1 ||
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C "$(_top)" uninstall "${args[@]}" >"$TD/uninstall.log" 2>&1 ||
 		fail "make uninstall: $(tail -5 "$TD/uninstall.log")"
 	assert_eq "/etc/codexd/codexd.conf" "$(cd "$d" && find . -type f | sed 's/^\.//')" \
 		"files left after uninstall (only the modified codexd.conf)"
 	# An unmodified one goes with the rest.
 	rm -rf "$d"
 	_install "$d" "${args[@]}"
-	make -s -C "$(_top)" uninstall "${args[@]}" >"$TD/uninstall.log" 2>&1 ||
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C "$(_top)" uninstall "${args[@]}" >"$TD/uninstall.log" 2>&1 ||
 		fail "make uninstall: $(tail -5 "$TD/uninstall.log")"
 	assert_eq "" "$(cd "$d" && find . -type f)" "files left after install + uninstall"
 	test -e "$d/etc/codexd" && fail "uninstall left the empty /etc/codexd"
