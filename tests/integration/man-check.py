@@ -15,6 +15,7 @@ usage: man-check.py TOP CHECK [ARGS]
   synopsis HELP_DIR   the SYNOPSIS of codexctl(1) names the same commands and
                       options as codexctl's usage messages (HELP_DIR/NAME.txt,
                       one per command, from CMD --help).
+  daemon HELP_FILE    the SYNOPSIS of codexd(8) has the options of codexd --help.
   exit                codexctl(1) EXIT STATUS lists every status of
                       common/protocol.h.
   example KEYS_FILE   systemd/codexd.conf.example (the commented default
@@ -374,6 +375,21 @@ def check_synopsis(top, help_dir):
         problem("global options: usage %s, SYNOPSIS %s" % (sorted(glob_usage), sorted(syn.get("", set()))))
 
 
+def check_daemon(top, help_file):
+    man = read(top, "man/codexd.8")
+    syn = set()
+    for line in section(man, "SYNOPSIS"):
+        for m in re.finditer(r"\bFl (-?[A-Za-z][-A-Za-z]*)", line):
+            syn.add("-" + m.group(1))
+    usage = set(o for o in OPT_RE.findall(open(help_file, encoding="utf-8").read())
+                if o not in ("-h", "--help"))
+    if usage != syn:
+        problem("codexd usage %s, SYNOPSIS of codexd(8) %s" % (sorted(usage), sorted(syn)))
+    for opt in sorted(syn):
+        if not re.search(r"^\.It Fl %s\b" % re.escape(opt[1:]), man, re.M):
+            problem("codexd(8) does not describe %s" % opt)
+
+
 def check_exit(top):
     man = read(top, "man/codexctl.1")
     text = "\n".join(section(man, "EXIT STATUS"))
@@ -432,6 +448,8 @@ def main():
         check_synopsis(top, sys.argv[3])
     elif check == "exit":
         check_exit(top)
+    elif check == "daemon":
+        check_daemon(top, sys.argv[3])
     elif check == "example":
         check_example(top, sys.argv[3])
     else:

@@ -40,7 +40,7 @@ test_man_protocol_names()
 	_man_check protocol
 }
 
-test_man_codexctl_synopsis()
+test_man_synopsis()
 {
 	local c
 	mkdir -p "$TD/help"
@@ -51,6 +51,8 @@ test_man_codexctl_synopsis()
 	done
 	_man_check synopsis "$TD/help"
 	_man_check exit
+	"$CODEXD" --help >"$TD/help/codexd.txt" || fail "codexd --help"
+	_man_check daemon "$TD/help/codexd.txt"
 }
 
 test_man_protocol_transcript()
