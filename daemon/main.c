@@ -25,6 +25,7 @@
 #include "daemon/daemon.h"
 #include "daemon/decide.h"
 #include "daemon/exec.h"
+#include "daemon/fdlimit.h"
 #include "daemon/listen.h"
 #include "daemon/notify.h"
 #include "daemon/policy_store.h"
@@ -277,6 +278,9 @@ int main(int argc, char **argv)
 	}
 	if (check_capabilities() < 0)
 		return 1;
+	r = fdlimit_raise();
+	if (r < 0)
+		log_warning_errno(r, "cannot raise the descriptor limit");
 	r = spawn_read_cap_last_cap(&d.cap_last_cap);
 	if (r < 0) {
 		log_error_errno(r, "cannot read /proc/sys/kernel/cap_last_cap");

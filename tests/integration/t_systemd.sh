@@ -333,3 +333,26 @@ ok" "$out" "output in $mode"
 	assert_rc 1 $? "a write in read-only"
 	stop_daemon || fail "the hardened daemon did not stop on SIGTERM"
 }
+
+# systemd starts services with a soft descriptor limit of 1024: codexd raises
+# its own to the hard limit and gives commands the soft limit back.
+test_systemd_fd_limit()
+{
+	local out
+	(
+		ulimit -Hn 8192 && ulimit -Sn 512 || exit 1
+		start_daemon fdl "$CXT_ROLES_CONF"
+		printf '%s\n' "$D_PID" >"$TD/fdl.pid"
+	) || fail "cannot start codexd with limits 512/8192"
+	D_PID=$(cat "$TD/fdl.pid")
+	D_SOCK=$TD/d-fdl/state/codexd.sock
+	assert_match 'Max open files +8192 +8192 ' "$(grep 'Max open files' "/proc/$D_PID/limits")" \
+		"codexd's own limit"
+	for mode in workspace-write danger-full-access; do
+		out=$(SOCK=$D_SOCK ctl cxt-member exec -s "$mode" -- sh -c 'ulimit -Sn; ulimit -Hn') ||
+			fail "exec: $out"
+		assert_eq "512
+8192" "$out" "the command's limits in $mode"
+	done
+	stop_daemon "$D_PID" || fail "codexd did not stop"
+}
