@@ -65,6 +65,8 @@ static int check_capabilities(void)
 		{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN" }, { CAP_SETUID, "CAP_SETUID" },
 		{ CAP_SETGID, "CAP_SETGID" },       { CAP_SETPCAP, "CAP_SETPCAP" },
 		{ CAP_KILL, "CAP_KILL" },
+		/* Reading the PID namespace of peers and commands of other users. */
+		{ CAP_SYS_PTRACE, "CAP_SYS_PTRACE" },
 	};
 	int missing = 0;
 

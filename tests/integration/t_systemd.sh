@@ -356,3 +356,21 @@ test_systemd_fd_limit()
 	done
 	stop_daemon "$D_PID" || fail "codexd did not stop"
 }
+
+# A bounding set without what codexd needs is refused at start-up, naming
+# each capability; CAP_SYS_PTRACE is among them: without it codexd could
+# not tell a sandboxed client from another.
+test_systemd_missing_capability()
+{
+	local out rc
+	mkdir -p "$TD/st"
+	out=$(timeout -k 2 10 setpriv --bounding-set=-all,+sys_admin,+setuid,+setgid,+setpcap \
+		--inh-caps=-all -- "$CODEXD" --foreground --config "$TD/none.conf" \
+		--state-dir "$TD/st" 2>&1)
+	rc=$?
+	assert_rc 1 "$rc" "codexd without CAP_KILL and CAP_SYS_PTRACE"
+	assert_match 'lacks CAP_KILL' "$out" "message"
+	assert_match 'lacks CAP_SYS_PTRACE' "$out" "message"
+	test -e "$TD/st/codexd.sock" && fail "a socket was created"
+	return 0
+}
