@@ -211,8 +211,7 @@ install-files:
 	chmod 0644 $(DESTDIR)$(UNITDIR)/codexd.service
 	$(INSTALL) -m0644 systemd/codexd.socket $(DESTDIR)$(UNITDIR)/codexd.socket
 	$(INSTALL) -m0644 systemd/codexd.sysusers $(DESTDIR)$(SYSUSERSDIR)/codexd.conf
-	$(SUBST) systemd/codexd.tmpfiles.in > $(DESTDIR)$(TMPFILESDIR)/codexd.conf
-	chmod 0644 $(DESTDIR)$(TMPFILESDIR)/codexd.conf
+	$(INSTALL) -m0644 systemd/codexd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/codexd.conf
 	$(INSTALL) -dm0755 $(DESTDIR)$(DOCDIR)/examples
 	$(INSTALL) -m0644 README $(DESTDIR)$(DOCDIR)/README
 	$(INSTALL) -m0644 systemd/codexd.conf.example $(DESTDIR)$(DOCDIR)/examples/codexd.conf

@@ -80,3 +80,42 @@ test_man_protocol_transcript()
 	grep -q '^replayed: 7 sent, 13 matched$' "$TD/replay.out" ||
 		fail "replayed too little: $(tail -1 "$TD/replay.out")"
 }
+
+# The rules files shown in codexd.rules(5) EXAMPLES, and the installed
+# example, parse (their match/not_match examples are checked on loading).
+test_man_rules_examples()
+{
+	local n=0 f out
+	python3 - "$(_mtop)/man/codexd.rules.5" "$TD" <<'PY' || fail "cannot extract the examples"
+import sys
+man, out = sys.argv[1], sys.argv[2]
+lines = open(man, encoding="utf-8").read().split("\n")
+i = lines.index(".Sh EXAMPLES")
+blocks, cur = [], None
+for line in lines[i:]:
+    if line.startswith(".Sh ") and line != ".Sh EXAMPLES":
+        break
+    if line.startswith(".Bd -literal"):
+        cur = []
+    elif line == ".Ed" and cur is not None:
+        blocks.append(cur)
+        cur = None
+    elif cur is not None:
+        cur.append(line.replace("\\e", "\\").replace("\\&", ""))
+k = 0
+for b in blocks:
+    if any("_rule(" in l for l in b):
+        k += 1
+        with open("%s/example%d.rules" % (out, k), "w") as f:
+            f.write("\n".join(b) + "\n")
+print(k)
+PY
+	for f in "$TD"/example*.rules "$(_mtop)"/examples/*.rules; do
+		out=$("$CODEXCTL" policy check --rules "$f" -- git status 2>&1) ||
+			fail "$(basename "$f") does not load: $out"
+		n=$((n + 1))
+	done
+	((n >= 3)) || fail "only $n example files found"
+	out=$("$CODEXCTL" policy check --rules "$TD/example1.rules" -- git push --force)
+	assert_match '^decision: forbidden' "$out" "git push --force under the first example"
+}

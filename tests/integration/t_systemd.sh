@@ -49,7 +49,7 @@ test_systemd_units_verify()
 		fail "ExecStart= does not name the installed codexd"
 	grep -qx "ExecReload=$p/bin/codexctl reload" "$p/lib/systemd/system/codexd.service" ||
 		fail "ExecReload= is not a synchronous codexctl reload"
-	grep -qx "LoadCredential=audit-key:$p/etc/codexd/audit.key" \
+	grep -qx "LoadCredential=audit-key:codexd.audit-key" \
 		"$p/lib/systemd/system/codexd.service" || fail "no LoadCredential= for the audit key"
 	grep -qx 'Type=notify' "$p/lib/systemd/system/codexd.service" || fail "Type= is not notify"
 	grep -q '^WatchdogSec=' "$p/lib/systemd/system/codexd.service" || fail "no WatchdogSec="
@@ -63,7 +63,7 @@ test_systemd_units_verify()
 		"socket mode"
 
 	# Hardening: the exposure systemd computes stays where this unit put it
-	# (7.4 with systemd 252; 9.6 without the hardening block).
+	# (7.3 with systemd 252; 9.6 without the hardening block).
 	out=$(cd "$p/lib/systemd/system" &&
 		systemd-analyze security --offline=yes --man=no --threshold=80 ./codexd.service 2>&1)
 	assert_rc 0 $? "systemd-analyze security --threshold=80: $(tail -1 <<<"$out")"
@@ -100,12 +100,8 @@ test_systemd_sysusers_tmpfiles()
 		"the state directory"
 	assert_eq "755 0 0" "$(stat -c '%a %u %g' "$r$(dirname "$(_key_default daemon.socket)")")" \
 		"the socket directory"
-	assert_eq "600 0 0 0" "$(stat -c '%a %u %g %s' "$r/etc/codexd/audit.key")" \
-		"the audit key file (created empty)"
-	# Never overwritten: a key written by the administrator stays.
-	printf 'k3y' >"$r/etc/codexd/audit.key"
-	systemd-tmpfiles --root="$r" --create "$p/lib/tmpfiles.d/codexd.conf" >/dev/null 2>&1
-	assert_eq k3y "$(cat "$r/etc/codexd/audit.key")" "audit key after a second run"
+	assert_eq "700 0 0" "$(stat -c '%a %u %g' "$r/etc/credstore")" \
+		"the credential store for the audit key"
 	# Running the two again changes nothing (what a boot does).
 	systemd-sysusers --root="$r" "$p/lib/sysusers.d/codexd.conf" >"$TD/sysusers2.log" 2>&1 ||
 		fail "second systemd-sysusers run"
@@ -268,8 +264,8 @@ test_systemd_install_destdir()
 		fail "ExecStart= of the installed unit"
 	grep -qx 'ExecReload=/usr/bin/codexctl reload' "$d/usr/lib/systemd/system/codexd.service" ||
 		fail "ExecReload= of the installed unit"
-	grep -qx 'f /etc/codexd/audit.key 0600 root root -' "$d/usr/lib/tmpfiles.d/codexd.conf" ||
-		fail "tmpfiles: the audit key"
+	grep -qx 'LoadCredential=audit-key:codexd.audit-key' \
+		"$d/usr/lib/systemd/system/codexd.service" || fail "LoadCredential= of the installed unit"
 	# The default configuration is all comments and valid as it is.
 	out=$("$CODEXD" --check-config --config "$d/etc/codexd/codexd.conf" 2>&1) ||
 		fail "codexd --check-config on the installed codexd.conf: $out"
@@ -340,7 +336,7 @@ test_systemd_fd_limit()
 {
 	local out
 	(
-		ulimit -Hn 8192 && ulimit -Sn 512 || exit 1
+		ulimit -Sn 512 && ulimit -Hn 8192 || exit 1
 		start_daemon fdl "$CXT_ROLES_CONF"
 		printf '%s\n' "$D_PID" >"$TD/fdl.pid"
 	) || fail "cannot start codexd with limits 512/8192"
