@@ -88,6 +88,16 @@ test_node_client_module()
 	_mcp_node_test "$MCP_TOP"/client/node/test/*.test.js
 }
 
+test_node_client_types()
+{
+	local out
+	_mcp_npm
+	# The declarations describe the module as a TypeScript plugin would use it.
+	out=$(cd "$MCP_TOP" && timeout 50 "$MCP_NPM/node_modules/.bin/tsc" --noEmit --strict \
+		--target es2022 --module commonjs --types node --typeRoots "$MCP_NPM/node_modules/@types" \
+		client/node/test/typecheck.ts 2>&1) || fail "tsc --strict on client/node/test/typecheck.ts: $(printf '%s' "$out" | head -20)"
+}
+
 # _mcp_raw LINES...: the lines on codexctl mcp's standard input (as
 # cxt-member, on the private daemon); its standard output.
 _mcp_raw()
