@@ -89,8 +89,8 @@ CODEXCTL := $(B)/codexctl
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(B)/tests/%,$(HELPER_SRC))
 
-.PHONY: all check check-unit check-integration check-fuzz check-valgrind deps run fuzz bench lint fmt fmt-check \
-	install uninstall clean man-lint
+.PHONY: all check check-unit check-integration check-fuzz check-valgrind deps run fuzz bench \
+	lint fmt fmt-check install install-files uninstall clean man-lint
 .DEFAULT_GOAL := all
 
 all: $(CODEXD) $(CODEXCTL)
@@ -133,6 +133,7 @@ check-unit: $(UNIT_BINS)
 	@tests/unit/run $(UNIT_BINS)
 
 check-integration: all $(HELPER_BINS)
+	@tests/node/setup build/npm || true
 	@tests/integration/run --build $(B)
 
 # The unit tests, then the integration suite with every codexd, under
@@ -217,30 +218,52 @@ lint: man-lint
 
 # ---------------------------------------------------------------- install
 
+DOCDIR ?= $(DATADIR)/doc/codexd
+# What the units and the default configuration name (never DESTDIR).
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+EXAMPLES := $(sort $(wildcard examples/*.rules))
+
+# `install` builds first; `install-files` only copies, so a test can install
+# a tree that is already built (CODEXD=, CODEXCTL= name the binaries).
 install: all
+	@$(MAKE) --no-print-directory install-files
+
+install-files:
 	$(INSTALL) -Dm0755 $(CODEXD) $(DESTDIR)$(SBINDIR)/codexd
 	$(INSTALL) -Dm0755 $(CODEXCTL) $(DESTDIR)$(BINDIR)/codexctl
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; \
-		$(INSTALL) -Dm0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
+		$(INSTALL) -Dm0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; \
 	done
 	$(INSTALL) -dm0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
-	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' systemd/codexd.service.in \
-		> $(DESTDIR)$(UNITDIR)/codexd.service
+	$(SUBST) systemd/codexd.service.in > $(DESTDIR)$(UNITDIR)/codexd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/codexd.service
 	$(INSTALL) -m0644 systemd/codexd.socket $(DESTDIR)$(UNITDIR)/codexd.socket
 	$(INSTALL) -m0644 systemd/codexd.sysusers $(DESTDIR)$(SYSUSERSDIR)/codexd.conf
 	$(INSTALL) -m0644 systemd/codexd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/codexd.conf
-	$(INSTALL) -dm0755 $(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf.d
-	$(INSTALL) -dm0755 $(DESTDIR)$(SYSCONFDIR)/codexd/rules.d
+	$(INSTALL) -dm0755 $(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL) -m0644 README $(DESTDIR)$(DOCDIR)/README
+	$(INSTALL) -m0644 systemd/codexd.conf.example $(DESTDIR)$(DOCDIR)/examples/codexd.conf
+	for f in $(EXAMPLES); do \
+		$(INSTALL) -m0644 $$f $(DESTDIR)$(DOCDIR)/examples/ || exit 1; \
+	done
+	$(INSTALL) -dm0755 $(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf.d \
+		$(DESTDIR)$(SYSCONFDIR)/codexd/rules.d
+	@# An administrator's codexd.conf is never replaced.
 	test -e $(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf || \
 		$(INSTALL) -m0644 systemd/codexd.conf.example \
 			$(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf
 	@if [ -z "$(DESTDIR)" ]; then \
-		echo "note: run 'systemd-sysusers codexd.conf' (or tools/setup-groups) and" \
-		     "'systemctl daemon-reload && systemctl enable --now codexd.socket'"; \
+		echo "codexd installed.  To start it:"; \
+		echo "  systemd-sysusers $(SYSUSERSDIR)/codexd.conf"; \
+		echo "  systemd-tmpfiles --create $(TMPFILESDIR)/codexd.conf"; \
+		echo "  systemctl daemon-reload && systemctl enable --now codexd.socket"; \
+		echo "  usermod -aG codexd USER   # for each user who may run commands"; \
 	fi
 
+# Removes what install-files installed; $(SYSCONFDIR)/codexd stays unless it
+# holds nothing but an unmodified default codexd.conf and empty directories.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/codexd $(DESTDIR)$(BINDIR)/codexctl
 	rm -f $(DESTDIR)$(UNITDIR)/codexd.service $(DESTDIR)$(UNITDIR)/codexd.socket
@@ -248,6 +271,14 @@ uninstall:
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
 	done
+	rm -f $(DESTDIR)$(DOCDIR)/README $(DESTDIR)$(DOCDIR)/examples/codexd.conf
+	for f in $(EXAMPLES); do rm -f $(DESTDIR)$(DOCDIR)/examples/$${f##*/}; done
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	if cmp -s systemd/codexd.conf.example $(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf; \
+	fi
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf.d $(DESTDIR)$(SYSCONFDIR)/codexd/rules.d \
+		$(DESTDIR)$(SYSCONFDIR)/codexd 2>/dev/null
 
 clean:
 	rm -rf build
