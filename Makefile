@@ -166,7 +166,13 @@ build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(POLICY_SRC) $(FUZZ_EXTRA)
 fuzz: $(FUZZ_BINS)
 	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-bench: all
+BENCH_BINS := $(B)/tests/bench_rules
+
+$(B)/tests/bench_%: $(B)/obj/tests/bench/bench_%.o $(LIBPOLICY) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_COMMON))
+
+bench: all $(BENCH_BINS)
 	@tests/bench/run --build $(B)
 
 # ---------------------------------------------------------------- lint
