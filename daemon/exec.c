@@ -1303,7 +1303,9 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 		.seccomp_notify_fs = req->log_denials,
 		.supervise = &plan.supervise,
 	};
-	r = spawn_sandbox(&spec, plan.clone_flags, cg.v2_fd, &sr);
+	/* Only the PID namespace must exist at the clone (PID 1); PID 1 makes the rest. */
+	spec.unshare_flags = plan.clone_flags & ~(uint64_t)CLONE_NEWPID;
+	r = spawn_sandbox(&spec, plan.clone_flags & CLONE_NEWPID, cg.v2_fd, &sr);
 	cgroup_close_child_fds(&cg);
 	tty_sock[1] = safe_close(tty_sock[1]);
 	for (int i = 0; i < 3; i++)
