@@ -1068,10 +1068,10 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 
 	if (fds_mode)
 		json_object_set_new(params, "stdio", json_string("fds"));
-	else if (!o->json)
-		json_object_set_new(params, "raw_output", json_true()); /* no base64 */
 	else if (no_stdin || o->stdin_was_closed)
 		json_object_set_new(params, "stdin", json_false());
+	if (!fds_mode && !o->json)
+		json_object_set_new(params, "raw_output", json_true()); /* no base64 */
 	if (o->stdin_was_closed)
 		no_stdin = true;
 
