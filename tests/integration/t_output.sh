@@ -61,9 +61,10 @@ test_output_raw_frames()
 	want2=$(head -c 1000 "$W/bin" | sha256sum | cut -d' ' -f1)
 	out=$(as cxt-member python3 -c "$RAW_CLIENT" sh -c 'cat bin; head -c 1000 bin >&2; exit 3')
 	assert_rc 0 $? "raw client"
-	assert_match "^exit 3$" "$out" "exit status after the raw output"
-	assert_match "^stdout 700020 $want1$" "$out" "stdout bytes through raw frames"
-	assert_match "^stderr 1000 $want2$" "$out" "stderr bytes through raw frames"
+	assert_eq "exit 3" "$(sed -n 1p <<<"$out")" "exit status after the raw output"
+	assert_eq "stdout $(stat -c %s "$W/bin") $want1" "$(sed -n 2p <<<"$out")" \
+		"stdout bytes through raw frames"
+	assert_eq "stderr 1000 $want2" "$(sed -n 3p <<<"$out")" "stderr bytes through raw frames"
 }
 
 test_output_base64_without_raw()
