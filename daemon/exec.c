@@ -16,6 +16,7 @@
 
 #include "common/b64.h"
 #include "common/fdio.h"
+#include "common/frame.h"
 #include "common/log.h"
 #include "common/protocol.h"
 #include "common/strv.h"
@@ -1344,7 +1345,8 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	x->tty = req->tty;
 	x->tty_sock = TAKE_FD(tty_sock[0]);
 	x->log_denials = req->log_denials;
-	x->raw_output = req->raw_output;
+	/* Raw bytes after a line only exist in newline framing; Content-Length gets base64. */
+	x->raw_output = req->raw_output && !frame_reader_uses_headers(&c->rd);
 	x->decision = set->decision ? set->decision : "allow";
 	x->result_extra = set->result_extra ? json_incref(set->result_extra) : NULL;
 	x->retry_unsandboxed = set->retry_unsandboxed;
