@@ -20,6 +20,8 @@
 #include "common/log.h"
 #include "common/protocol.h"
 #include "daemon/approvals.h"
+#include "daemon/audit.h"
+#include "daemon/audit_events.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/daemon.h"
@@ -30,6 +32,7 @@
 #include "daemon/policy_store.h"
 #include "policy/rules.h"
 #include "daemon/probe.h"
+#include "daemon/sessions.h"
 #include "daemon/spawn.h"
 
 static void usage(FILE *f)
@@ -341,6 +344,15 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		return 1;
 	}
+	/* The audit trail before the first client: nothing runs unrecorded. */
+	r = sessions_init(&d);
+	if (r == 0)
+		r = audit_open(&d, err, sizeof(err));
+	if (r < 0) {
+		log_error("%s", r == -ENOMEM ? "out of memory" : err);
+		return 1;
+	}
+	audit_ev_daemon_start(&d);
 	uv_signal_init(d.loop, &d.sig_term);
 	uv_signal_init(d.loop, &d.sig_int);
 	uv_signal_init(d.loop, &d.sig_hup);
@@ -366,6 +378,9 @@ int main(int argc, char **argv)
 	listen_stop(&d);
 	approvals_free_all(&d);
 	decide_free_all(&d);
+	audit_ev_daemon_stop(&d, d.shutting_down ? "shutdown" : "loop ended");
+	audit_close(&d);
+	sessions_free(&d);
 	uv_run(d.loop, UV_RUN_NOWAIT);
 	(void)uv_loop_close(d.loop);
 	safe_close(d.lifeline[0]);
