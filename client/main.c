@@ -30,6 +30,12 @@ static void usage(FILE *f)
 		"  approvals watch [--no-prompt]        show (and answer) approvals as they come\n"
 		"  approvals approve ID [--for-session|--always]\n"
 		"  approvals deny ID [--abort]          answer a pending approval\n"
+		"  sessions [list [--all]|show ID|kill ID|create ...]\n"
+		"                                       sessions (see codexctl(1))\n"
+		"  audit query [--since TIME] [--until TIME] [--user U] [--session ID]\n"
+		"              [--type T] [--format json|csv|cef|syslog]\n"
+		"  audit export [same options]          the audit trail, as stored or converted\n"
+		"  audit verify                         check the audit log's hash chain\n"
 		"\n"
 		"The socket defaults to $CODEXD_SOCKET, else " CX_DEFAULT_SOCKET ".\n");
 }
@@ -112,6 +118,10 @@ int main(int argc, char **argv)
 		return cmd_policy(&o, argc, argv);
 	if (strcmp(cmd, "approvals") == 0)
 		return cmd_approvals(&o, argc, argv);
+	if (strcmp(cmd, "audit") == 0)
+		return cmd_audit(&o, argc, argv);
+	if (strcmp(cmd, "sessions") == 0)
+		return cmd_sessions(&o, argc, argv);
 	fprintf(stderr, "codexctl: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return CX_EXIT_USAGE;

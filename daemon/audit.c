@@ -1014,15 +1014,19 @@ int audit_open(struct daemon *d, char *err, size_t errsz)
 		audit_free(a);
 		return r;
 	}
+	/* Unreferenced: the audit log never keeps a stopping daemon's loop alive. */
 	uv_async_init(d->loop, &a->async, on_async);
 	a->async.data = a;
 	a->async_inited = true;
+	uv_unref((uv_handle_t *)&a->async);
 	uv_timer_init(d->loop, &a->retry_timer);
 	a->retry_timer.data = a;
 	a->retry_inited = true;
+	uv_unref((uv_handle_t *)&a->retry_timer);
 	uv_timer_init(d->loop, &a->batch_timer);
 	a->batch_timer.data = a;
 	a->batch_inited = true;
+	uv_unref((uv_handle_t *)&a->batch_timer);
 	if (a->fsync == AUDIT_FSYNC_BATCH)
 		uv_timer_start(&a->batch_timer, on_batch, a->fsync_interval_ms, a->fsync_interval_ms);
 	r = pthread_create(&a->thread, NULL, sync_thread, a);

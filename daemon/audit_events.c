@@ -296,8 +296,8 @@ void audit_ev_exec_exit(struct exec *x)
 		const char *session = sessions_exec_session(d, x->id);
 		const char *req = sessions_exec_request(d, x->id);
 
-		f = json_pack("{s:I, s:s*, s:s*, s:s, s:i, s:I, s:s, s:s}", "uid", (json_int_t)x->uid,
-			      "request", req, "session", session, "exec", x->id, "pid", (int)x->pid,
+		f = json_pack("{s:I, s:s*, s:s*, s:s*, s:s, s:i, s:I, s:s, s:s}", "uid",
+			      (json_int_t)x->uid, "user", sessions_exec_user(d, x->id), "request", req, "session", session, "exec", x->id, "pid", (int)x->pid,
 			      "duration_ms", (json_int_t)dur_ms, "sandbox",
 			      sandbox_mode_to_string(x->sandbox), "network",
 			      net_mode_to_string(x->network));

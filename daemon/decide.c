@@ -339,7 +339,8 @@ static void job_run(struct job *j)
 	seq = audit_ev_exec_start(j->c, j->audit_req, j->exec_id, &j->req,
 				  sandbox_mode_to_string(job_mode(j)), j->decision,
 				  json_string_value(json_object_get(j->extra, "approved_by")));
-	sessions_track_exec(j->d, j->exec_id, j->audit_req, j->req.session, j->c->peer.uid);
+	sessions_track_exec(j->d, j->exec_id, j->audit_req, j->req.session, j->c->peer.uid,
+			    j->c->peer.user);
 	r = seq < 0 ? (int)seq : audit_wait_durable(a, seq, on_start_durable, j, &j->aw);
 	if (r == 0)
 		return; /* on_start_durable() continues */

@@ -181,6 +181,7 @@ static int list_files(const char *path, char ***ret)
 /* Next line of the current file: 1 with s->line, 0 at the end of all files, <0 error. */
 static int next_line(struct scan *s)
 {
+	s->line_len = 0; /* the previous line was consumed */
 	for (;;) {
 		if (s->fd < 0) {
 			if (s->cur >= s->n_files)

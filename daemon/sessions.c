@@ -83,6 +83,7 @@ struct tracked {
 	char request[AUDIT_REQ_ID_MAX];
 	char *session;
 	uid_t uid;
+	char user[64];
 };
 
 struct sessions {
@@ -175,7 +176,7 @@ static struct tracked *tracked_find(struct daemon *d, const char *exec_id)
 }
 
 void sessions_track_exec(struct daemon *d, const char *exec_id, const char *request_id,
-			 const char *session, uid_t uid)
+			 const char *session, uid_t uid, const char *user)
 {
 	struct tracked *t;
 	struct session *s;
@@ -189,6 +190,7 @@ void sessions_track_exec(struct daemon *d, const char *exec_id, const char *requ
 	snprintf(t->request, sizeof(t->request), "%s", request_id ? request_id : "");
 	t->session = session ? strdup(session) : NULL;
 	t->uid = uid;
+	snprintf(t->user, sizeof(t->user), "%s", user ? user : "");
 	list_add_tail(&d->sessions->execs, &t->node);
 	s = session_find(d, session);
 	if (s) {
@@ -201,6 +203,12 @@ const char *sessions_exec_session(struct daemon *d, const char *exec_id)
 {
 	struct tracked *t = tracked_find(d, exec_id);
 	return t ? t->session : NULL;
+}
+
+const char *sessions_exec_user(struct daemon *d, const char *exec_id)
+{
+	struct tracked *t = tracked_find(d, exec_id);
+	return t && t->user[0] ? t->user : NULL;
 }
 
 const char *sessions_exec_request(struct daemon *d, const char *exec_id)
@@ -619,7 +627,7 @@ static int start_setup(struct request *req, struct session *s, struct setup_para
 					"written");
 	}
 	snprintf(s->setup_exec, sizeof(s->setup_exec), "%s", xid);
-	sessions_track_exec(d, xid, rid, s->id, c->peer.uid);
+	sessions_track_exec(d, xid, rid, s->id, c->peer.uid, c->peer.user);
 	set = (struct exec_settings){
 		.mode = SANDBOX_WORKSPACE_WRITE,
 		.ww_network_access = ac->setup_network,

@@ -47,10 +47,11 @@ void sessions_free(struct daemon *d);
 
 /* An exec is about to start (its audit record is written): remember it. */
 void sessions_track_exec(struct daemon *d, const char *exec_id, const char *request_id,
-			 const char *session, uid_t uid);
+			 const char *session, uid_t uid, const char *user);
 /* What was remembered (NULL if nothing); borrowed until sessions_untrack_exec(). */
 const char *sessions_exec_session(struct daemon *d, const char *exec_id);
 const char *sessions_exec_request(struct daemon *d, const char *exec_id);
+const char *sessions_exec_user(struct daemon *d, const char *exec_id);
 /* The exec ended with status (exit code, or 128+signal). */
 void sessions_untrack_exec(struct daemon *d, const char *exec_id, int status);
 
