@@ -192,9 +192,10 @@ static int open_log(struct audit *a, char *err, size_t errsz)
 		snprintf(err, errsz, "cannot open the audit log %s: %s", a->path, strerror(-r));
 		return r;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
 		close(fd);
-		snprintf(err, errsz, "audit log %s: not a regular file owned by root", a->path);
+		snprintf(err, errsz, "audit log %s: not a regular file owned by root (the daemon)",
+			 a->path);
 		return -EPERM;
 	}
 	(void)fd_set_nonblock(fd, false);
