@@ -82,7 +82,8 @@ struct audit {
 	char *pend;              /* bytes chained but not yet written, in order */
 	size_t pend_len, pend_cap;
 	int64_t pend_last_seq;
-	uint64_t n_written, n_dropped, n_failures, n_rotations, n_syncs;
+	uint64_t n_written, n_dropped, n_failures, n_rotations;
+	uint64_t n_syncs; /* fdatasync calls of the helper (under mu) */
 	bool rotating;
 
 	/* Group commit. */
@@ -438,6 +439,7 @@ static void *sync_thread(void *arg)
 		close(fd);
 		pthread_mutex_lock(&a->mu);
 		a->sync_running = false;
+		a->n_syncs++;
 		if (r == 0 && target > a->done_seq)
 			a->done_seq = target;
 		if (r < 0)
@@ -467,7 +469,6 @@ static void request_sync(struct audit *a)
 		a->req_seq = a->written_seq;
 	pthread_cond_signal(&a->cv);
 	pthread_mutex_unlock(&a->mu);
-	a->n_syncs++;
 }
 
 static void fail(struct audit *a, int err, const char *what);
@@ -511,9 +512,18 @@ static void on_async(uv_async_t *h)
 		return;
 	}
 	complete_waiters(a, 0);
-	/* Records written while that sync ran: the next one covers them all. */
-	if (a->fsync == AUDIT_FSYNC_ALWAYS && !list_empty(&a->waiters))
-		request_sync(a);
+	/* Waiters that came while that sync ran: the next one covers them all. */
+	if (a->fsync == AUDIT_FSYNC_ALWAYS && !list_empty(&a->waiters)) {
+		int64_t need = 0;
+		struct list_node *pos;
+		for (pos = a->waiters.next; pos != &a->waiters; pos = pos->next)
+			need = MAX(need, list_entry(pos, struct audit_waiter, node)->seq);
+		pthread_mutex_lock(&a->mu);
+		bool covered = (a->req_fd >= 0 || a->sync_running) && a->req_seq >= need;
+		pthread_mutex_unlock(&a->mu);
+		if (!covered)
+			request_sync(a);
+	}
 }
 
 static void on_batch(uv_timer_t *t)
@@ -741,11 +751,9 @@ int64_t audit_append(struct audit *a, const char *event, json_t *fields)
 	if (a->tel)
 		telemetry_submit(a->tel, obj, line);
 	json_decref(obj);
-	if (a->written_seq == seq) {
-		if (a->fsync == AUDIT_FSYNC_ALWAYS && !list_empty(&a->waiters))
-			request_sync(a);
+	/* Syncs are asked for by those who wait (audit_wait_durable), not per record. */
+	if (a->written_seq == seq)
 		maybe_rotate(a);
-	}
 	return seq;
 }
 
@@ -770,7 +778,15 @@ int audit_wait_durable(struct audit *a, int64_t seq, audit_durable_cb cb, void *
 	w->cb = cb;
 	w->userdata = userdata;
 	list_add_tail(&a->waiters, &w->node);
-	request_sync(a);
+	{
+		/* A sync already asked for (or running) that covers seq is enough. */
+		bool covered;
+		pthread_mutex_lock(&a->mu);
+		covered = a->req_fd >= 0 && a->req_seq >= seq;
+		pthread_mutex_unlock(&a->mu);
+		if (!covered)
+			request_sync(a);
+	}
 	if (ret)
 		*ret = w;
 	return 0;
@@ -1122,6 +1138,11 @@ json_t *audit_status_json(const struct audit *a)
 		      audit_fsync_to_string(a->fsync), "on_failure",
 		      audit_on_failure_to_string(a->on_failure), "hmac", a->key != NULL,
 		      "append_only", a->append_state, "pending_bytes", (json_int_t)a->pend_len);
+	if (o) {
+		pthread_mutex_lock((pthread_mutex_t *)&a->mu);
+		json_object_set_new(o, "syncs", json_integer((json_int_t)a->n_syncs));
+		pthread_mutex_unlock((pthread_mutex_t *)&a->mu);
+	}
 	if (o && a->error)
 		json_object_set_new(o, "error", json_string(a->why));
 	if (o && a->tel)
