@@ -153,7 +153,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_CC ?= clang
 # Decoders that live in daemon/ but need no daemon.
-FUZZ_EXTRA := daemon/exec_params.c
+FUZZ_EXTRA := daemon/exec_params.c daemon/audit_verify.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	-DCX_VERSION=\"$(VERSION)\" -DCX_SYSCONFDIR=\"$(SYSCONFDIR)\" \
 	-DCX_LOCALSTATEDIR=\"$(LOCALSTATEDIR)\" -DCX_RUNSTATEDIR=\"$(RUNSTATEDIR)\" -I.

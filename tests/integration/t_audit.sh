@@ -9,6 +9,7 @@ AU_FORBID_RULE="prefix_rule(pattern=[\"rm\", \"$AU_TOK\"], decision=\"forbidden\
 prefix_rule(pattern=[\"echo\", \"$AU_TOK-ask\"], decision=\"prompt\", justification=\"asks\")"
 AU_MOUNTS=()
 AU_PIDS=()
+AU_SOCKETS=()
 
 _au_cleanup()
 {
@@ -16,6 +17,7 @@ _au_cleanup()
 	for p in "${AU_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	[[ -n "${D_PID:-}" ]] && stop_daemon "$D_PID" >/dev/null 2>&1
 	for m in "${AU_MOUNTS[@]}"; do umount -l "$m" 2>/dev/null; done
+	for m in "${AU_SOCKETS[@]}"; do rm -f "$m"; done
 }
 trap _au_cleanup EXIT
 
@@ -533,4 +535,51 @@ test_status_shows_audit()
 	[[ "$(jqv "$out" .sessions.total)" =~ ^[0-9]+$ ]] || fail "no sessions: $out"
 	out=$(ctl cxt-viewer status)
 	assert_match 'audit: +ok' "$out" "status text"
+}
+
+test_audit_journald_syslog_copies()
+{
+	local out recv=$TD/dgram.py
+	[[ -e /run/systemd/journal/socket ]] && skip "a journal runs here: not replacing its socket"
+	[[ -e /dev/log ]] && skip "a syslog daemon runs here: not replacing /dev/log"
+	mkdir -p /run/systemd/journal
+	AU_SOCKETS+=(/run/systemd/journal/socket /dev/log)
+	cat >"$recv" <<'PY'
+import socket, sys, os, select
+socks = []
+for path, name in ((sys.argv[1], "journal"), (sys.argv[2], "syslog")):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(path)
+    os.chmod(path, 0o666)
+    socks.append((s, name))
+print("ready", flush=True)
+with open(sys.argv[3], "ab") as out:
+    while True:
+        r, _, _ = select.select([s for s, _ in socks], [], [])
+        for s, name in socks:
+            if s in r:
+                d = s.recv(1 << 20)
+                out.write(name.encode() + b" " + d.replace(b"\n", b"\x1f") + b"\n")
+                out.flush()
+PY
+	python3 "$recv" /run/systemd/journal/socket /dev/log "$TD/dgram.out" >"$TD/dgram.ready" 2>&1 &
+	AU_PIDS+=($!)
+	wait_until 5 grep -q ready "$TD/dgram.ready" || fail "receiver: $(cat "$TD/dgram.ready")"
+	_au_daemon fwd '[audit]
+journald = true
+syslog = true'
+	_au_ctl cxt-member exec -- echo "$AU_TOK" >/dev/null || fail "exec"
+	wait_until 5 grep -q 'CODEXD_AUDIT_EVENT=exec.exit' "$TD/dgram.out" ||
+		fail "no journal copy: $(head -c 400 "$TD/dgram.out" 2>/dev/null)"
+	out=$(grep '^journal .*CODEXD_AUDIT_EVENT=exec.start' "$TD/dgram.out" | head -1)
+	assert_match 'SYSLOG_IDENTIFIER=codexd-audit' "$out" "journal identifier"
+	assert_match 'CODEXD_AUDIT_USER=cxt-member' "$out" "journal user field"
+	assert_match "CODEXD_AUDIT_RECORD=\\{\"seq\":[0-9]+,.*$AU_TOK" "$out" "journal record field"
+	wait_until 5 grep -q '^syslog .*codexd-audit: .*"event":"exec.exit"' "$TD/dgram.out" ||
+		fail "no syslog copy: $(grep ^syslog "$TD/dgram.out" | head -c 400)"
+	# authpriv.info = <86>
+	grep -q '^syslog <86>' "$TD/dgram.out" || fail "syslog priority: $(grep ^syslog "$TD/dgram.out" | head -1)"
+	stop_daemon "$D_PID"
+	kill -TERM "${AU_PIDS[-1]}"
+	rm -f /run/systemd/journal/socket /dev/log
 }
