@@ -896,8 +896,14 @@ static void maybe_rotate(struct audit *a)
 	a->fd = -1;
 	r = open_log(a, err, sizeof(err));
 	if (r < 0) {
-		/* Keep writing to the renamed file rather than lose records. */
+		/* Keep writing to the old file, under its old name, rather than lose records. */
 		log_error("%s", err);
+		if (a->append_flag)
+			(void)set_append_flag(old_fd, false);
+		if (rename(rotated, a->path) < 0)
+			log_error_errno(negative_errno(), "audit log: cannot rename %s back", rotated);
+		if (a->append_flag)
+			(void)set_append_flag(old_fd, true);
 		a->fd = old_fd;
 		a->rotating = false;
 		return;
@@ -964,7 +970,8 @@ static void apply_settings(struct audit *a, const struct daemon_config *cfg)
 		struct group *g = getgrnam(cfg->role_group_names[ROLE_ADMIN]);
 		a->gid = g ? g->gr_gid : 0;
 	}
-	telemetry_stop(a->tel);
+	/* The old worker finishes on its own: a reload never waits for a collector. */
+	telemetry_stop(a->tel, false);
 	a->tel = NULL;
 	if (telemetry_start(ac, a->host, &a->tel) < 0)
 		log_warning("audit forwarding could not start");
@@ -974,7 +981,7 @@ static void audit_free(struct audit *a)
 {
 	if (!a)
 		return;
-	telemetry_stop(a->tel);
+	telemetry_stop(a->tel, true);
 	if (a->fd >= 0)
 		close(a->fd);
 	if (a->key) {

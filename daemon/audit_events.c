@@ -47,12 +47,22 @@ static void append(struct daemon *d, const char *event, json_t *fields)
 		log_debug("audit: %s not recorded: %s", event, strerror((int)-r));
 }
 
+/*
+ * "r" + a prefix drawn once per daemon start + a counter: unique across
+ * restarts, so a request's records can be told from another run's.
+ */
 void audit_ev_new_request_id(struct daemon *d, char *buf)
 {
 	static uint64_t serial;
+	static char prefix[9];
 
 	(void)d;
-	snprintf(buf, AUDIT_REQ_ID_MAX, "r%llu", (unsigned long long)++serial);
+	if (!prefix[0]) {
+		unsigned char r[3];
+		randombytes_buf(r, sizeof(r));
+		snprintf(prefix, sizeof(prefix), "%02x%02x%02x", r[0], r[1], r[2]);
+	}
+	snprintf(buf, AUDIT_REQ_ID_MAX, "r%s-%llu", prefix, (unsigned long long)++serial);
 }
 
 void audit_ev_new_exec_id(char *buf)

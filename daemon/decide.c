@@ -104,7 +104,14 @@ static void job_free(struct job *j)
 		user_files_cancel(j->saver);
 	if (j->ap)
 		approvals_cancel(j->ap);
-	audit_waiter_cancel(j->aw);
+	if (j->aw) {
+		/* exec.start is in the log but the client left before it was durable. */
+		audit_waiter_cancel(j->aw);
+		if (j->c) {
+			audit_ev_exec_not_started(j->c, j->audit_req, j->exec_id);
+			sessions_untrack_exec(j->d, j->exec_id, -1);
+		}
+	}
 	for (int i = 0; i < 3; i++)
 		safe_close(j->fds[i]);
 	if (j->seg && j->plan)

@@ -34,6 +34,8 @@ struct telemetry {
 	struct tel_item *head, *tail;
 	size_t n_queued;
 	bool stop;
+	bool detached;           /* the worker frees the struct */
+	struct timespec stop_by; /* after this, queued OTLP copies are dropped */
 
 	bool journald, syslog, otlp;
 	bool log_args;
@@ -376,6 +378,22 @@ static void otlp_post(struct telemetry *t, CURL *curl, json_t *records)
 		json_decref(records);
 		return;
 	}
+	pthread_mutex_lock(&t->mu);
+	if (t->stop) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (now.tv_sec > t->stop_by.tv_sec ||
+		    (now.tv_sec == t->stop_by.tv_sec && now.tv_nsec >= t->stop_by.tv_nsec)) {
+			/* Stopping and out of time: count them, do not wait for the collector. */
+			t->n_otlp_failed += n;
+			pthread_mutex_unlock(&t->mu);
+			json_decref(records);
+			return;
+		}
+		curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 1000L);
+		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
+	}
+	pthread_mutex_unlock(&t->mu);
 	doc = telemetry_otlp_body(records, t->host, t->environment);
 	body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
@@ -405,6 +423,8 @@ static void otlp_post(struct telemetry *t, CURL *curl, json_t *records)
 	}
 	pthread_mutex_unlock(&t->mu);
 }
+
+static void telemetry_free(struct telemetry *t);
 
 static void *worker(void *arg)
 {
@@ -483,6 +503,13 @@ static void *worker(void *arg)
 		otlp_post(t, curl, batch);
 	if (curl)
 		curl_easy_cleanup(curl);
+	pthread_mutex_lock(&t->mu);
+	if (t->detached) {
+		pthread_mutex_unlock(&t->mu);
+		telemetry_free(t);
+		return NULL;
+	}
+	pthread_mutex_unlock(&t->mu);
 	return NULL;
 }
 
@@ -532,15 +559,8 @@ int telemetry_start(const struct audit_config *cfg, const char *host, struct tel
 	return 0;
 }
 
-void telemetry_stop(struct telemetry *t)
+static void telemetry_free(struct telemetry *t)
 {
-	if (!t)
-		return;
-	pthread_mutex_lock(&t->mu);
-	t->stop = true;
-	pthread_cond_broadcast(&t->cv);
-	pthread_mutex_unlock(&t->mu);
-	pthread_join(t->thread, NULL);
 	while (t->head) {
 		struct tel_item *it = t->head;
 		t->head = it->next;
@@ -554,6 +574,28 @@ void telemetry_stop(struct telemetry *t)
 	free(t->environment);
 	strv_free(t->headers);
 	free(t);
+}
+
+void telemetry_stop(struct telemetry *t, bool wait)
+{
+	pthread_t th;
+
+	if (!t)
+		return;
+	th = t->thread; /* once detached, t may be gone at any moment */
+	pthread_mutex_lock(&t->mu);
+	t->stop = true;
+	clock_gettime(CLOCK_REALTIME, &t->stop_by);
+	t->stop_by.tv_sec += 2;
+	t->detached = !wait;
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	if (!wait) {
+		pthread_detach(th);
+		return;
+	}
+	pthread_join(th, NULL);
+	telemetry_free(t);
 }
 
 void telemetry_submit(struct telemetry *t, json_t *record, const char *line)

@@ -27,8 +27,12 @@ struct telemetry;
 /* Start forwarding per cfg (nothing to forward: *ret = NULL). 0 or -errno. */
 int telemetry_start(const struct audit_config *cfg, const char *host, struct telemetry **ret);
 
-/* Stop: sends what is queued (bounded wait), joins the worker, frees. NULL is fine. */
-void telemetry_stop(struct telemetry *t);
+/*
+ * Stop.  wait: send what is queued (OTLP for at most about two seconds
+ * more), join the worker and free.  !wait: the worker does that on its
+ * own and frees itself (a reload).  NULL is fine.
+ */
+void telemetry_stop(struct telemetry *t, bool wait);
 
 /* Queue copies of one record (borrowed; the line is its exact text). */
 void telemetry_submit(struct telemetry *t, json_t *record, const char *line);
