@@ -36,6 +36,8 @@
 #define REPLY_BUDGET (1024 * 1024)
 #define QUERY_LIMIT_DEFAULT 1000
 #define QUERY_LIMIT_MAX 10000
+#define SCANS_MAX 32 /* audit requests being served at once */
+#define SCANS_MAX_PER_UID 4
 
 enum scan_kind { SCAN_QUERY, SCAN_EXPORT, SCAN_VERIFY };
 
@@ -46,6 +48,7 @@ struct query_params {
 };
 
 struct scan {
+	struct list_node node; /* scans */
 	struct daemon *d;
 	uint64_t conn_serial;
 	struct rpc_id id;
@@ -82,9 +85,16 @@ struct scan {
 	uv_idle_t idle;
 };
 
+/* The scans being served (main loop only): a bound on what clients can start. */
+static struct list_node scans = { &scans, &scans };
+static unsigned n_scans;
+
 static void on_scan_closed(uv_handle_t *h)
 {
 	struct scan *s = h->data;
+
+	list_del(&s->node);
+	n_scans--;
 
 	if (s->fd >= 0)
 		close(s->fd);
@@ -467,6 +477,18 @@ static int start_scan(struct request *req, enum scan_kind kind)
 		return conn_reply_error(c, &req->id, CX_ERR_AUDIT_UNAVAILABLE,
 					CX_REASON_AUDIT_UNAVAILABLE, NULL,
 					"the audit log is disabled ([audit] enabled = false)");
+	{
+		unsigned mine = 0;
+		struct list_node *pos;
+		for (pos = scans.next; pos != &scans; pos = pos->next)
+			if (list_entry(pos, struct scan, node)->caller == c->peer.uid)
+				mine++;
+		if (n_scans >= SCANS_MAX || mine >= SCANS_MAX_PER_UID)
+			return conn_reply_error(c, &req->id, CX_ERR_LIMIT, CX_REASON_LIMIT, NULL,
+						"too many audit requests at once (limit %u per user, "
+						"%u in all)",
+						SCANS_MAX_PER_UID, SCANS_MAX);
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -560,6 +582,8 @@ static int start_scan(struct request *req, enum scan_kind kind)
 	uv_idle_init(d->loop, &s->idle);
 	s->idle.data = s;
 	uv_idle_start(&s->idle, on_idle);
+	list_add_tail(&scans, &s->node);
+	n_scans++;
 	return 0;
 bad:
 	jd_free(query_fields, ARRAY_SIZE(query_fields), &s->q);
