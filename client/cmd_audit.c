@@ -80,7 +80,7 @@ static void print_human(json_t *rec)
 	size_t n = 0;
 	static const char *const keys[] = { "decision", "source", "exit_code", "signal", "reason",
 					    "by",	"session", "exec",	 "role",   "method",
-					    "exe",	"error",   "state" };
+					    "exe",	"error",   "state", "new_generation", "why" };
 
 	if (json_is_array(argv)) {
 		size_t i;

@@ -21,6 +21,7 @@
 #include "common/protocol.h"
 #include "daemon/approvals.h"
 #include "daemon/audit.h"
+#include "daemon/audit_conf.h"
 #include "daemon/audit_events.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
@@ -158,6 +159,12 @@ static void print_config_summary(const struct daemon_config *cfg, const struct p
 		printf("  no configuration file: built-in defaults\n");
 	printf("  socket %s\n  state directory %s\n  sandbox_mode %s\n", cfg->socket_path,
 	       cfg->state_dir, sandbox_mode_to_string(cfg->sandbox_mode));
+	if (cfg->audit && cfg->audit->enabled)
+		printf("  audit log %s (fsync %s, HMAC %s, on failure %s)\n", cfg->audit_log,
+		       audit_fsync_to_string(cfg->audit->fsync), cfg->audit->key ? "on" : "off",
+		       audit_on_failure_to_string(cfg->audit->on_failure));
+	else
+		printf("  audit log disabled\n");
 	printf("kernel %s: landlock ABI %d, seccomp %s, user notification %s, pidfd %s, "
 	       "cgroup %s\n",
 	       f->kernel, f->landlock_abi, f->seccomp ? "yes" : "no",
