@@ -39,6 +39,7 @@
 #include "policy/approval.h"
 #include "policy/env_policy.h"
 #include "policy/modes.h"
+#include "policy/rules.h"
 
 /* Iteration that must not remove the current element. */
 #define SESS_FOREACH(pos, head) for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
@@ -527,6 +528,45 @@ static int refuse_unaudited(struct request *req)
 }
 
 /*
+ * The administrator's word on a setup script: it runs in workspace-write,
+ * which [requirements] must allow, and no part of it may be forbidden or
+ * need approval under the managed rules (nobody is asked during a setup).
+ * 0, or -EPERM with msg.
+ */
+static int check_setup_policy(struct daemon *d, const char *script, char *msg, size_t msgsz)
+{
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)script, NULL };
+	_cleanup_(approval_plan_freep) struct approval_plan *plan = NULL;
+	unsigned modes = d->cfg->allowed_sandbox_modes;
+	int r;
+
+	if (modes && !(modes & (1u << SANDBOX_WORKSPACE_WRITE))) {
+		snprintf(msg, msgsz, "setup scripts run in workspace-write, which [requirements] "
+				     "allowed_sandbox_modes does not allow");
+		return -EPERM;
+	}
+	r = approval_plan_build(argv, &plan);
+	if (r < 0)
+		return r == -ENOMEM ? r : 0;
+	for (size_t i = 0; i < plan->n_segments; i++) {
+		struct rules_result res = { 0 };
+		r = rules_eval_prefix(d->rules, plan->segments[i].argv, NULL, &res);
+		if (r < 0)
+			return r == -ENOMEM ? r : 0;
+		if (res.matched && res.decision != RULES_DECISION_ALLOW) {
+			snprintf(msg, msgsz, "the setup script runs %s, which the managed rules %s",
+				 log_q(plan->segments[i].argv[0]),
+				 res.decision == RULES_DECISION_FORBIDDEN ? "forbid"
+									  : "allow only with approval");
+			rules_result_clear(&res);
+			return -EPERM;
+		}
+		rules_result_clear(&res);
+	}
+	return 0;
+}
+
+/*
  * Start the setup command of s: /bin/sh -c SCRIPT in the workspace, as
  * the owner, sandboxed in workspace-write, with the owner's secrets and
  * (per [sessions] setup_network) full network.  The reply to the
@@ -543,6 +583,15 @@ static int start_setup(struct request *req, struct session *s, struct setup_para
 	int64_t seq;
 	int r;
 
+	r = check_setup_policy(d, sp->script, msg, sizeof(msg));
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		s->state = SESSION_SETUP_FAILED;
+		return conn_reply_error(c, &req->id, CX_ERR_FORBIDDEN, CX_REASON_FORBIDDEN,
+					json_pack("{s:i}", "exit_code", 126), "%s", msg);
+	}
+	msg[0] = '\0';
 	/* Secrets first: a missing one fails the request before anything runs. */
 	if (sp->secrets && sp->secrets[0]) {
 		const char *cred = getenv("CREDENTIALS_DIRECTORY");

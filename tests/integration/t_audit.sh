@@ -501,7 +501,7 @@ test_session_setup_phase()
 	printf 'TOKEN=%s-secret\nOTHER=x\n' "$AU_TOK" >"$sec/cxt-member.env"
 	chmod 0600 "$sec/cxt-member.env"
 	_au_daemon setup "[sessions]
-secrets_dir = \"$sec\""
+secrets_dir = \"$sec\"" "$AU_FORBID_RULE"
 	# shellcheck disable=SC2016 # for the setup's shell
 	printf 'echo "setup sees ${TOKEN:-none}" > setup.out\ntail -n +3 /proc/net/dev | wc -l > nets.out\necho done-setup\n' >"$script"
 	out=$(_au_ctl cxt-member sessions create -C "$W" --setup-script "$script" --secret TOKEN 2>"$TD/setup.err")
@@ -522,6 +522,11 @@ secrets_dir = \"$sec\""
 	out=$(_au_ctl cxt-member sessions create -C "$W" --setup-script "$script" --secret NOPE 2>&1)
 	assert_match 'NOPE.* is not available' "$out" "missing secret"
 	grep -q "$AU_TOK-secret" "$AU_LOG" && fail "a secret value is in the audit log"
+	# Managed rules hold in a setup script too.
+	printf 'echo start\nrm %s\n' "$AU_TOK" >"$script"
+	out=$(_au_ctl cxt-member sessions create -C "$W" --setup-script "$script" 2>&1)
+	assert_rc 126 $? "a setup script with a forbidden command"
+	assert_match 'the managed rules forbid' "$out" "message"
 	_au_has ".event == \"session.setup_done\" and .session == \"$id\" and .status == 0" ||
 		fail "no session.setup_done record"
 }
