@@ -6,6 +6,7 @@
  * reason, a bad verdict names a reason, and once it stopped it stays
  * stopped.
  */
+// fuzz-sources: daemon/audit_verify.c
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
