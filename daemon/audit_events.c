@@ -353,6 +353,25 @@ void audit_ev_exec_exit(struct exec *x)
 	sessions_untrack_exec(d, x->id, status);
 }
 
+void audit_ev_net_mode(struct conn *c, const char *req_id, const struct exec_request *req,
+		       const char *decision, const char *reason)
+{
+	struct audit_net n = {
+		.uid = c->peer.uid,
+		.user = c->peer.user,
+		.session = req->session,
+		.host = "*",
+		.protocol = net_mode_to_string((enum net_mode)req->network),
+		.decision = decision,
+		.source = "mode_guard",
+		.reason = reason,
+		.scope = "non_domain",
+	};
+
+	n.request = req_id;
+	(void)audit_record_net(c->d, &n);
+}
+
 int64_t audit_record_net(struct daemon *d, const struct audit_net *n)
 {
 	json_t *f;
@@ -364,6 +383,7 @@ int64_t audit_record_net(struct daemon *d, const struct audit_net *n)
 		return -ENOMEM;
 	put_s(f, "user", n->user);
 	put_s(f, "session", n->session);
+	put_s(f, "request", n->request);
 	put_s(f, "exec", n->exec_id);
 	/* "host" is the record's own field (the machine): the target is host_name. */
 	put_s(f, "host_name", n->host);

@@ -38,6 +38,7 @@ struct audit_net {
 	uid_t uid;
 	const char *user;          /* NULL: looked up from nothing, left out */
 	const char *session;       /* session of the sandbox, if any */
+	const char *request;       /* the exec/start request, if any */
 	const char *exec_id;       /* the exec whose sandbox asked */
 	const char *host;          /* requested host name or address */
 	uint16_t port;
@@ -53,6 +54,10 @@ struct audit_net {
 
 /* Returns the record's seq (> 0), 0 (auditing off) or -errno (not recorded). */
 int64_t audit_record_net(struct daemon *d, const struct audit_net *n);
+
+/* A request's whole-network wish decided (not a connection): source "mode_guard". */
+void audit_ev_net_mode(struct conn *c, const char *req_id, const struct exec_request *req,
+		       const char *decision, const char *reason);
 
 void audit_ev_daemon_start(struct daemon *d);
 void audit_ev_daemon_stop(struct daemon *d, const char *why);

@@ -1135,6 +1135,7 @@ static void decide(struct job *j)
 				 "full network access inside a %s sandbox is not allowed by the "
 				 "configuration ([sandbox_workspace_write] network_access)",
 				 sandbox_mode_to_string(mode));
+			audit_ev_net_mode(c, j->audit_req, &j->req, "deny", msg);
 			job_reply_error(j, CX_ERR_FORBIDDEN, CX_REASON_FORBIDDEN,
 					json_pack("{s:s, s:i}", "decision", "forbidden", "exit_code",
 						  126),
