@@ -99,7 +99,7 @@ test_audit_mixed_run()
 	assert_match 'exec.request exec.decision exec.refused' "$out" "forbidden command's records"
 	assert_match 'exec.decision approval.request approval.answer exec.refused' "$out" "prompted command's records"
 	assert_match 'role.refused' "$out" "the viewer's refusal"
-	assert_match 'exec.decision net.decision exec.refused' "$out" "network refusal's records"
+	assert_match 'exec.request net.decision exec.refused' "$out" "network refusal's records"
 	# Sequence numbers in order, no gaps.
 	n=$(printf '%s\n' "$csv" | tail -n +2 | cut -d, -f1 | awk 'NR != $1 { bad = 1 } END { print bad ? "gap" : "ok" }')
 	assert_eq ok "$n" "sequence of the CSV rows"
