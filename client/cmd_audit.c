@@ -18,7 +18,9 @@
 	"usage: codexctl audit query [--since TIME] [--until TIME] [--user U] [--uid N]\n"        \
 	"                            [--session ID] [--type T] [--limit N]\n"                     \
 	"                            [--format json|csv|cef|syslog]\n"                            \
-	"       codexctl audit export [same options; --format defaults to json]\n"                \
+	"       codexctl audit export [--since TIME] [--until TIME] [--user U] [--uid N]\n"       \
+	"                             [--session ID] [--type T] [--limit N]\n"                    \
+	"                             [--format json|csv|cef|syslog]\n"                           \
 	"       codexctl audit verify\n"                                                          \
 	"TIME: YYYY-MM-DDTHH:MM:SS[.ffffff]Z, YYYY-MM-DD[ HH:MM[:SS]] (local time),\n"            \
 	"      @EPOCH, or an age such as 30s, 10m, 2h, 7d (that long ago)\n"
@@ -282,6 +284,10 @@ static int cmd_audit_verify(const struct client_opts *o)
 
 int cmd_audit(const struct client_opts *o, int argc, char **argv)
 {
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(AUDIT_USAGE, stdout);
+		return CX_EXIT_OK;
+	}
 	if (argc >= 2 && strcmp(argv[1], "query") == 0)
 		return cmd_audit_query(o, argc - 1, argv + 1, false);
 	if (argc >= 2 && strcmp(argv[1], "export") == 0)

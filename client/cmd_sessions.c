@@ -17,7 +17,7 @@
 #include "common/protocol.h"
 
 #define SESSIONS_USAGE                                                                            \
-	"usage: codexctl sessions [list [--all]]\n"                                               \
+	"usage: codexctl sessions [list [--all]]\n"                                             \
 	"       codexctl sessions show ID\n"                                                      \
 	"       codexctl sessions kill ID\n"                                                      \
 	"       codexctl sessions create [-C DIR] [-s MODE] [-a POLICY] [--label TEXT]\n"         \
@@ -315,6 +315,10 @@ int cmd_sessions(const struct client_opts *o, int argc, char **argv)
 	json_t *res = NULL;
 	int r;
 
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(SESSIONS_USAGE, stdout);
+		return CX_EXIT_OK;
+	}
 	if (argc == 1 || (argc <= 3 && strcmp(argv[1], "list") == 0)) {
 		bool all = argc == 3 && strcmp(argv[2], "--all") == 0;
 		size_t i;

@@ -429,6 +429,59 @@ static json_t *akey_json(const struct audit_config *c, const struct akey *k, boo
 	return json_null();
 }
 
+static const char *akey_type(const struct akey *k)
+{
+	switch (k->kind) {
+	case AK_BOOL:
+		return "boolean";
+	case AK_U32:
+	case AK_U64:
+	case AK_I64:
+		return "integer";
+	case AK_PATH:
+		return "path";
+	case AK_STRING:
+		return "string";
+	case AK_FSYNC:
+		return "always|batch|none";
+	case AK_ON_FAILURE:
+		return "refuse|continue";
+	case AK_EXPORTER:
+		return "none|otlp-http";
+	case AK_ENDPOINT:
+		return "URL";
+	case AK_HEADERS:
+		return "array of headers";
+	}
+	return "?";
+}
+
+int audit_conf_list_keys(FILE *f)
+{
+	struct audit_config *c = NULL;
+	char err[256] = "";
+	const char *cred = getenv("CREDENTIALS_DIRECTORY");
+	int r;
+
+	/* The built-in defaults: no credential directory may add a key. */
+	if (cred)
+		unsetenv("CREDENTIALS_DIRECTORY");
+	r = audit_conf_load(NULL, &c, err, sizeof(err));
+	if (r < 0)
+		return r;
+	for (size_t k = 0; k < ARRAY_SIZE(akeys); k++) {
+		json_t *v = akey_json(c, &akeys[k], false);
+		_cleanup_free_ char *dflt = v && !json_is_null(v)
+						    ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)
+						    : NULL;
+		json_decref(v);
+		fprintf(f, "%s\t%s\t%s\t%s\tmanaged\n", akeys[k].section, akeys[k].key,
+			akey_type(&akeys[k]), dflt ? dflt : "-");
+	}
+	audit_conf_free(c);
+	return ferror(f) ? -EIO : 0;
+}
+
 void audit_conf_to_json(const struct audit_config *c, json_t *values, bool redact)
 {
 	if (!c || !values)

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct conf_doc;
 struct json_t;
@@ -93,6 +94,9 @@ void audit_conf_free(struct audit_config *c);
 
 /* Values into the config/show "values" object; redact hides header values. */
 void audit_conf_to_json(const struct audit_config *c, struct json_t *values, bool redact);
+
+/* Every key, as conf_list_keys() prints them (codexd --list-config-keys). */
+int audit_conf_list_keys(FILE *f);
 
 const char *audit_fsync_to_string(enum audit_fsync f);
 const char *audit_on_failure_to_string(enum audit_on_failure f);

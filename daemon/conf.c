@@ -902,6 +902,8 @@ int conf_list_keys(FILE *f)
 				dot ? dot + 1 : *u);
 	}
 	conf_free(c);
+	if (audit_conf_list_keys(f) < 0)
+		return -EIO;
 	return ferror(f) ? -EIO : 0;
 }
 
