@@ -39,6 +39,7 @@ static void usage(FILE *f)
 		"                                       audit records (members: their own)\n"
 		"  audit export [--format F] ...        the same, JSON Lines by default\n"
 		"  audit verify                         check the audit log's hash chain\n"
+		"  mcp [OPTIONS]                        an MCP server on stdio for AI agents\n"
 		"\n"
 		"The socket defaults to $CODEXD_SOCKET, else " CX_DEFAULT_SOCKET ".\n");
 }
@@ -125,6 +126,8 @@ int main(int argc, char **argv)
 		return cmd_audit(&o, argc, argv);
 	if (strcmp(cmd, "sessions") == 0)
 		return cmd_sessions(&o, argc, argv);
+	if (strcmp(cmd, "mcp") == 0)
+		return cmd_mcp(&o, argc, argv);
 	fprintf(stderr, "codexctl: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return CX_EXIT_USAGE;
