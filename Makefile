@@ -44,7 +44,7 @@ OPTLDFLAGS :=
 endif
 
 PKGS_COMMON := jansson inih libsodium
-PKGS_DAEMON := libsystemd libseccomp libcap-ng libuv $(PKGS_COMMON)
+PKGS_DAEMON := libsystemd libseccomp libcap-ng libuv libcurl $(PKGS_COMMON)
 PKGS_CLIENT := $(PKGS_COMMON)
 PKGS_TEST := cmocka $(PKGS_DAEMON)
 

@@ -15,6 +15,7 @@
 #include "common/path_util.h"
 #include "common/protocol.h"
 #include "common/strv.h"
+#include "daemon/audit_conf.h"
 #include "daemon/conf.h"
 #include "policy/layers.h"
 #include "policy/pathglob.h"
@@ -139,6 +140,7 @@ void conf_free(struct daemon_config *c)
 	for (int i = 0; i < _ROLE_MAX; i++)
 		free(c->role_group_names[i]);
 	env_policy_done(&c->env);
+	audit_conf_free(c->audit);
 	conf_doc_free(c->doc);
 	free(c);
 }
@@ -473,6 +475,8 @@ static int apply_doc(struct daemon_config *c, struct origins *o, char *err, size
 				return r;
 			continue;
 		}
+		if (audit_conf_section(e->section))
+			continue; /* [audit], [otel], [sessions]: daemon/audit_conf.c */
 		if (strcmp(e->section, GRANULAR_SECTION) == 0) {
 			bool b;
 			r = conf_entry_get_bool(e, &b, err, errsz);
@@ -691,6 +695,9 @@ static int finish(struct daemon_config *c, const char *socket_override,
 	r = finish_policy(c, o, err, errsz);
 	if (r < 0)
 		return r;
+	r = audit_conf_load(c->doc, &c->audit, err, errsz);
+	if (r < 0)
+		return r;
 	return resolve_groups(c);
 }
 
@@ -895,6 +902,8 @@ int conf_list_keys(FILE *f)
 				dot ? dot + 1 : *u);
 	}
 	conf_free(c);
+	if (audit_conf_list_keys(f) < 0)
+		return -EIO;
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -969,6 +978,7 @@ json_t *conf_to_json(const struct daemon_config *c, bool origins, bool redact)
 			json_object_set_new(setobj, name, json_string(redact ? "(redacted)" : eq + 1));
 	}
 	json_object_set_new(section_obj(values, "shell_environment_policy"), "set", setobj);
+	audit_conf_to_json(c->audit, values, redact);
 	if (c->approval.policy == APPROVAL_GRANULAR)
 		json_object_set_new(
 			values, "approval_granular",
@@ -984,7 +994,7 @@ json_t *conf_to_json(const struct daemon_config *c, bool origins, bool redact)
 		const struct conf_entry *e = conf_doc_entry(c->doc, i);
 		char name[160], where[PATH_MAX + 16];
 		bool known = strcmp(e->section, ENV_SET_SECTION) == 0 ||
-			     strcmp(e->section, GRANULAR_SECTION) == 0;
+			     strcmp(e->section, GRANULAR_SECTION) == 0 || audit_conf_section(e->section);
 
 		for (size_t k = 0; !known && k < ARRAY_SIZE(keys); k++)
 			known = strcmp(keys[k].section, e->section) == 0 &&

@@ -93,6 +93,9 @@ struct daemon_config {
 	/* [shell_environment_policy] */
 	struct env_policy env;
 
+	/* [audit], [otel], [sessions] (daemon/audit_conf.h) */
+	struct audit_config *audit;
+
 	/* Everything read, for config/show (pass-through keys included). */
 	struct conf_doc *doc;
 };

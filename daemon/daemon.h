@@ -22,8 +22,10 @@
 #include "daemon/seccomp.h"
 #include "policy/roles.h"
 
+struct audit;
 struct daemon_config;
 struct exec;
+struct sessions;
 struct rules_set;
 
 /* Counters reported by daemon/status. */
@@ -106,6 +108,9 @@ struct daemon {
 	bool shutting_down;
 	struct daemon_stats stats;
 	struct probe_features features;
+
+	struct audit *audit;       /* daemon/audit.h; NULL with [audit] enabled = false */
+	struct sessions *sessions; /* daemon/sessions.h */
 };
 
 /* A queued outgoing line. */

@@ -22,6 +22,7 @@
 #include "daemon/conf.h"
 #include "daemon/cgroup.h"
 #include "daemon/conn.h"
+#include "daemon/audit_events.h"
 #include "daemon/denials.h"
 #include "daemon/exec.h"
 #include "daemon/mounts.h"
@@ -736,6 +737,7 @@ static void exec_maybe_finish(struct exec *x)
 			if (x->out[i].inited && !x->out[i].eof)
 				return; /* drain what is left first */
 	}
+	audit_ev_exec_exit(x);
 	send_exited(x);
 	exec_free(x);
 }
@@ -1202,7 +1204,10 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 				(void)fd_set_nonblock(parent_fds[i], true);
 	}
 
-	random_id(xid, sizeof(xid));
+	if (set->exec_id)
+		snprintf(xid, sizeof(xid), "%s", set->exec_id);
+	else
+		random_id(xid, sizeof(xid));
 	{
 		struct cgroup_limits lim = {
 			.memory_bytes = (uint64_t)cfg->memory_max_mb * 1024 * 1024,

@@ -71,6 +71,7 @@ struct exec_settings {
 	char *const *extra_readonly;     /* paths to make read-only (glob rules) */
 	const char *decision;            /* "allow", "approve", "approve_for_session", ... */
 	json_t *result_extra;            /* merged into the exec/start result (borrowed) */
+	const char *exec_id;             /* the id its audit record gave it; NULL: a new one */
 	/* The approval policy lets the user approve a rerun outside the sandbox
 	 * when the command fails after a sandbox refusal (exec/exited
 	 * "sandbox_retry"). */

@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include "common/protocol.h"
+#include "daemon/audit.h"
 #include "daemon/cgroup.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
+#include "daemon/sessions.h"
 
 static long rss_kib(void)
 {
@@ -40,7 +42,7 @@ int rpc_daemon_status(struct request *req)
 			d->listener.path, "last_reload_error", d->last_reload_error,
 			"connections", "open", (int)d->n_conns, "limit",
 			(int)d->cfg->max_connections, "execs", "running", (json_int_t)d->n_execs,
-			"limit", (json_int_t)d->cfg->max_execs, "audit", "state", "not configured",
+			"limit", (json_int_t)d->cfg->max_execs, "audit", "state", "disabled",
 			"proxy", "state", "not configured", "features",
 			probe_features_to_json(&d->features), "counters", "connections_accepted",
 			(json_int_t)s->connections_accepted, "connections_refused",
@@ -51,7 +53,10 @@ int rpc_daemon_status(struct request *req)
 			(json_int_t)s->execs_timed_out, "execs_killed", (json_int_t)s->execs_killed,
 			"output_bytes", (json_int_t)s->output_bytes, "reloads",
 			(json_int_t)s->reloads, "reload_failures", (json_int_t)s->reload_failures);
-	if (res)
+	if (res) {
 		json_object_set_new(res, "cgroups", cgroup_setup_to_json(&d->cgroups));
+		json_object_set_new(res, "audit", audit_status_json(d->audit));
+		json_object_set_new(res, "sessions", sessions_status_json(d));
+	}
 	return conn_reply_result(req->conn, &req->id, res);
 }
