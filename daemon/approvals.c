@@ -589,6 +589,8 @@ int approvals_ask(struct conn *requester, const struct approval_ask *ask, approv
 	}
 	if (truncated)
 		json_object_set_new(a->params, "argv_truncated", json_true());
+	if (ask->network)
+		json_object_set(a->params, "network", ask->network);
 	if (!json_object_get(a->params, "matched_rules"))
 		json_object_set_new(a->params, "matched_rules", json_array());
 

@@ -24,6 +24,7 @@
 
 struct daemon_config;
 struct exec;
+struct proxy;
 struct rules_set;
 
 /* Counters reported by daemon/status. */
@@ -40,6 +41,8 @@ struct daemon_stats {
 	uint64_t output_bytes;
 	uint64_t reloads;
 	uint64_t reload_failures;
+	uint64_t net_allowed;           /* proxy decisions (daemon/net_events.c) */
+	uint64_t net_denied;
 };
 
 struct listener {
@@ -106,6 +109,7 @@ struct daemon {
 	bool shutting_down;
 	struct daemon_stats stats;
 	struct probe_features features;
+	struct proxy *proxy; /* the network proxy worker (daemon/proxy.c) */
 };
 
 /* A queued outgoing line. */

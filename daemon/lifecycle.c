@@ -16,6 +16,7 @@
 #include "daemon/listen.h"
 #include "daemon/notify.h"
 #include "daemon/policy_store.h"
+#include "daemon/proxy.h"
 #include "policy/rules.h"
 
 uint64_t daemon_uptime_ms(const struct daemon *d)
@@ -76,6 +77,7 @@ void daemon_shutdown(struct daemon *d, const char *why)
 			uv_close((uv_handle_t *)&d->shutdown_timer, on_handle_closed_noop);
 		}
 		notify_watchdog_stop(d);
+		proxy_stop(d);
 	}
 }
 
@@ -122,6 +124,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errsz)
 	d->last_reload_error = NULL;
 	log_set_max_level(d->opt_log_level_set ? (enum log_level)d->opt_log_level : n->log_level);
 	(void)listen_apply_permissions(d);
+	proxy_reconfigure(d);
 	log_info("configuration reloaded (generation %llu)", (unsigned long long)d->cfg_generation);
 	notify_ready("ready (reloaded)");
 	return 0;

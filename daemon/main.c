@@ -30,6 +30,7 @@
 #include "daemon/policy_store.h"
 #include "policy/rules.h"
 #include "daemon/probe.h"
+#include "daemon/proxy.h"
 #include "daemon/spawn.h"
 
 static void usage(FILE *f)
@@ -341,6 +342,7 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		return 1;
 	}
+	proxy_init(&d);
 	uv_signal_init(d.loop, &d.sig_term);
 	uv_signal_init(d.loop, &d.sig_int);
 	uv_signal_init(d.loop, &d.sig_hup);
@@ -366,7 +368,9 @@ int main(int argc, char **argv)
 	listen_stop(&d);
 	approvals_free_all(&d);
 	decide_free_all(&d);
+	proxy_stop(&d);
 	uv_run(d.loop, UV_RUN_NOWAIT);
+	proxy_free(&d);
 	(void)uv_loop_close(d.loop);
 	safe_close(d.lifeline[0]);
 	safe_close(d.lifeline[1]);
