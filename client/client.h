@@ -97,6 +97,7 @@ int cmd_reload(const struct client_opts *o, int argc, char **argv);
 int cmd_hello(const struct client_opts *o, int argc, char **argv);
 int cmd_policy(const struct client_opts *o, int argc, char **argv);
 int cmd_approvals(const struct client_opts *o, int argc, char **argv);
+int cmd_net(const struct client_opts *o, int argc, char **argv);
 
 /* Exit status for a daemon error (126 for refusals, 1 otherwise). */
 int exit_status_for_error(const struct rpc_message *m);
