@@ -168,7 +168,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_CC ?= clang
 # Decoders that live in daemon/ but need no daemon.
-FUZZ_EXTRA := daemon/exec_params.c
+FUZZ_EXTRA := daemon/exec_params.c proxy/http_head.c proxy/socks5.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	-DCX_VERSION=\"$(VERSION)\" -DCX_SYSCONFDIR=\"$(SYSCONFDIR)\" \
 	-DCX_LOCALSTATEDIR=\"$(LOCALSTATEDIR)\" -DCX_RUNSTATEDIR=\"$(RUNSTATEDIR)\" -I.
@@ -176,7 +176,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOUR
 build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(POLICY_SRC) $(FUZZ_EXTRA)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(POLICY_SRC) $(FUZZ_EXTRA) \
-		$(call pkglibs,$(PKGS_COMMON))
+		$(call pkglibs,$(PKGS_COMMON)) $(LIBS_HTTP_PARSER)
 
 fuzz: $(FUZZ_BINS)
 	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)

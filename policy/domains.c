@@ -191,7 +191,8 @@ static int normalize_name(const char *h, size_t hl, bool bracketed, bool allow_s
 	if (hl == 0 || hl > CX_MAX_DOMAIN + 1)
 		return -EINVAL;
 	n = unescape_zone(h, hl, tmp, sizeof(tmp));
-	if (n > 0 && tmp[n - 1] == '.' && !bracketed)
+	/* One trailing dot of a name (an IPv6 literal's zone keeps its dots). */
+	if (n > 0 && tmp[n - 1] == '.' && !bracketed && !memchr(tmp, ':', n))
 		tmp[--n] = '\0';
 	if (n == 0)
 		return -EINVAL;

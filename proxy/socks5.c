@@ -53,10 +53,12 @@ static int parse_addr(const uint8_t *b, size_t n, size_t *used, struct socks5_ad
 		if (n < 2)
 			return 0;
 		alen = 1 + (size_t)b[1];
-		if (b[1] == 0 || memchr(b + 2, 0, b[1]))
-			return n < 1 + alen ? 0 : -EINVAL;
+		if (b[1] == 0)
+			return -EINVAL;
 		if (n < 1 + alen + 2)
 			return 0;
+		if (memchr(b + 2, 0, b[1]))
+			return -EINVAL;
 		memcpy(a->host, b + 2, b[1]);
 		a->host[b[1]] = '\0';
 		break;
