@@ -396,6 +396,7 @@ static void connected(struct pconn *c)
 				return;
 			}
 			c->out_len = (size_t)n;
+			c->c2u.bytes += (uint64_t)n;
 		}
 	} else {
 		uint8_t rep[SOCKS5_MAX_REPLY];
