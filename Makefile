@@ -183,6 +183,7 @@ fuzz: $(FUZZ_BINS)
 
 bench: all
 	@tests/bench/run --build $(B)
+	@tests/bench/bench_proxy.sh --build $(B)
 
 # ---------------------------------------------------------------- lint
 

@@ -21,7 +21,7 @@
 #include "common/list.h"
 #include "policy/domains.h"
 
-#define PROXY_RELAY_BUF (128 * 1024)   /* bytes per direction of a relayed connection */
+#define PROXY_RELAY_BUF (256 * 1024)   /* bytes per direction of a relayed connection */
 #define PROXY_MAX_CONNS 4096           /* connections in the whole worker */
 #define PROXY_MAX_CONNS_PER_SANDBOX 512
 #define PROXY_MAX_ADDRS 16             /* addresses kept from one resolution */
