@@ -368,7 +368,8 @@ static void connected(struct pconn *c)
 	size_t rest_off = 0;
 
 	c->allowed = true;
-	c->reason = "allowed";
+	if (!c->reason)
+		c->reason = "allowed"; /* or "approved" */
 	c->sb->w->connections++;
 	free(c->out);
 	c->out = NULL;

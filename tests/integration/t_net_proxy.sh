@@ -379,3 +379,45 @@ enabled = false' || true
 	assert_rc 126 $? "proxy turned off"
 	assert_match "enabled = false" "$out" "its message"
 }
+
+test_net_proxy_approval_on_miss()
+{
+	local req id out ev
+	net_need_tools
+	sb_setup nogit
+	net_http
+	net_dns 'app.test A 127.0.0.1'
+	net_daemon approve '[network]
+allow_local_binding = true'
+	note "an allowlist miss asks the client, with the network context; approve lets it through"
+	sess_open ap cxt-member "$SB_SOCK"
+	sess_send ap "$(rpc_line 1 hello '{"client":{"name":"t","version":"1"},"can_approve":true}')"
+	sess_send ap "$(rpc_line 2 exec/start "$(printf '{"argv":["curl","-sS","-m","20","http://app.test:%s/approved"],"cwd":"%s","network":"proxy","approval_policy":"on-request","stdin":false}' "$NET_HTTP_PORT" "$WS")")"
+	req=$(sess_wait ap '.method == "approval/request" and .params.network != null' 15) ||
+		fail "no approval/request with network context: $(head -c 800 "$TD/ap.out")"
+	assert_eq "app.test $NET_HTTP_PORT http" \
+		"$(jqv "$req" '[.params.network.host, .params.network.port, .params.network.protocol] | join(" ")')" \
+		"the network member"
+	assert_match "not on the allow list" "$(jqv "$req" '.params.reason')" "the reason"
+	id=$(jqv "$req" '.id')
+	sess_send ap "$(printf '{"jsonrpc":"2.0","id":"%s","result":{"decision":"approve"}}' "$id")"
+	out=$(sess_wait ap '.method == "exec/output"' 15) || fail "no output: $(head -c 800 "$TD/ap.out")"
+	sess_wait ap '.method == "exec/exited"' 15 >/dev/null || fail "no exec/exited"
+	assert_eq "GET /approved 0" "$(cat "$NET_HTTP_LOG")" "what the server saw"
+	ev=$(sess_find ap '.method == "net/event"')
+	assert_eq "allow approved" "$(jqv "$ev" '[.params.decision, .params.reason] | join(" ")')" "the event"
+	sess_close ap
+	note "deny refuses with 403 blocked-by-allowlist"
+	sess_open ap2 cxt-member "$SB_SOCK"
+	sess_send ap2 "$(rpc_line 1 hello '{"client":{"name":"t","version":"1"},"can_approve":true}')"
+	sess_send ap2 "$(rpc_line 2 exec/start "$(printf '{"argv":["curl","-sS","-i","-m","20","http://app.test:%s/denied"],"cwd":"%s","network":"proxy","approval_policy":"on-request","stdin":false}' "$NET_HTTP_PORT" "$WS")")"
+	req=$(sess_wait ap2 '.method == "approval/request" and .params.network != null' 15) ||
+		fail "no second approval/request: $(head -c 800 "$TD/ap2.out")"
+	sess_send ap2 "$(printf '{"jsonrpc":"2.0","id":"%s","result":{"decision":"deny"}}' "$(jqv "$req" '.id')")"
+	sess_wait ap2 '.method == "exec/exited"' 15 >/dev/null || fail "no exec/exited after deny"
+	out=$(jq -r -R 'fromjson? | select(.method == "exec/output") | .params.data' "$TD/ap2.out" |
+		while read -r chunk; do printf '%s' "$chunk" | base64 -d; done)
+	assert_match "x-codexd-error: blocked-by-allowlist" "$out" "the refusal after deny"
+	assert_eq 1 "$(conns "$NET_HTTP_LOG")" "requests that reached the server"
+	sess_close ap2
+}
