@@ -76,6 +76,10 @@ struct exec_settings {
 	 * allowlist misses ask the caller.  NULL: nothing is allowed. */
 	const struct domain_policy *net_policy;
 	bool net_ask;
+	/* The approval policy lets the user approve a rerun outside the sandbox
+	 * when the command fails after a sandbox refusal (exec/exited
+	 * "sandbox_retry"). */
+	bool retry_unsandboxed;
 };
 
 /*
@@ -163,6 +167,7 @@ struct exec {
 
 	/* Refusals PID 1 reported (exec/exited "denials"). */
 	bool log_denials;      /* file calls were to be supervised too */
+	bool retry_unsandboxed; /* exec_settings.retry_unsandboxed */
 	bool supervised;       /* a notify program went to the sandbox (with log_denials: +fs) */
 	bool filtered;         /* a seccomp program at all */
 	struct sandbox_denial *denials; /* CX_MAX_DENIAL_RECORDS, allocated with the first */
