@@ -118,7 +118,8 @@ hello-from-host GET /socks-tls" "$out" "curl through SOCKS5"
 		t local curl -sS --max-time 10 --socks5-hostname 127.0.0.1:1080 "http://127.0.0.1:$1/"' sh "$NET_HTTP_PORT")
 	assert_eq "denied rc=97
 local rc=97" "$out" "SOCKS5 refusals (curl 97: the proxy refused the connection)"
-	assert_eq 2 "$(conns "$NET_HTTP_LOG")" "requests the HTTP server saw"
+	assert_eq 1 "$(conns "$NET_HTTP_LOG")" "requests the HTTP server saw"
+	assert_eq 1 "$(conns "$NET_HTTPS_LOG")" "requests the HTTPS server saw"
 }
 
 test_net_proxy_socks5_udp()
