@@ -22,6 +22,7 @@
  *     requester: {uid, user, pid, client},
  *     network: {host, port, protocol, exec_id}  (only for a proxied connection
  *                                   the allowlist does not cover: daemon/proxy.c),
+ *     proposed_network_rule: "network_rule(...)"  (what approve_always saves then),
  *     timeout_ms: N                 (deny after this long)
  *   }
  *
@@ -101,6 +102,7 @@ struct approval_ask {
 					 proposed_prefix is set */
 	json_t *network;              /* {host, port, protocol} of a proxied connection the
 					 allowlist did not cover (borrowed), or NULL */
+	const char *proposed_network_rule; /* the network_rule() approve_always saves, or NULL */
 };
 
 /*

@@ -16,6 +16,7 @@
 
 #include "common/fdio.h"
 #include "common/log.h"
+#include "common/path_util.h"
 #include "common/proxy_proto.h"
 #include "common/strv.h"
 #include "daemon/approvals.h"
@@ -26,7 +27,9 @@
 #include "daemon/net_events.h"
 #include "daemon/privdrop.h"
 #include "daemon/proxy.h"
+#include "daemon/user_files.h"
 #include "policy/domains_json.h"
+#include "policy/rules.h"
 
 #define RESTART_MIN_MS 200
 #define RESTART_MAX_MS 30000
@@ -47,6 +50,7 @@ struct pask {
 	uint64_t worker_id;
 	char exec_id[24];
 	struct pending_approval *ap;
+	char *rule; /* the network_rule() approve_always saves */
 };
 
 struct proxy {
@@ -147,7 +151,53 @@ static void send_sandbox(struct proxy *p, struct psb *s)
 static void ask_free(struct pask *a)
 {
 	list_del(&a->node);
+	free(a->rule);
 	free(a);
+}
+
+static void on_rule_saved(void *userdata, struct user_files *files, int err)
+{
+	char *rule = userdata;
+
+	if (err < 0 || !files || !files->appended)
+		log_warning("proxy: the approved network rule was not saved: %s",
+			    err < 0 ? strerror(-err) : "the helper did not write it");
+	else
+		log_info("proxy: saved %s", log_q(rule));
+	user_files_free(files);
+	free(rule);
+}
+
+/*
+ * approve_always: append the network_rule() to the user's
+ * ~/.codex/rules/default.rules, written by the helper that runs as the
+ * user (daemon/user_files.c), never by root.
+ */
+static void save_rule(struct proxy *p, const struct pask *a)
+{
+	struct exec *x = exec_find(p->d, a->exec_id);
+	struct conn *c = x ? x->conn : NULL;
+	struct user_files_loader *l;
+	char *rule;
+
+	if (!c || !c->peer.home[0] || !path_is_absolute_normalized(c->peer.home) || !a->rule)
+		return;
+	rule = strdup(a->rule);
+	if (!rule)
+		return;
+	{
+		struct user_files_request ur = {
+			.uid = c->peer.uid,
+			.gid = c->peer.gid,
+			.groups = c->peer.groups,
+			.n_groups = c->peer.n_groups,
+			.home = c->peer.home,
+			.append_rule = rule,
+		};
+		/* The loader runs to completion on its own; the daemon does not wait for it. */
+		if (user_files_load(p->d, &ur, on_rule_saved, rule, &l) < 0)
+			free(rule);
+	}
 }
 
 static void on_ask_answer(void *userdata, const struct approval_answer *ans)
@@ -158,10 +208,12 @@ static void on_ask_answer(void *userdata, const struct approval_answer *ans)
 		     ans->choice == APPROVAL_CHOICE_APPROVE_FOR_SESSION;
 
 	a->ap = NULL;
+	if (allow && ans->always)
+		save_rule(p, a);
 	(void)chan_send(p,
 			json_pack("{s:s, s:I, s:b, s:b}", "op", "answer", "id",
 				  (json_int_t)a->worker_id, "allow", allow, "session",
-				  ans->choice == APPROVAL_CHOICE_APPROVE_FOR_SESSION),
+				  ans->choice == APPROVAL_CHOICE_APPROVE_FOR_SESSION || ans->always),
 			NULL, 0);
 	ask_free(a);
 }
@@ -291,6 +343,17 @@ static int on_ask(struct proxy *p, json_t *m)
 	a->worker_id = (uint64_t)json_integer_value(jid);
 	snprintf(a->exec_id, sizeof(a->exec_id), "%s", s->id);
 	list_add_tail(&p->asks, &a->node);
+	if (np != NET_PROTO_DNS) {
+		static const enum rules_net_protocol map[] = {
+			[NET_PROTO_HTTP] = RULES_NET_HTTP,
+			[NET_PROTO_HTTPS] = RULES_NET_HTTPS,
+			[NET_PROTO_SOCKS5_TCP] = RULES_NET_SOCKS5_TCP,
+			[NET_PROTO_SOCKS5_UDP] = RULES_NET_SOCKS5_UDP,
+		};
+		if (rules_render_network_amendment(host, map[np], RULES_DECISION_ALLOW, NULL,
+						   &a->rule) < 0)
+			a->rule = NULL; /* a host the rules language cannot hold: no approve_always */
+	}
 	snprintf(reason, sizeof(reason),
 		 "network access to %s port %lld (%s) is not on the allow list",
 		 log_quote(q, sizeof(q), host, strlen(host), 64), (long long)json_integer_value(port),
@@ -310,6 +373,7 @@ static int on_ask(struct proxy *p, json_t *m)
 				   APPROVAL_CHOICE_BIT(APPROVAL_CHOICE_DENY) |
 				   APPROVAL_CHOICE_BIT(APPROVAL_CHOICE_ABORT),
 			.network = net,
+			.proposed_network_rule = a->rule,
 		};
 		r = approvals_ask(x->conn, &ask, on_ask_answer, a, &a->ap);
 		json_decref(net);

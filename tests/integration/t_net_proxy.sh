@@ -421,4 +421,23 @@ allow_local_binding = true'
 	assert_match "x-codexd-error: blocked-by-allowlist" "$out" "the refusal after deny"
 	assert_eq 1 "$(conns "$NET_HTTP_LOG")" "requests that reached the server"
 	sess_close ap2
+	note "approve_always saves a network_rule() in the user's own rules; the next run does not ask"
+	local rules had=0
+	rules=$M_HOME/.codex/rules/default.rules
+	[[ -f "$rules" ]] && had=1 && cp -p "$rules" "$TD/default.rules.saved"
+	sess_open ap3 cxt-member "$SB_SOCK"
+	sess_send ap3 "$(rpc_line 1 hello '{"client":{"name":"t","version":"1"},"can_approve":true}')"
+	sess_send ap3 "$(rpc_line 2 exec/start "$(printf '{"argv":["curl","-sS","-m","20","http://app.test:%s/always"],"cwd":"%s","network":"proxy","approval_policy":"on-request","stdin":false}' "$NET_HTTP_PORT" "$WS")")"
+	req=$(sess_wait ap3 '.method == "approval/request" and .params.network != null' 15) ||
+		fail "no third approval/request: $(head -c 800 "$TD/ap3.out")"
+	assert_match '^network_rule\(host="app.test", protocol="http", decision="allow"' 		"$(jqv "$req" '.params.proposed_network_rule')" "the proposed rule"
+	assert_eq true "$(jqv "$req" '.params.available_decisions | index("approve_always") != null')" 		"approve_always offered"
+	sess_send ap3 "$(printf '{"jsonrpc":"2.0","id":"%s","result":{"decision":"approve_always"}}' "$(jqv "$req" '.id')")"
+	sess_wait ap3 '.method == "exec/exited"' 15 >/dev/null || fail "no exec/exited after approve_always"
+	sess_close ap3
+	wait_until 10 grep -q 'network_rule(host="app.test"' "$rules" || fail "the rule was not saved in $rules"
+	assert_eq "cxt-member" "$(stat -c %U "$rules")" "owner of $rules"
+	out=$(SB_SOCK=$SB_SOCK sbx --no-prompt --network proxy -- curl -sS -m 20 "http://app.test:$NET_HTTP_PORT/ruled")
+	assert_eq "hello-from-host GET /ruled" "$out" "a later run under the saved rule"
+	if ((had)); then cp -p "$TD/default.rules.saved" "$rules"; else rm -f "$rules"; fi
 }
