@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,21 @@ static void pconn_unref(struct pconn *c)
 	free(c->out);
 	free(c->c2u.buf);
 	free(c->u2c.buf);
+	for (int i = 0; i < 2; i++) {
+		safe_close(c->c2u.pipe[i]);
+		safe_close(c->u2c.pipe[i]);
+	}
 	free(c);
 	worker_sandbox_maybe_free(sb);
+}
+
+static void on_splice_closed(uv_handle_t *h)
+{
+	struct pconn *c = h->data;
+	struct splice_side *s = h == (uv_handle_t *)&c->sc.poll ? &c->sc : &c->su;
+
+	s->fd = safe_close(s->fd);
+	pconn_unref(c);
 }
 
 static void on_closed(uv_handle_t *h)
@@ -73,6 +87,11 @@ static void pconn_close(struct pconn *c)
 	list_del(&c->node);
 	c->sb->n_conns--;
 	w->n_conns--;
+	/* The duplicates first: their polls must go before the fds close. */
+	if (c->sc.inited)
+		uv_close((uv_handle_t *)&c->sc.poll, on_splice_closed);
+	if (c->su.inited)
+		uv_close((uv_handle_t *)&c->su.poll, on_splice_closed);
 	uv_close((uv_handle_t *)&c->client, on_closed);
 	uv_close((uv_handle_t *)&c->timer, on_closed);
 	if (c->up_inited)
@@ -326,10 +345,165 @@ static void relay_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 }
 
+/*
+ * The splice relay.  For each direction: splice from the source socket
+ * into a pipe while the pipe has room, from the pipe into the destination
+ * while it has bytes.  The polls ask for what is blocked.  End of input
+ * from one side becomes a shutdown of the other once the pipe is empty;
+ * the connection ends when both directions have.
+ */
+#define SPLICE_PIPE (1 << 20)
+
+static void splice_update(struct pconn *c);
+
+/* Move what can move in one direction; -1 on a hard error. */
+static int splice_dir(struct pconn *c, struct relay_dir *d, int src, int dst)
+{
+	for (int round = 0; round < 16; round++) {
+		bool progress = false;
+		ssize_t n;
+
+		if (!d->eof && d->in_pipe < SPLICE_PIPE) {
+			n = splice(src, NULL, d->pipe[1], NULL, SPLICE_PIPE - d->in_pipe,
+				   SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+			if (n > 0) {
+				d->in_pipe += (size_t)n;
+				d->bytes += (uint64_t)n;
+				if (d == &c->c2u)
+					c->sb->w->bytes_up += (uint64_t)n;
+				else
+					c->sb->w->bytes_down += (uint64_t)n;
+				progress = true;
+			} else if (n == 0)
+				d->eof = true;
+			else if (errno != EAGAIN && errno != EINTR)
+				return -1;
+		}
+		if (d->in_pipe > 0) {
+			n = splice(d->pipe[0], NULL, dst, NULL, d->in_pipe,
+				   SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+			if (n > 0) {
+				d->in_pipe -= (size_t)n;
+				progress = true;
+			} else if (n < 0 && errno != EAGAIN && errno != EINTR)
+				return -1;
+		}
+		if (d->eof && d->in_pipe == 0 && !d->shut) {
+			d->shut = true;
+			(void)shutdown(dst, SHUT_WR);
+		}
+		if (!progress)
+			break;
+	}
+	return 0;
+}
+
+static void on_splice(uv_poll_t *h, int status, int events)
+{
+	struct pconn *c = h->data;
+
+	(void)events;
+	if (c->state != PC_RELAY)
+		return;
+	if (status < 0 || splice_dir(c, &c->c2u, c->sc.fd, c->su.fd) < 0 ||
+	    splice_dir(c, &c->u2c, c->su.fd, c->sc.fd) < 0) {
+		pconn_close(c);
+		return;
+	}
+	if (c->c2u.shut && c->u2c.shut) {
+		pconn_close(c);
+		return;
+	}
+	splice_update(c);
+}
+
+static void splice_poll(struct splice_side *s, int events)
+{
+	if (events == s->events)
+		return;
+	s->events = events;
+	if (events)
+		uv_poll_start(&s->poll, events, on_splice);
+	else
+		uv_poll_stop(&s->poll);
+}
+
+static void splice_update(struct pconn *c)
+{
+	int ce = 0, ue = 0;
+
+	if (!c->c2u.eof && c->c2u.in_pipe < SPLICE_PIPE)
+		ce |= UV_READABLE;
+	if (c->c2u.in_pipe > 0)
+		ue |= UV_WRITABLE;
+	if (!c->u2c.eof && c->u2c.in_pipe < SPLICE_PIPE)
+		ue |= UV_READABLE;
+	if (c->u2c.in_pipe > 0)
+		ce |= UV_WRITABLE;
+	splice_poll(&c->sc, ce);
+	splice_poll(&c->su, ue);
+}
+
+/* Switch to the splice relay; false (nothing changed) when it cannot be set up. */
+static bool start_splice(struct pconn *c)
+{
+	uv_os_fd_t cfd, ufd;
+	int fds[2][2] = { { -1, -1 }, { -1, -1 } }, dc = -1, du = -1;
+
+	if (uv_fileno((uv_handle_t *)&c->client, &cfd) < 0 ||
+	    uv_fileno((uv_handle_t *)&c->up, &ufd) < 0)
+		return false;
+	if (pipe2(fds[0], O_NONBLOCK | O_CLOEXEC) < 0 || pipe2(fds[1], O_NONBLOCK | O_CLOEXEC) < 0)
+		goto fail;
+	(void)fcntl(fds[0][1], F_SETPIPE_SZ, SPLICE_PIPE);
+	(void)fcntl(fds[1][1], F_SETPIPE_SZ, SPLICE_PIPE);
+	dc = fcntl(cfd, F_DUPFD_CLOEXEC, 3);
+	du = fcntl(ufd, F_DUPFD_CLOEXEC, 3);
+	if (dc < 0 || du < 0)
+		goto fail;
+	if (uv_poll_init(c->sb->w->loop, &c->sc.poll, dc) < 0)
+		goto fail;
+	c->sc.fd = dc;
+	c->sc.inited = true;
+	c->sc.events = 0;
+	c->sc.poll.data = c;
+	c->handles++;
+	if (uv_poll_init(c->sb->w->loop, &c->su.poll, du) < 0) {
+		/* The client side's poll owns dc now; pconn_close() releases it. */
+		safe_close(du);
+		for (int i = 0; i < 2; i++)
+			for (int k = 0; k < 2; k++)
+				safe_close(fds[i][k]);
+		pconn_close(c);
+		return true;
+	}
+	c->su.fd = du;
+	c->su.inited = true;
+	c->su.events = 0;
+	c->su.poll.data = c;
+	c->handles++;
+	memcpy(c->c2u.pipe, fds[0], sizeof(fds[0]));
+	memcpy(c->u2c.pipe, fds[1], sizeof(fds[1]));
+	c->spliced = true;
+	splice_update(c);
+	return true;
+fail:
+	safe_close(dc);
+	safe_close(du);
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < 2; k++)
+			safe_close(fds[i][k]);
+	return false;
+}
+
 static void start_relay(struct pconn *c)
 {
 	c->state = PC_RELAY;
 	uv_timer_stop(&c->timer);
+	(void)uv_tcp_nodelay(&c->client, 1);
+	(void)uv_tcp_nodelay(&c->up, 1);
+	if (start_splice(c))
+		return;
 	c->c2u.buf = malloc(PROXY_RELAY_BUF);
 	c->u2c.buf = malloc(PROXY_RELAY_BUF);
 	if (!c->c2u.buf || !c->u2c.buf) {
@@ -797,6 +971,8 @@ static void accept_one(uv_stream_t *l, enum pc_front front)
 	c->sb = sb;
 	c->front = front;
 	c->state = PC_HEAD;
+	c->c2u.pipe[0] = c->c2u.pipe[1] = c->u2c.pipe[0] = c->u2c.pipe[1] = -1;
+	c->sc.fd = c->su.fd = -1;
 	uv_tcp_init(w->loop, &c->client);
 	c->client.data = c;
 	uv_timer_init(w->loop, &c->timer);

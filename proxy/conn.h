@@ -32,6 +32,17 @@ struct relay_dir {
 	uv_shutdown_t sh;
 	bool writing, eof, shut;
 	uint64_t bytes;
+	/* splice relay: source -> pipe -> destination, no copies through user space */
+	int pipe[2];
+	size_t in_pipe; /* bytes spliced into the pipe, not yet out */
+};
+
+/* The splice relay polls duplicates of the two sockets (libuv keeps the originals). */
+struct splice_side {
+	int fd;
+	uv_poll_t poll;
+	bool inited;
+	int events;
 };
 
 struct pconn {
@@ -63,6 +74,8 @@ struct pconn {
 	int last_err;       /* of the last failed connect */
 	uint64_t ask_id;
 	struct relay_dir c2u, u2c;
+	bool spliced;                 /* the relay runs on splice_side, not on libuv streams */
+	struct splice_side sc, su;    /* client, upstream */
 	char *out;          /* first bytes for the upstream or the refusal for the client */
 	size_t out_len;
 	uv_write_t ow;

@@ -37,6 +37,7 @@ int worker_seccomp_install(void)
 		SCMP_SYS(exit_group), SCMP_SYS(uname), SCMP_SYS(sched_yield),
 		SCMP_SYS(getrlimit), SCMP_SYS(restart_syscall), SCMP_SYS(sysinfo),
 		SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(tgkill), SCMP_SYS(rseq),
+		SCMP_SYS(splice),
 	};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	int r = 0;
