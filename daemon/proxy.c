@@ -517,6 +517,7 @@ static void on_pidfd(uv_poll_t *h, int status, int events)
 static void proxy_start(struct proxy *p)
 {
 	struct daemon *d = p->d;
+	static char level[16];
 	int sv[2] = { -1, -1 };
 	pid_t pid;
 
@@ -534,6 +535,8 @@ static void proxy_start(struct proxy *p)
 		(void)setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 		(void)setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	}
+	/* Everything the child needs is ready before the fork: it makes system calls only. */
+	snprintf(level, sizeof(level), "%s", log_level_to_string(log_get_max_level()));
 	pid = fork();
 	if (pid < 0) {
 		snprintf(p->error, sizeof(p->error), "fork: %s", strerror(errno));
@@ -542,7 +545,6 @@ static void proxy_start(struct proxy *p)
 		goto retry;
 	}
 	if (pid == 0) {
-		static char level[16];
 		char *argv[] = { (char *)"codexd-proxy", (char *)"--log-level", level, NULL };
 		char *envp[] = { NULL };
 		struct privdrop pd = { .uid = p->uid, .gid = p->gid, .groups = NULL, .n_groups = 0,
@@ -551,7 +553,6 @@ static void proxy_start(struct proxy *p)
 		sigset_t none;
 		int nul;
 
-		snprintf(level, sizeof(level), "%s", log_level_to_string(log_get_max_level()));
 		sigemptyset(&none);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
 		if (dup2(sv[1], PROXY_CHAN_FD) < 0)
