@@ -312,7 +312,7 @@ test_net_proxy_events()
 	net_http
 	note "net/event notifications go to the connection that owns the sandbox"
 	sess_open ev cxt-member "$SOCK"
-	sess_send ev "$(rpc_line 1 hello '{"client":{"name":"t","version":"1"}}')"
+	sess_send ev "$(rpc_line 1 hello '{"client":"t","version":"1"}')"
 	sess_send ev "$(rpc_line 2 exec/start "$(printf '{"argv":["sh","-c","curl -sS -m 10 http://localhost:%s/ev; curl -sS -m 10 http://nope.test/ >/dev/null"],"cwd":"%s","network":{"mode":"proxy","allow_domains":["localhost"]},"stdin":false}' "$NET_HTTP_PORT" "$WS")")"
 	sess_wait ev '.method == "exec/exited"' 20 >/dev/null || fail "no exec/exited: $(head -c 800 "$TD/ev.out")"
 	ev=$(sess_find ev '.method == "net/event" and .params.decision == "allow"')
@@ -392,7 +392,7 @@ test_net_proxy_approval_on_miss()
 allow_local_binding = true'
 	note "an allowlist miss asks the client, with the network context; approve lets it through"
 	sess_open ap cxt-member "$SB_SOCK"
-	sess_send ap "$(rpc_line 1 hello '{"client":{"name":"t","version":"1"},"can_approve":true}')"
+	sess_send ap "$(rpc_line 1 hello '{"client":"t","version":"1","can_approve":true}')"
 	sess_send ap "$(rpc_line 2 exec/start "$(printf '{"argv":["curl","-sS","-m","20","http://app.test:%s/approved"],"cwd":"%s","network":"proxy","approval_policy":"on-request","stdin":false}' "$NET_HTTP_PORT" "$WS")")"
 	req=$(sess_wait ap '.method == "approval/request" and .params.network != null' 15) ||
 		fail "no approval/request with network context: $(head -c 800 "$TD/ap.out")"
@@ -410,7 +410,7 @@ allow_local_binding = true'
 	sess_close ap
 	note "deny refuses with 403 blocked-by-allowlist"
 	sess_open ap2 cxt-member "$SB_SOCK"
-	sess_send ap2 "$(rpc_line 1 hello '{"client":{"name":"t","version":"1"},"can_approve":true}')"
+	sess_send ap2 "$(rpc_line 1 hello '{"client":"t","version":"1","can_approve":true}')"
 	sess_send ap2 "$(rpc_line 2 exec/start "$(printf '{"argv":["curl","-sS","-i","-m","20","http://app.test:%s/denied"],"cwd":"%s","network":"proxy","approval_policy":"on-request","stdin":false}' "$NET_HTTP_PORT" "$WS")")"
 	req=$(sess_wait ap2 '.method == "approval/request" and .params.network != null' 15) ||
 		fail "no second approval/request: $(head -c 800 "$TD/ap2.out")"
@@ -426,7 +426,7 @@ allow_local_binding = true'
 	rules=$M_HOME/.codex/rules/default.rules
 	[[ -f "$rules" ]] && had=1 && cp -p "$rules" "$TD/default.rules.saved"
 	sess_open ap3 cxt-member "$SB_SOCK"
-	sess_send ap3 "$(rpc_line 1 hello '{"client":{"name":"t","version":"1"},"can_approve":true}')"
+	sess_send ap3 "$(rpc_line 1 hello '{"client":"t","version":"1","can_approve":true}')"
 	sess_send ap3 "$(rpc_line 2 exec/start "$(printf '{"argv":["curl","-sS","-m","20","http://app.test:%s/always"],"cwd":"%s","network":"proxy","approval_policy":"on-request","stdin":false}' "$NET_HTTP_PORT" "$WS")")"
 	req=$(sess_wait ap3 '.method == "approval/request" and .params.network != null' 15) ||
 		fail "no third approval/request: $(head -c 800 "$TD/ap3.out")"
