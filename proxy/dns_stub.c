@@ -54,6 +54,7 @@ static void tcp_closed(uv_handle_t *h)
 	struct psandbox *sb = t->sb;
 
 	list_del(&t->node);
+	sb->n_dnstcp--;
 	free(t->out);
 	free(t);
 	worker_sandbox_maybe_free(sb);
@@ -305,9 +306,11 @@ void dns_on_tcp_accept(uv_stream_t *l, int status)
 		return;
 	t->sb = sb;
 	list_add_tail(&sb->dnstcp, &t->node);
+	sb->n_dnstcp++;
 	uv_tcp_init(sb->w->loop, &t->h);
 	t->h.data = t;
-	if (uv_accept(l, (uv_stream_t *)&t->h) < 0 ||
+	/* Accepted and closed past the limit: each one holds a 64 KiB buffer. */
+	if (uv_accept(l, (uv_stream_t *)&t->h) < 0 || sb->n_dnstcp > PROXY_MAX_DNS_TCP ||
 	    uv_read_start((uv_stream_t *)&t->h, tcp_alloc, tcp_read) < 0)
 		tcp_close(t);
 }

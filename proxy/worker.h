@@ -30,6 +30,7 @@
 #define PROXY_RESOLVE_TIMEOUT_MS 3000
 #define PROXY_ASK_TIMEOUT_MS (10 * 60 * 1000)
 #define PROXY_UDP_DESTS 32             /* destinations remembered per UDP association */
+#define PROXY_MAX_DNS_TCP 32           /* DNS stub TCP connections per sandbox */
 
 /* The listeners of one sandbox, in the order the daemon sends them. */
 enum proxy_listener {
@@ -70,6 +71,7 @@ struct psandbox {
 	struct list_node assocs; /* struct udp_assoc */
 	struct list_node dnsq;   /* DNS stub queries being resolved */
 	struct list_node dnstcp; /* DNS stub TCP connections */
+	unsigned n_dnstcp;
 	unsigned n_conns;
 };
 
