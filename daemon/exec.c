@@ -30,6 +30,7 @@
 #include "policy/proxy_env.h"
 #include "daemon/mounts.h"
 #include "daemon/peer.h"
+#include "daemon/fdlimit.h"
 #include "daemon/sandbox_plan.h"
 #include "daemon/spawn.h"
 #include "policy/env_policy.h"
@@ -1320,6 +1321,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 		.tty_cols = (unsigned short)(req->cols ? req->cols : 80),
 		.rlimit_fsize = (uint64_t)cfg->max_file_size_mb * 1024 * 1024,
 		.rlimit_nofile = cfg->max_open_files,
+		.rlimit_nofile_soft = fdlimit_commands_soft(),
 		.no_core = !cfg->allow_core_dumps,
 		.seccomp_notify = exec_seccomp_notify_program(
 			d, mode, net,

@@ -11,6 +11,7 @@
  *    carries no Proxy-Authorization or Proxy-Connection header;
  *  - every normalised host parses again to itself (idempotent).
  */
+// fuzz-sources: proxy/http_head.c
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

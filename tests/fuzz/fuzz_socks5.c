@@ -10,6 +10,7 @@
  * input; a parsed domain has no NUL and at most 255 bytes; built replies
  * parse back to the same address.
  */
+// fuzz-sources: proxy/socks5.c
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
