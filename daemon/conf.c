@@ -940,6 +940,12 @@ static const char *key_type(const struct conf_key *k)
 		return "array of approval policies";
 	case CK_DENY:
 		return "array of paths and patterns";
+	case CK_DOMAINS:
+		return "array of domain patterns";
+	case CK_NETMODE:
+		return "full|limited";
+	case CK_HOSTPORT:
+		return "address[:port]";
 	}
 	return "?";
 }
