@@ -148,6 +148,7 @@ check-unit: $(UNIT_BINS)
 	@tests/unit/run $(UNIT_BINS)
 
 check-integration: all $(HELPER_BINS)
+	@tests/node/setup build/npm || true
 	@tests/integration/run --build $(B)
 
 # The integration suite with every codexd under valgrind memcheck

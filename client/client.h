@@ -101,6 +101,12 @@ int cmd_policy(const struct client_opts *o, int argc, char **argv);
 int cmd_approvals(const struct client_opts *o, int argc, char **argv);
 int cmd_net(const struct client_opts *o, int argc, char **argv);
 
+/* codexctl mcp (client/mcp_server.c): an MCP server on stdio. */
+int cmd_mcp(const struct client_opts *o, int argc, char **argv);
+
+/* The process environment as an exec/start "env" object (client/cmd_exec.c). */
+json_t *environment_json(void);
+
 /* Exit status for a daemon error (126 for refusals, 1 otherwise). */
 int exit_status_for_error(const struct rpc_message *m);
 

@@ -32,6 +32,7 @@ static void usage(FILE *f)
 		"  approvals watch [--no-prompt]        show (and answer) approvals as they come\n"
 		"  approvals approve ID [--for-session|--always]\n"
 		"  approvals deny ID [--abort]          answer a pending approval\n"
+		"  mcp [OPTIONS]                        an MCP server on stdio for AI agents\n"
 		"\n"
 		"The socket defaults to $CODEXD_SOCKET, else " CX_DEFAULT_SOCKET ".\n");
 }
@@ -116,6 +117,8 @@ int main(int argc, char **argv)
 		return cmd_approvals(&o, argc, argv);
 	if (strcmp(cmd, "net") == 0)
 		return cmd_net(&o, argc, argv);
+	if (strcmp(cmd, "mcp") == 0)
+		return cmd_mcp(&o, argc, argv);
 	fprintf(stderr, "codexctl: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return CX_EXIT_USAGE;
