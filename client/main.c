@@ -26,6 +26,8 @@ static void usage(FILE *f)
 		"  hello                                handshake: who am I to codexd\n"
 		"  policy check [--rules FILE]... [--json] -- COMMAND [ARG...]\n"
 		"                                       what the rules say about a command\n"
+		"  net check HOST[:PORT] [--protocol P] [--allow-domain P]... [--deny-domain P]...\n"
+		"                                       how the network proxy decides a destination\n"
 		"  approvals list                       your pending approvals\n"
 		"  approvals watch [--no-prompt]        show (and answer) approvals as they come\n"
 		"  approvals approve ID [--for-session|--always]\n"
@@ -126,6 +128,8 @@ int main(int argc, char **argv)
 		return cmd_audit(&o, argc, argv);
 	if (strcmp(cmd, "sessions") == 0)
 		return cmd_sessions(&o, argc, argv);
+	if (strcmp(cmd, "net") == 0)
+		return cmd_net(&o, argc, argv);
 	if (strcmp(cmd, "mcp") == 0)
 		return cmd_mcp(&o, argc, argv);
 	fprintf(stderr, "codexctl: unknown command '%s'\n", cmd);

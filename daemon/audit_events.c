@@ -396,5 +396,9 @@ int64_t audit_record_net(struct daemon *d, const struct audit_net *n)
 	put_s(f, "scope", n->scope);
 	put_s(f, "address", n->address);
 	json_object_set_new(f, "override", json_boolean(n->override));
+	if (n->have_bytes) {
+		json_object_set_new(f, "bytes_out", json_integer((json_int_t)n->bytes_out));
+		json_object_set_new(f, "bytes_in", json_integer((json_int_t)n->bytes_in));
+	}
 	return audit_append(d->audit, "net.decision", f);
 }

@@ -50,6 +50,8 @@ struct audit_net {
 	const char *scope;         /* "domain" or "non_domain" */
 	const char *address;       /* the address connected to, if any */
 	bool override;             /* an approval overrode the policy */
+	bool have_bytes;           /* the connection ended: bytes each way below */
+	uint64_t bytes_out, bytes_in;
 };
 
 /* Returns the record's seq (> 0), 0 (auditing off) or -errno (not recorded). */

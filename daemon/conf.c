@@ -17,6 +17,7 @@
 #include "common/strv.h"
 #include "daemon/audit_conf.h"
 #include "daemon/conf.h"
+#include "policy/domains.h"
 #include "policy/layers.h"
 #include "policy/pathglob.h"
 
@@ -36,6 +37,9 @@ enum conf_kind {
 	CK_MODES,    /* unsigned mask of sandbox modes */
 	CK_POLICIES, /* unsigned mask of approval policies */
 	CK_DENY,     /* char ** of absolute paths and path patterns (deny_read) */
+	CK_DOMAINS,  /* char ** of domain patterns (policy/domains.h); max 1: deny list */
+	CK_NETMODE,  /* bool limited from "full" | "limited" */
+	CK_HOSTPORT, /* char *, "IP" or "IP:PORT" */
 };
 
 struct conf_key {
@@ -102,6 +106,16 @@ static const struct conf_key keys[] = {
 	{ "requirements", "user_writable_roots", CK_BOOL, OFF(user_writable_roots) },
 	{ "requirements", "user_network_access", CK_BOOL, OFF(user_network_access) },
 	{ "requirements", "user_layers", CK_BOOL, OFF(user_layers) },
+	{ "network", "enabled", CK_BOOL, OFF(net_enabled) },
+	{ "network", "mode", CK_NETMODE, OFF(net_limited) },
+	{ "network", "allowed_domains", CK_DOMAINS, OFF(net_allowed_domains), 0, 0 },
+	{ "network", "denied_domains", CK_DOMAINS, OFF(net_denied_domains), 1, 1 },
+	{ "network", "allow_local_binding", CK_BOOL, OFF(net_allow_local_binding) },
+	{ "network", "user_domains", CK_BOOL, OFF(net_user_domains) },
+	{ "network", "prompt_on_miss", CK_BOOL, OFF(net_prompt_on_miss) },
+	{ "network", "dns_server", CK_HOSTPORT, OFF(net_dns_server) },
+	{ "network", "proxy_user", CK_NAME, OFF(net_proxy_user) },
+	{ "network", "proxy_program", CK_PATH, OFF(net_proxy_program) },
 	{ "shell_environment_policy", "inherit", CK_INHERIT, OFF(env.inherit) },
 	{ "shell_environment_policy", "ignore_default_excludes", CK_BOOL,
 	  OFF(env.ignore_default_excludes) },
@@ -116,7 +130,7 @@ static const struct conf_key keys[] = {
 static const char *const owned_sections[] = { "daemon", "roles", "shell_environment_policy",
 					      ENV_SET_SECTION, "sandbox_workspace_write", "sandbox",
 					      "limits", "approvals", "requirements",
-					      GRANULAR_SECTION };
+					      GRANULAR_SECTION, "network" };
 
 /* Where each key's value came from (parallel to keys[]). */
 struct origins {
@@ -137,6 +151,11 @@ void conf_free(struct daemon_config *c)
 	free(c->reviewer_user);
 	strv_free(c->ww_writable_roots);
 	strv_free(c->deny_read);
+	strv_free(c->net_allowed_domains);
+	strv_free(c->net_denied_domains);
+	free(c->net_dns_server);
+	free(c->net_proxy_user);
+	free(c->net_proxy_program);
 	for (int i = 0; i < _ROLE_MAX; i++)
 		free(c->role_group_names[i]);
 	env_policy_done(&c->env);
@@ -181,10 +200,14 @@ static struct daemon_config *conf_new_defaults(void)
 	c->pids_max = 4096;
 	c->env.inherit = ENV_INHERIT_ALL;
 	c->env.ignore_default_excludes = false;
+	c->net_enabled = true;
+	c->net_user_domains = true;
+	c->net_prompt_on_miss = true;
+	c->net_proxy_user = strdup("codexd-proxy");
 	c->doc = conf_doc_new();
 	if (!c->socket_path || !c->state_dir || !c->role_group_names[ROLE_ADMIN] ||
 	    !c->role_group_names[ROLE_MEMBER] || !c->role_group_names[ROLE_VIEWER] ||
-	    !c->role_group_names[ROLE_NONE] || !c->reviewer_user || !c->doc) {
+	    !c->role_group_names[ROLE_NONE] || !c->reviewer_user || !c->doc || !c->net_proxy_user) {
 		conf_free(c);
 		return NULL;
 	}
@@ -252,7 +275,9 @@ static int set_key(struct daemon_config *c, const struct conf_key *k, const stru
 		}
 		if (k->kind == CK_NAME && !group_name_ok(s)) {
 			snprintf(err, errsz, "%s:%u: %s must be a %s name", e->file, e->line, k->key,
-				 strcmp(k->key, "reviewer_user") == 0 ? "user" : "group");
+				 strcmp(k->section, "approvals") == 0 || strcmp(k->section, "network") == 0
+					 ? "user"
+					 : "group");
 			return -EINVAL;
 		}
 		dup = strdup(s);
@@ -387,6 +412,62 @@ static int set_key(struct daemon_config *c, const struct conf_key *k, const stru
 			}
 		strv_free(*(char ***)dst);
 		*(char ***)dst = v;
+		return 0;
+	}
+	case CK_DOMAINS: {
+		char **v = NULL;
+		r = conf_entry_get_strv(e, &v, err, errsz);
+		if (r < 0)
+			return r;
+		if (strv_length(v) > CX_MAX_DOMAINS) {
+			snprintf(err, errsz, "%s:%u: %s: more than %d patterns", e->file, e->line,
+				 k->key, CX_MAX_DOMAINS);
+			strv_free(v);
+			return -EINVAL;
+		}
+		for (char **p = v; *p; p++) {
+			struct domain_pattern dp;
+			const char *msg;
+			/* "*" is refused in managed lists too (CODEX-MODEL.md §3.2). */
+			if (domain_pattern_parse(*p, true, &dp, &msg) < 0) {
+				snprintf(err, errsz, "%s:%u: %s: %s: %s", e->file, e->line, k->key,
+					 log_q(*p), msg);
+				strv_free(v);
+				return -EINVAL;
+			}
+		}
+		strv_free(*(char ***)dst);
+		*(char ***)dst = v;
+		return 0;
+	}
+	case CK_NETMODE:
+		r = conf_entry_get_string(e, &s, err, errsz);
+		if (r < 0)
+			return r;
+		if (strcmp(s, "full") != 0 && strcmp(s, "limited") != 0) {
+			snprintf(err, errsz, "%s:%u: mode must be \"full\" or \"limited\"", e->file,
+				 e->line);
+			return -EINVAL;
+		}
+		*(bool *)dst = strcmp(s, "limited") == 0;
+		return 0;
+	case CK_HOSTPORT: {
+		struct domain_host h;
+		char *dup;
+		r = conf_entry_get_string(e, &s, err, errsz);
+		if (r < 0)
+			return r;
+		if (domain_host_normalize(s, strlen(s), &h) < 0 || !h.is_ip || h.scoped) {
+			snprintf(err, errsz, "%s:%u: %s must be an IP address with an optional port "
+					     "(\"127.0.0.1:5353\", \"[::1]:53\")",
+				 e->file, e->line, k->key);
+			return -EINVAL;
+		}
+		dup = strdup(s);
+		if (!dup)
+			return -ENOMEM;
+		free(*(char **)dst);
+		*(char **)dst = dup;
 		return 0;
 	}
 	case CK_PATHS: {
@@ -790,7 +871,12 @@ static json_t *key_json(const struct daemon_config *c, const struct conf_key *k)
 	switch (k->kind) {
 	case CK_PATH:
 	case CK_NAME:
+	case CK_HOSTPORT:
 		return *(char *const *)src ? json_string(*(char *const *)src) : json_null();
+	case CK_DOMAINS:
+		return strv_json(*(char **const *)src);
+	case CK_NETMODE:
+		return json_string(*(const bool *)src ? "limited" : "full");
 	case CK_U32:
 		return json_integer(*(const uint32_t *)src);
 	case CK_I64:
@@ -861,6 +947,12 @@ static const char *key_type(const struct conf_key *k)
 		return "array of approval policies";
 	case CK_DENY:
 		return "array of paths and patterns";
+	case CK_DOMAINS:
+		return "array of domain patterns";
+	case CK_NETMODE:
+		return "full|limited";
+	case CK_HOSTPORT:
+		return "address[:port]";
 	}
 	return "?";
 }

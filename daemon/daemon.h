@@ -26,6 +26,7 @@ struct audit;
 struct daemon_config;
 struct exec;
 struct sessions;
+struct proxy;
 struct rules_set;
 
 /* Counters reported by daemon/status. */
@@ -42,6 +43,8 @@ struct daemon_stats {
 	uint64_t output_bytes;
 	uint64_t reloads;
 	uint64_t reload_failures;
+	uint64_t net_allowed;           /* proxy decisions (daemon/net_events.c) */
+	uint64_t net_denied;
 };
 
 struct listener {
@@ -111,6 +114,7 @@ struct daemon {
 
 	struct audit *audit;       /* daemon/audit.h; NULL with [audit] enabled = false */
 	struct sessions *sessions; /* daemon/sessions.h */
+	struct proxy *proxy; /* the network proxy worker (daemon/proxy.c) */
 };
 
 /* A queued outgoing line. */

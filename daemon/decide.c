@@ -24,6 +24,7 @@
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/decide.h"
+#include "daemon/net_policy.h"
 #include "daemon/sandbox_plan.h"
 #include "daemon/sessions.h"
 #include "daemon/user_files.h"
@@ -80,6 +81,9 @@ struct job {
 	char audit_req[AUDIT_REQ_ID_MAX];
 	char exec_id[24];
 	struct audit_waiter *aw; /* waiting for exec.start to be durable */
+	struct domain_policy net; /* network = "proxy": the sandbox's domain policy */
+	bool have_net;
+	bool net_ask;      /* allowlist misses raise approval/request */
 };
 
 /* One remembered approve_for_session answer. */
@@ -127,6 +131,7 @@ static void job_free(struct job *j)
 	user_files_free(j->files);
 	if (j->have_eff)
 		layers_effective_done(&j->eff);
+	domain_policy_done(&j->net);
 	strv_free(j->envp);
 	free(j->program);
 	strv_free(j->extra_deny);
@@ -421,6 +426,8 @@ static void job_launch(struct job *j)
 		.decision = j->decision,
 		.result_extra = j->extra,
 		.exec_id = j->exec_id,
+		.net_policy = j->have_net ? &j->net : NULL,
+		.net_ask = j->net_ask,
 		.retry_unsandboxed = mode != SANDBOX_DANGER_FULL_ACCESS && retry_allowed(&j->eff.approval),
 	};
 	for (int i = 0; i < 3; i++)
@@ -970,6 +977,55 @@ static int load_user_rules(const struct user_files *f, bool project, struct rule
 
 static int start_loader(struct job *j);
 
+/*
+ * network = "proxy": the sandbox's domain policy from every layer
+ * (daemon/net_policy.h).  Returns 1 to go on, 0 when a reply was sent,
+ * -errno on internal failure.
+ */
+static int decide_network(struct job *j, const struct rules_set *user_rules,
+			  const struct conf_doc *user, const struct conf_doc *project)
+{
+	const struct daemon_config *cfg = j->d->cfg;
+	_cleanup_strv_free_ char **warnings = NULL;
+	struct net_policy_input ni = {
+		.cfg = cfg,
+		.managed_rules = j->d->rules,
+		.user_rules = user_rules,
+		.user = cfg->user_layers ? user : NULL,
+		.project = cfg->user_layers ? project : NULL,
+		.allow = j->req.allow_domains,
+		.deny = j->req.deny_domains,
+	};
+	char err[512] = "";
+	int r;
+
+	if (!cfg->net_enabled) {
+		job_reply_error(j, CX_ERR_FORBIDDEN, CX_REASON_FORBIDDEN,
+				json_pack("{s:s, s:i}", "decision", "forbidden", "exit_code", 126),
+				"proxied network is turned off by the configuration ([network] "
+				"enabled = false)");
+		return 0;
+	}
+	domain_policy_done(&j->net);
+	j->have_net = false;
+	r = net_policy_build(&ni, &j->net, &warnings, err, sizeof(err));
+	if (r == -EINVAL) {
+		if (strncmp(err, "params.", 7) == 0)
+			job_reply_error(j, CX_ERR_INVALID_PARAMS, CX_REASON_INVALID_PARAMS, NULL, err);
+		else
+			job_fail_closed(j, err);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	j->have_net = true;
+	j->net_ask = cfg->net_prompt_on_miss && j->eff.approval.policy != APPROVAL_NEVER;
+	for (char **w = warnings; w && *w; w++)
+		if (add_warning(j, *w) < 0)
+			return -ENOMEM;
+	return 1;
+}
+
 static bool same_string(const char *a, const char *b)
 {
 	return a == b || (a && b && strcmp(a, b) == 0);
@@ -1123,10 +1179,12 @@ static void decide(struct job *j)
 	if (j->req.has_network && !j->req.escalate) {
 		enum sandbox_mode mode = j->eff.sandbox_mode;
 		if (j->req.network == NET_PROXY) {
-			job_reply_error(j, CX_ERR_SANDBOX_UNAVAILABLE, CX_REASON_SANDBOX_UNAVAILABLE,
-					json_pack("{s:i}", "exit_code", 126),
-					"network mode proxy is not available in this build yet");
-			return;
+			r = decide_network(j, user_rules, user, project);
+			if (r <= 0) {
+				if (r < 0)
+					goto internal;
+				return;
+			}
 		}
 		if (j->req.network == NET_FULL && mode != SANDBOX_DANGER_FULL_ACCESS &&
 		    !(mode == SANDBOX_WORKSPACE_WRITE && j->eff.network_access)) {

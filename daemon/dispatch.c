@@ -21,6 +21,7 @@ static const struct method_def methods[] = {
 	{ "daemon/security", rpc_daemon_security, ROLE_VIEWER },
 	{ "config/show", rpc_config_show, ROLE_VIEWER },
 	{ "policy/check", rpc_policy_check, ROLE_VIEWER },
+	{ "net/check", rpc_net_check, ROLE_VIEWER },
 	{ "exec/start", rpc_exec_start, ROLE_MEMBER },
 	{ "exec/write", rpc_exec_write, ROLE_MEMBER },
 	{ "exec/close_stdin", rpc_exec_close_stdin, ROLE_MEMBER },

@@ -48,6 +48,7 @@ int rpc_exec_resize(struct request *req);
 int rpc_config_show(struct request *req);
 int rpc_policy_reload(struct request *req);
 int rpc_policy_check(struct request *req);
+int rpc_net_check(struct request *req);
 int rpc_approval_list(struct request *req);
 int rpc_approval_watch(struct request *req);
 int rpc_approval_respond(struct request *req);

@@ -18,6 +18,7 @@
 #include "daemon/listen.h"
 #include "daemon/notify.h"
 #include "daemon/policy_store.h"
+#include "daemon/proxy.h"
 #include "policy/rules.h"
 
 uint64_t daemon_uptime_ms(const struct daemon *d)
@@ -78,6 +79,7 @@ void daemon_shutdown(struct daemon *d, const char *why)
 			uv_close((uv_handle_t *)&d->shutdown_timer, on_handle_closed_noop);
 		}
 		notify_watchdog_stop(d);
+		proxy_stop(d);
 	}
 }
 
@@ -127,6 +129,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errsz)
 	(void)listen_apply_permissions(d);
 	audit_reconfigure(d);
 	audit_ev_reload(d, d->cfg_generation - 1, d->cfg_generation, NULL);
+	proxy_reconfigure(d);
 	log_info("configuration reloaded (generation %llu)", (unsigned long long)d->cfg_generation);
 	notify_ready("ready (reloaded)");
 	return 0;

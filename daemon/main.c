@@ -34,6 +34,7 @@
 #include "daemon/policy_store.h"
 #include "policy/rules.h"
 #include "daemon/probe.h"
+#include "daemon/proxy.h"
 #include "daemon/selftest.h"
 #include "daemon/sessions.h"
 #include "daemon/spawn.h"
@@ -378,6 +379,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	audit_ev_daemon_start(&d);
+	proxy_init(&d);
 	uv_signal_init(d.loop, &d.sig_term);
 	uv_signal_init(d.loop, &d.sig_int);
 	uv_signal_init(d.loop, &d.sig_hup);
@@ -403,10 +405,12 @@ int main(int argc, char **argv)
 	listen_stop(&d);
 	approvals_free_all(&d);
 	decide_free_all(&d);
+	proxy_stop(&d);
 	audit_ev_daemon_stop(&d, d.shutting_down ? "shutdown" : "loop ended");
 	audit_close(&d);
 	sessions_free(&d);
 	uv_run(d.loop, UV_RUN_NOWAIT);
+	proxy_free(&d);
 	(void)uv_loop_close(d.loop);
 	safe_close(d.lifeline[0]);
 	safe_close(d.lifeline[1]);

@@ -5,6 +5,7 @@
 
 #include "common/protocol.h"
 #include "daemon/audit.h"
+#include "daemon/proxy.h"
 #include "daemon/cgroup.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
@@ -34,7 +35,7 @@ int rpc_daemon_status(struct request *req)
 		return rpc_reply_invalid_params(req, "params: daemon/status takes no parameters");
 
 	res = json_pack("{s:s, s:i, s:I, s:I, s:{s:I, s:s*, s:s*}, s:{s:i, s:i}, s:{s:I, s:I}, "
-			"s:{s:s}, s:{s:s}, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			"s:{s:s}, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 			"s:I, s:I, s:I}}",
 			"version", CX_VERSION, "pid", (int)getpid(), "uptime_ms",
 			(json_int_t)daemon_uptime_ms(d), "rss_kib", (json_int_t)rss_kib(),
@@ -42,8 +43,8 @@ int rpc_daemon_status(struct request *req)
 			d->listener.path, "last_reload_error", d->last_reload_error,
 			"connections", "open", (int)d->n_conns, "limit",
 			(int)d->cfg->max_connections, "execs", "running", (json_int_t)d->n_execs,
-			"limit", (json_int_t)d->cfg->max_execs, "audit", "state", "disabled",
-			"proxy", "state", "not configured", "features",
+			"limit", (json_int_t)d->cfg->max_execs, "audit", "state", "not configured",
+			"proxy", proxy_status_json(d), "features",
 			probe_features_to_json(&d->features), "counters", "connections_accepted",
 			(json_int_t)s->connections_accepted, "connections_refused",
 			(json_int_t)s->connections_refused, "requests", (json_int_t)s->requests,
