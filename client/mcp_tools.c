@@ -225,7 +225,8 @@ static void tb_add(struct textbuf *b, const char *s, size_t n)
 		b->p = q;
 		b->cap = cap;
 	}
-	memcpy(b->p + b->len, s, n);
+	if (n > 0)
+		memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
 }
@@ -249,6 +250,8 @@ static void tb_add_utf8(struct textbuf *b, const char *s, size_t len)
 {
 	size_t i = 0, run = 0;
 
+	if (len == 0)
+		return;
 	while (i < len) {
 		uint32_t cp;
 		int n = utf8_decode(s + i, len - i, &cp);
