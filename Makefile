@@ -1,7 +1,8 @@
 # codexd — one plain Makefile (GNU make).
 #
 #   make               build build/codexd and build/codexctl
-#   make check         unit tests, then integration tests (root)
+#   make check         unit tests, fuzz targets briefly, then integration tests (root)
+#   make check-valgrind  the integration suite with the daemon under valgrind (root)
 #   make SANITIZE=1 check   the same under ASan/UBSan (objects in build/sanitize/)
 #   make deps          install the Debian packages needed to build and test
 #   make run           build and run the daemon in the foreground on built-in defaults
@@ -88,8 +89,8 @@ CODEXCTL := $(B)/codexctl
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(B)/tests/%,$(HELPER_SRC))
 
-.PHONY: all check check-unit check-integration deps run fuzz bench lint fmt fmt-check \
-	install uninstall clean man-lint
+.PHONY: all check check-unit check-integration check-fuzz check-valgrind deps run fuzz bench \
+	lint fmt fmt-check install install-files uninstall clean man-lint
 .DEFAULT_GOAL := all
 
 all: $(CODEXD) $(CODEXCTL)
@@ -126,7 +127,7 @@ $(B)/tests/%: $(B)/obj/tests/helpers/%.o $(LIBCOMMON)
 
 # ---------------------------------------------------------------- tests
 
-check: check-unit check-integration
+check: check-unit check-fuzz check-integration
 
 check-unit: $(UNIT_BINS)
 	@tests/unit/run $(UNIT_BINS)
@@ -134,6 +135,11 @@ check-unit: $(UNIT_BINS)
 check-integration: all $(HELPER_BINS)
 	@tests/node/setup build/npm || true
 	@tests/integration/run --build $(B)
+
+# The integration suite with every codexd under valgrind memcheck
+# (tests/integration/README.valgrind says what valgrind can and cannot run).
+check-valgrind: all $(HELPER_BINS)
+	@CXT_VALGRIND=1 tests/integration/run --build $(B)
 
 # ---------------------------------------------------------------- set-up
 
@@ -150,22 +156,43 @@ run: all
 # ---------------------------------------------------------------- fuzz
 
 FUZZ_SECONDS ?= 10
+# make check runs every target this long, from its seed corpus (CI).
+FUZZ_CHECK_SECONDS ?= 4
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_CC ?= clang
-# Decoders that live in daemon/ but need no daemon.
-FUZZ_EXTRA := daemon/exec_params.c
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-	-DCX_VERSION=\"$(VERSION)\" -DCX_SYSCONFDIR=\"$(SYSCONFDIR)\" \
-	-DCX_LOCALSTATEDIR=\"$(LOCALSTATEDIR)\" -DCX_RUNSTATEDIR=\"$(RUNSTATEDIR)\" -I.
+FB := build/fuzz
+# Objects are built once with coverage and sanitizers, without libFuzzer's main.
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Werror=implicit-function-declaration \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+	$(DEFS) -I. $(call pkgcflags,$(PKGS_DAEMON))
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
+fuzzobj = $(patsubst %.c,$(FB)/obj/%.o,$(1))
+# A target links common/ and policy/; a line "// fuzz-sources: a.c b.c" in
+# it names more sources (from daemon/ for instance) to link in.
+fuzz_sources = $(shell sed -n 's|^// fuzz-sources:||p' $(1))
 
-build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(POLICY_SRC) $(FUZZ_EXTRA)
+$(FB)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(POLICY_SRC) $(FUZZ_EXTRA) \
-		$(call pkglibs,$(PKGS_COMMON))
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FB)/libcxcommon.a: $(call fuzzobj,$(COMMON_SRC))
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(FB)/libcxpolicy.a: $(call fuzzobj,$(POLICY_SRC))
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(foreach t,$(FUZZ_SRC),$(eval $(FB)/$(basename $(notdir $(t))): \
+	$(call fuzzobj,$(t) $(call fuzz_sources,$(t))) $(FB)/libcxpolicy.a $(FB)/libcxcommon.a))
+
+$(FB)/fuzz_%:
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_DAEMON)) -lm
 
 fuzz: $(FUZZ_BINS)
 	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+check-fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run $(FUZZ_CHECK_SECONDS) $(FUZZ_BINS)
 
 bench: all
 	@tests/bench/run --build $(B)
@@ -189,30 +216,52 @@ lint: man-lint
 
 # ---------------------------------------------------------------- install
 
+DOCDIR ?= $(DATADIR)/doc/codexd
+# What the units and the default configuration name (never DESTDIR).
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+EXAMPLES := $(sort $(wildcard examples/*.rules))
+
+# `install` builds first; `install-files` only copies, so a test can install
+# a tree that is already built (CODEXD=, CODEXCTL= name the binaries).
 install: all
+	@$(MAKE) --no-print-directory install-files
+
+install-files:
 	$(INSTALL) -Dm0755 $(CODEXD) $(DESTDIR)$(SBINDIR)/codexd
 	$(INSTALL) -Dm0755 $(CODEXCTL) $(DESTDIR)$(BINDIR)/codexctl
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; \
-		$(INSTALL) -Dm0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
+		$(INSTALL) -Dm0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; \
 	done
 	$(INSTALL) -dm0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
-	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' systemd/codexd.service.in \
-		> $(DESTDIR)$(UNITDIR)/codexd.service
+	$(SUBST) systemd/codexd.service.in > $(DESTDIR)$(UNITDIR)/codexd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/codexd.service
 	$(INSTALL) -m0644 systemd/codexd.socket $(DESTDIR)$(UNITDIR)/codexd.socket
 	$(INSTALL) -m0644 systemd/codexd.sysusers $(DESTDIR)$(SYSUSERSDIR)/codexd.conf
 	$(INSTALL) -m0644 systemd/codexd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/codexd.conf
-	$(INSTALL) -dm0755 $(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf.d
-	$(INSTALL) -dm0755 $(DESTDIR)$(SYSCONFDIR)/codexd/rules.d
+	$(INSTALL) -dm0755 $(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL) -m0644 README $(DESTDIR)$(DOCDIR)/README
+	$(INSTALL) -m0644 systemd/codexd.conf.example $(DESTDIR)$(DOCDIR)/examples/codexd.conf
+	for f in $(EXAMPLES); do \
+		$(INSTALL) -m0644 $$f $(DESTDIR)$(DOCDIR)/examples/ || exit 1; \
+	done
+	$(INSTALL) -dm0755 $(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf.d \
+		$(DESTDIR)$(SYSCONFDIR)/codexd/rules.d
+	@# An administrator's codexd.conf is never replaced.
 	test -e $(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf || \
 		$(INSTALL) -m0644 systemd/codexd.conf.example \
 			$(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf
 	@if [ -z "$(DESTDIR)" ]; then \
-		echo "note: run 'systemd-sysusers codexd.conf' (or tools/setup-groups) and" \
-		     "'systemctl daemon-reload && systemctl enable --now codexd.socket'"; \
+		echo "codexd installed.  To start it:"; \
+		echo "  systemd-sysusers $(SYSUSERSDIR)/codexd.conf"; \
+		echo "  systemd-tmpfiles --create $(TMPFILESDIR)/codexd.conf"; \
+		echo "  systemctl daemon-reload && systemctl enable --now codexd.socket"; \
+		echo "  usermod -aG codexd USER   # for each user who may run commands"; \
 	fi
 
+# Removes what install-files installed; $(SYSCONFDIR)/codexd stays unless it
+# holds nothing but an unmodified default codexd.conf and empty directories.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/codexd $(DESTDIR)$(BINDIR)/codexctl
 	rm -f $(DESTDIR)$(UNITDIR)/codexd.service $(DESTDIR)$(UNITDIR)/codexd.socket
@@ -220,6 +269,14 @@ uninstall:
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
 	done
+	rm -f $(DESTDIR)$(DOCDIR)/README $(DESTDIR)$(DOCDIR)/examples/codexd.conf
+	for f in $(EXAMPLES); do rm -f $(DESTDIR)$(DOCDIR)/examples/$${f##*/}; done
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	if cmp -s systemd/codexd.conf.example $(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf; \
+	fi
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/codexd/codexd.conf.d $(DESTDIR)$(SYSCONFDIR)/codexd/rules.d \
+		$(DESTDIR)$(SYSCONFDIR)/codexd 2>/dev/null
 
 clean:
 	rm -rf build

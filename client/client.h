@@ -92,6 +92,8 @@ void print_warnings(json_t *warnings);
 /* Subcommands: return the process exit status. */
 int cmd_exec(const struct client_opts *o, int argc, char **argv);
 int cmd_status(const struct client_opts *o, int argc, char **argv);
+/* status --security (client/cmd_security.c): exit 0 when every escape class held. */
+int cmd_status_security(const struct client_opts *o);
 int cmd_config(const struct client_opts *o, int argc, char **argv);
 int cmd_reload(const struct client_opts *o, int argc, char **argv);
 int cmd_hello(const struct client_opts *o, int argc, char **argv);

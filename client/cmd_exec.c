@@ -225,6 +225,25 @@ static const char *const denial_args[] = { "family", "request", "flags", "person
  * ("codexctl: denied: write /etc/x (read-only file system)",
  * "codexctl: denied: socket(AF_INET)").
  */
+/*
+ * The command failed after the sandbox refused something and the policy
+ * lets the user approve a rerun outside it: say how (stderr, terminal only:
+ * a script reads exec/exited "sandbox_retry" with --json instead).
+ */
+static void print_retry_hint(json_t *exited)
+{
+	json_t *r = json_object_get(exited, "sandbox_retry");
+	json_int_t n = json_integer_value(json_object_get(r, "denials"));
+
+	if (!json_is_object(r) || !isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr,
+		"codexctl: the command failed after the sandbox refused %lld operation%s%s; "
+		"to run it outside the sandbox (asks for approval), repeat it with --escalate\n",
+		(long long)n, n == 1 ? "" : "s",
+		json_is_true(json_object_get(exited, "denials_complete")) ? "" : " or more");
+}
+
 static void print_denials(json_t *exited)
 {
 	json_t *list = json_object_get(exited, "denials"), *e;
@@ -381,6 +400,8 @@ static int handle_message(struct exec_state *st, struct rpc_message *m)
 				print_json_line(m->params);
 			else if (st->log_denials)
 				print_denials(m->params);
+			if (!st->o->json)
+				print_retry_hint(m->params);
 			st->status = exit_status_from_exited(m->params);
 			st->exited = true;
 		}

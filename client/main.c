@@ -20,7 +20,7 @@ static void usage(FILE *f)
 		"\n"
 		"commands:\n"
 		"  exec [OPTIONS] -- COMMAND [ARG...]   run a command through codexd\n"
-		"  status                               daemon state and counters\n"
+		"  status [--security]                  daemon state and counters; sandbox escape self-test\n"
 		"  config show [--origins]              effective configuration\n"
 		"  reload                               re-read the configuration (admin)\n"
 		"  hello                                handshake: who am I to codexd\n"

@@ -534,6 +534,19 @@ static size_t key_index(const char *section, const char *key)
 	return ARRAY_SIZE(keys);
 }
 
+/* key_index() of "section.key" ("key" at the top level). */
+static size_t key_index_dotted(const char *name)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+		size_t sl = strlen(keys[k].section);
+		if (sl == 0 ? strcmp(name, keys[k].key) == 0
+			    : strncmp(name, keys[k].section, sl) == 0 && name[sl] == '.' &&
+				      strcmp(name + sl + 1, keys[k].key) == 0)
+			return k;
+	}
+	return ARRAY_SIZE(keys);
+}
+
 /* The reviewer must be root's: whoever can replace it answers every approval. */
 static int check_reviewer(struct daemon_config *c, const char *where, char *err, size_t errsz)
 {
@@ -807,6 +820,82 @@ static json_t *key_json(const struct daemon_config *c, const struct conf_key *k)
 	}
 	}
 	return json_null();
+}
+
+static const char *key_type(const struct conf_key *k)
+{
+	switch (k->kind) {
+	case CK_PATH:
+		return "path";
+	case CK_NAME:
+		return "name";
+	case CK_U32:
+	case CK_I64:
+		return "integer";
+	case CK_BOOL:
+		return "boolean";
+	case CK_SANDBOX:
+		return "sandbox mode";
+	case CK_LOGLEVEL:
+		return "log level";
+	case CK_INHERIT:
+		return "all|core|none";
+	case CK_GLOBS:
+		return "array of name patterns";
+	case CK_PATHS:
+		return "array of paths";
+	case CK_TMP:
+		return "private|host";
+	case CK_APPROVAL:
+		return "approval policy";
+	case CK_MODES:
+		return "array of sandbox modes";
+	case CK_POLICIES:
+		return "array of approval policies";
+	case CK_DENY:
+		return "array of paths and patterns";
+	}
+	return "?";
+}
+
+int conf_list_keys(FILE *f)
+{
+	static const char *const granular[] = { "sandbox_approval", "rules", "skill_approval",
+						"request_permissions", "mcp_elicitations" };
+	struct daemon_config *c = NULL;
+	struct approval_granular g = { 0 };
+	int r;
+
+	r = conf_defaults(NULL, NULL, &c);
+	if (r < 0)
+		return r;
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+		char name[160];
+		json_t *v = key_json(c, &keys[k]);
+		_cleanup_free_ char *dflt = v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+
+		json_decref(v);
+		snprintf(name, sizeof(name), "%s%s%s", keys[k].section, keys[k].section[0] ? "." : "",
+			 keys[k].key);
+		fprintf(f, "%s\t%s\t%s\t%s\t%s\n", keys[k].section, keys[k].key, key_type(&keys[k]),
+			dflt ? dflt : "-", layers_user_may_set(name) ? "managed,user" : "managed");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(granular); i++)
+		if (approval_granular_set(&g, granular[i], false) == 0)
+			fprintf(f, "%s\t%s\tboolean\tfalse\t%s\n", GRANULAR_SECTION, granular[i],
+				layers_user_may_set(GRANULAR_SECTION ".x") ? "managed,user" : "managed");
+	fprintf(f, "%s\t*\tstring\t-\t%s\n", ENV_SET_SECTION,
+		layers_user_may_set(ENV_SET_SECTION ".x") ? "managed,user" : "managed");
+	for (const char *const *u = layers_user_keys; *u; u++) {
+		const char *dot = strrchr(*u, '.');
+		if (layers_user_may_set(*u) && key_index_dotted(*u) == ARRAY_SIZE(keys) &&
+		    strncmp(*u, GRANULAR_SECTION ".", strlen(GRANULAR_SECTION) + 1) != 0 &&
+		    strncmp(*u, ENV_SET_SECTION ".", strlen(ENV_SET_SECTION) + 1) != 0)
+			fprintf(f, "%.*s\t%s\tstring\t-\tuser\n", dot ? (int)(dot - *u) : 0, *u,
+				dot ? dot + 1 : *u);
+	}
+	conf_free(c);
+	return ferror(f) ? -EIO : 0;
 }
 
 static json_t *section_obj(json_t *root, const char *section)

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/log.h"
 #include "policy/approval.h"
@@ -118,6 +119,16 @@ void conf_free(struct daemon_config *c);
  */
 struct json_t;
 struct json_t *conf_to_json(const struct daemon_config *c, bool origins, bool redact);
+
+/*
+ * Print every key the configuration accepts, one per line, tab-separated:
+ * section ("" at the top level; "*" stands for any name), key, type,
+ * built-in default as JSON ("-" when computed) and the layers that may set
+ * it ("managed", or "managed,user" / "user": see policy/layers.h).  For
+ * codexd --list-config-keys, which the manual-page tests use.  Returns 0
+ * or -errno.  Process: main (start-up).
+ */
+int conf_list_keys(FILE *f);
 
 /* Every entry of doc as {section: {key: value}} (a user's own file, shown to that user). */
 struct json_t *conf_doc_to_json(const struct conf_doc *doc);

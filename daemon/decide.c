@@ -276,6 +276,26 @@ void decide_forget_conn_grants(struct conn *c)
 
 /* ------------------------------------------------------------------ running */
 
+/*
+ * Whether the policy lets the user approve a rerun outside the sandbox after
+ * a sandbox-denied failure (CODEX-MODEL.md §4.3 "other triggers"): not under
+ * never / full-auto, not when granular rejects sandbox prompts.
+ */
+static bool retry_allowed(const struct approval_config *a)
+{
+	switch (a->policy) {
+	case APPROVAL_UNTRUSTED:
+	case APPROVAL_ON_FAILURE:
+	case APPROVAL_ON_REQUEST:
+	case APPROVAL_AUTO_EDIT:
+		return !a->forbid_escalation;
+	case APPROVAL_GRANULAR:
+		return a->granular.sandbox_approval && !a->forbid_escalation;
+	default:
+		return false;
+	}
+}
+
 static void job_run(struct job *j)
 {
 	const struct daemon_config *cfg = j->d->cfg;
@@ -311,6 +331,7 @@ static void job_run(struct job *j)
 		.extra_readonly = j->extra_readonly,
 		.decision = j->decision,
 		.result_extra = j->extra,
+		.retry_unsandboxed = mode != SANDBOX_DANGER_FULL_ACCESS && retry_allowed(&j->eff.approval),
 	};
 	for (int i = 0; i < 3; i++)
 		fds[i] = TAKE_FD(j->fds[i]);
@@ -560,12 +581,62 @@ static bool has_wildcard(const char *p)
 	return strpbrk(p, "*?[\\") != NULL;
 }
 
+/* Append s to the pattern at *o with every pattern character made literal. */
+static char *glob_escape_into(char *o, const char *s)
+{
+	for (; *s; s++) {
+		if (strchr("*?[\\", *s))
+			*o++ = '\\';
+		*o++ = *s;
+	}
+	*o = '\0';
+	return o;
+}
+
+/*
+ * The path (exact rule) or absolute pattern (wild) a glob rule's pattern
+ * names for this command: absolute as written, "~/..." below home,
+ * "**" + "/..." anywhere, anything else below the workspace.  *out is NULL
+ * when the rule does not apply (a home-relative one without a home).
+ */
+static int glob_rule_path(const char *pattern, bool wild, const char *workspace,
+			  const char *home, char **out)
+{
+	const char *base = NULL, *rest = pattern;
+	char *p, *o;
+
+	*out = NULL;
+	if (pattern[0] == '/')
+		base = "";
+	else if (pattern[0] == '~') {
+		if (!home)
+			return 0;
+		base = home;
+		rest = pattern + 1;
+	} else if (wild && strncmp(pattern, "**/", 3) == 0)
+		base = "/";
+	else {
+		base = workspace;
+		rest = pattern; /* joined with a '/' below */
+	}
+	p = malloc(2 * strlen(base) + strlen(rest) + 2);
+	if (!p)
+		return -ENOMEM;
+	o = wild ? glob_escape_into(p, base) : stpcpy(p, base);
+	if (base == workspace)
+		*o++ = '/';
+	strcpy(o, rest);
+	*out = p;
+	return 0;
+}
+
 /* Glob rules: prompts for named paths, and unreadable paths for the sandbox. */
 static int eval_globs(struct job *j, const struct rules_set *set, const char *workspace,
 		      const char *home)
 {
 	struct rules_glob_opts go = { .workspace = workspace, .home_dir = home };
 	struct rules_set_stats st;
+	bool unsandboxed = j->req.escalate || j->eff.sandbox_mode == SANDBOX_DANGER_FULL_ACCESS;
 	int r;
 
 	if (!set)
@@ -574,30 +645,32 @@ static int eval_globs(struct job *j, const struct rules_set *set, const char *wo
 	if (st.glob_rules == 0)
 		return 0;
 	/*
-	 * Forbidden exact paths: unreadable (read access) or read-only (write
-	 * access only) in the sandbox.  Wildcards cannot be mounted; they are
-	 * checked against the paths the command names, below.
+	 * Forbidden paths: unreadable (read access) or read-only (write access
+	 * only) in the sandbox.  Exact read paths are masked by mounts;
+	 * patterns go to the supervisor, which refuses every open of a match,
+	 * files created later included.  A read-only pattern cannot be
+	 * enforced that way: such rules are checked against the paths the
+	 * command names, below, as are all of them when nothing of the
+	 * sandbox is left (danger-full-access, escalation).
 	 */
 	for (size_t i = 0; i < st.glob_rules; i++) {
 		const struct rules_glob_rule *g = rules_set_glob_rule(set, i);
+		bool wild;
 		char ***list;
 		char *p = NULL;
 
-		if (!g || g->decision != RULES_DECISION_FORBIDDEN || has_wildcard(g->pattern))
+		if (!g || g->decision != RULES_DECISION_FORBIDDEN)
+			continue;
+		wild = has_wildcard(g->pattern);
+		if (wild && !(g->access & RULES_ACCESS_READ))
 			continue;
 		list = (g->access & RULES_ACCESS_READ) ? &j->extra_deny : &j->extra_readonly;
-		if (g->pattern[0] == '/')
-			p = strdup(g->pattern);
-		else if (g->pattern[0] == '~') {
-			if (!home)
-				continue;
-			if (asprintf(&p, "%s%s", home, g->pattern + 1) < 0)
-				p = NULL;
-		} else if (asprintf(&p, "%s/%s", workspace, g->pattern) < 0)
-			p = NULL;
+		r = glob_rule_path(g->pattern, wild, workspace, home, &p);
+		if (r < 0)
+			return r;
 		if (!p)
-			return -ENOMEM;
-		if (!path_is_absolute_normalized(p) || strv_contains(*list, p)) {
+			continue;
+		if ((!wild && !path_is_absolute_normalized(p)) || strv_contains(*list, p)) {
 			free(p);
 			continue;
 		}
@@ -605,6 +678,17 @@ static int eval_globs(struct job *j, const struct rules_set *set, const char *wo
 		if (r < 0) {
 			free(p);
 			return r;
+		}
+		/* Existing matches below the writable roots are masked as well. */
+		if (wild && strncmp(g->pattern, "**/", 3) == 0 && !strv_contains(*list, g->pattern)) {
+			char *rel = strdup(g->pattern);
+			if (!rel)
+				return -ENOMEM;
+			r = strv_push(list, rel);
+			if (r < 0) {
+				free(rel);
+				return r;
+			}
 		}
 	}
 	/* Paths the command names. */
@@ -622,9 +706,9 @@ static int eval_globs(struct job *j, const struct rules_set *set, const char *wo
 			r = rules_glob_match(set, p, RULES_ACCESS_ANY, &go, &gr);
 			if (r <= 0 || gr.decision == RULES_DECISION_ALLOW || !gr.rule)
 				continue;
-			/* A forbidden read the mounts cannot enforce (a wildcard) refuses here. */
-			if (gr.decision == RULES_DECISION_FORBIDDEN &&
-			    (!(gr.rule->access & RULES_ACCESS_READ) || !has_wildcard(gr.rule->pattern)))
+			/* A forbidden path the sandbox cannot enforce refuses here. */
+			if (gr.decision == RULES_DECISION_FORBIDDEN && !unsandboxed &&
+			    ((gr.rule->access & RULES_ACCESS_READ) || !has_wildcard(gr.rule->pattern)))
 				continue;
 			v = gr.decision == RULES_DECISION_FORBIDDEN ? APPROVAL_RULE_FORBIDDEN
 								    : APPROVAL_RULE_PROMPT;

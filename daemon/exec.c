@@ -26,6 +26,7 @@
 #include "daemon/exec.h"
 #include "daemon/mounts.h"
 #include "daemon/peer.h"
+#include "daemon/fdlimit.h"
 #include "daemon/sandbox_plan.h"
 #include "daemon/spawn.h"
 #include "policy/env_policy.h"
@@ -450,6 +451,12 @@ static void send_exited(struct exec *x)
 					      "max_rss_kib", (json_int_t)x->exit_msg.maxrss_kib));
 	if (x->killed && !x->timed_out)
 		json_object_set_new(p, "killed", json_true());
+	/* Failed after the sandbox refused something: the user may approve a rerun outside it. */
+	if (x->retry_unsandboxed && x->n_denials > 0 && !x->killed &&
+	    !(x->have_exit && x->exit_msg.kind == SANDBOX_EXITED_CODE && x->exit_msg.status == 0))
+		json_object_set_new(p, "sandbox_retry",
+				    json_pack("{s:b, s:I}", "escalate_allowed", 1, "denials",
+					      (json_int_t)x->n_denials));
 	if (x->cg_report.oom_killed)
 		json_object_set_new(p, "oom_killed", json_true());
 	if (x->cg_report.pids_limited)
@@ -1235,6 +1242,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 		.tty_cols = (unsigned short)(req->cols ? req->cols : 80),
 		.rlimit_fsize = (uint64_t)cfg->max_file_size_mb * 1024 * 1024,
 		.rlimit_nofile = cfg->max_open_files,
+		.rlimit_nofile_soft = fdlimit_commands_soft(),
 		.no_core = !cfg->allow_core_dumps,
 		.seccomp_notify = exec_seccomp_notify_program(
 			d, mode, net,
@@ -1281,6 +1289,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	x->log_denials = req->log_denials;
 	x->decision = set->decision ? set->decision : "allow";
 	x->result_extra = set->result_extra ? json_incref(set->result_extra) : NULL;
+	x->retry_unsandboxed = set->retry_unsandboxed;
 	x->filtered = spec.seccomp != NULL;
 	x->supervised = spec.seccomp_notify != NULL;
 	/* Copies for error messages (the plan borrows from the request). */

@@ -71,6 +71,10 @@ struct exec_settings {
 	char *const *extra_readonly;     /* paths to make read-only (glob rules) */
 	const char *decision;            /* "allow", "approve", "approve_for_session", ... */
 	json_t *result_extra;            /* merged into the exec/start result (borrowed) */
+	/* The approval policy lets the user approve a rerun outside the sandbox
+	 * when the command fails after a sandbox refusal (exec/exited
+	 * "sandbox_retry"). */
+	bool retry_unsandboxed;
 };
 
 /*
@@ -155,6 +159,7 @@ struct exec {
 
 	/* Refusals PID 1 reported (exec/exited "denials"). */
 	bool log_denials;      /* file calls were to be supervised too */
+	bool retry_unsandboxed; /* exec_settings.retry_unsandboxed */
 	bool supervised;       /* a notify program went to the sandbox (with log_denials: +fs) */
 	bool filtered;         /* a seccomp program at all */
 	struct sandbox_denial *denials; /* CX_MAX_DENIAL_RECORDS, allocated with the first */

@@ -169,6 +169,15 @@ static bool peer_in_sandbox(struct daemon *d, int fd, pid_t pid)
 		return false;
 	/* Its namespace or any ancestor: unshare -p inside a sandbox does not hide it. */
 	n = peer_pidns_chain(fd, pid, inos, ARRAY_SIZE(inos));
+	if (n == 0) {
+		/*
+		 * Its PID namespace cannot be read (no CAP_SYS_PTRACE, or the peer
+		 * is gone): it may be a sandboxed command, so fail closed.
+		 */
+		log_warning("cannot read the PID namespace of pid %d: refusing the connection",
+			    (int)pid);
+		return true;
+	}
 	LIST_FOREACH_SAFE(pos, tmp, &d->execs)
 	{
 		struct exec *x = list_entry(pos, struct exec, node);

@@ -25,18 +25,21 @@
 #include "daemon/daemon.h"
 #include "daemon/decide.h"
 #include "daemon/exec.h"
+#include "daemon/fdlimit.h"
 #include "daemon/listen.h"
 #include "daemon/notify.h"
 #include "daemon/policy_store.h"
 #include "policy/rules.h"
 #include "daemon/probe.h"
+#include "daemon/selftest.h"
 #include "daemon/spawn.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: codexd [--foreground] [--config FILE] [--socket PATH] "
 		   "[--state-dir DIR]\n"
-		   "              [--log-level LEVEL] [--check-config] [--version]\n");
+		   "              [--log-level LEVEL] [--check-config] [--version]\n"
+		   "       codexd --self-test [--json] [--user NAME]\n");
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -64,6 +67,8 @@ static int check_capabilities(void)
 		{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN" }, { CAP_SETUID, "CAP_SETUID" },
 		{ CAP_SETGID, "CAP_SETGID" },       { CAP_SETPCAP, "CAP_SETPCAP" },
 		{ CAP_KILL, "CAP_KILL" },
+		/* Reading the PID namespace of peers and commands of other users. */
+		{ CAP_SYS_PTRACE, "CAP_SYS_PTRACE" },
 	};
 	int missing = 0;
 
@@ -172,6 +177,8 @@ int main(int argc, char **argv)
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		/* Hidden: the configuration keys, for the manual-page tests. */
+		{ "list-config-keys", no_argument, NULL, 'K' },
 		{ 0 },
 	};
 	struct daemon d = { .listener = { .fd = -1 }, .lifeline = { -1, -1 } };
@@ -181,6 +188,12 @@ int main(int argc, char **argv)
 	enum log_level level = LOG_LEVEL_INFO;
 	char err[1024];
 	int c, r;
+
+	/* Not daemon modes: the escape self-test and its probes (daemon/selftest.h). */
+	if (argc >= 2 && strcmp(argv[1], "--self-test-probe") == 0)
+		return selftest_probe_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "--self-test") == 0)
+		return selftest_main(argc - 1, argv + 1);
 
 	log_setup("codexd", LOG_STYLE_DAEMON, LOG_LEVEL_INFO);
 	d.config_path = CX_DEFAULT_CONFIG;
@@ -215,6 +228,8 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'K':
+			return conf_list_keys(stdout) < 0 ? 1 : 0;
 		default:
 			usage(stderr);
 			return 2;
@@ -273,6 +288,9 @@ int main(int argc, char **argv)
 	}
 	if (check_capabilities() < 0)
 		return 1;
+	r = fdlimit_raise();
+	if (r < 0)
+		log_warning_errno(r, "cannot raise the descriptor limit");
 	r = spawn_read_cap_last_cap(&d.cap_last_cap);
 	if (r < 0) {
 		log_error_errno(r, "cannot read /proc/sys/kernel/cap_last_cap");

@@ -44,7 +44,7 @@
 #define MOUNTS_MAX_ROOTS (CX_MAX_WRITABLE_ROOTS + 4)
 #define MOUNTS_MAX_MASKS 64
 #define MOUNTS_MAX_DENY 256
-#define MOUNTS_MAX_SOCKET_SCAN 20000 /* entries looked at; more refuses to start */
+#define MOUNTS_MAX_SOCKET_SCAN 100000 /* entries looked at; more refuses to start */
 #define MOUNTS_SCAN_DEPTH 8
 #define MOUNTS_MAX_SCAN_DIRS 8
 #define MOUNTS_GLOB_SCAN 4096  /* entries looked at for deny_read patterns (then stop) */

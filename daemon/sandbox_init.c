@@ -123,6 +123,13 @@ static int apply_rlimits(const struct sandbox_spec *s)
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			return -1;
 	}
+	/* The soft limit the daemon was started with (daemon/fdlimit.h). */
+	if (!s->rlimit_nofile && s->rlimit_nofile_soft && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    s->rlimit_nofile_soft < rl.rlim_cur) {
+		rl.rlim_cur = s->rlimit_nofile_soft;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -1;
+	}
 	return 0;
 }
 

@@ -42,6 +42,7 @@ struct sandbox_spec {
 	/* Resource limits set before the command starts (lowering never fails). */
 	uint64_t rlimit_fsize; /* 0: unchanged */
 	uint64_t rlimit_nofile;
+	uint64_t rlimit_nofile_soft; /* without rlimit_nofile: lower the soft limit to this (0: no) */
 	bool no_core;
 	/*
 	 * The notify (or notify+fs) variant of seccomp, or NULL.  When set, the

@@ -12,6 +12,51 @@
 #define WW "sandbox_workspace_write"
 #define ENVP "shell_environment_policy"
 
+const char *const layers_user_keys[] = {
+	"sandbox_mode",
+	"approval_policy",
+	"approval_policy.granular.*",
+	WW ".writable_roots",
+	WW ".network_access",
+	WW ".exclude_slash_tmp",
+	WW ".exclude_tmpdir_env_var",
+	ENVP ".inherit",
+	ENVP ".exclude",
+	ENVP ".include_only",
+	ENVP ".set.*",
+	"profile",
+	"profiles.*.*",
+	"projects.*.trust_level",
+	NULL,
+};
+
+/* Component-wise match; "*" is one component, a final "*" the rest (at least one). */
+static bool dotted_match(const char *pat, const char *name)
+{
+	for (;;) {
+		size_t pl = strcspn(pat, "."), nl = strcspn(name, ".");
+
+		if (nl == 0)
+			return false;
+		if (pl == 1 && pat[0] == '*' && !pat[1])
+			return true;
+		if (!(pl == 1 && pat[0] == '*') && (pl != nl || memcmp(pat, name, pl) != 0))
+			return false;
+		if (!pat[pl] || !name[nl])
+			return !pat[pl] && !name[nl];
+		pat += pl + 1;
+		name += nl + 1;
+	}
+}
+
+bool layers_user_may_set(const char *name)
+{
+	for (const char *const *k = layers_user_keys; *k; k++)
+		if (dotted_match(*k, name))
+			return true;
+	return false;
+}
+
 int layers_sandbox_rank(enum sandbox_mode m)
 {
 	switch (m) {

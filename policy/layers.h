@@ -91,6 +91,18 @@ bool layers_project_trusted(const struct conf_doc *user, const char *project_roo
 /* Parse overrides into a document named "(override)".  -EINVAL with err. */
 int layers_parse_overrides(char *const *overrides, struct conf_doc *doc, char *err, size_t errsz);
 
+/*
+ * The keys user layers may set (everything layers_resolve() reads from
+ * them), as dotted names: "*" stands for one component, a final "*" for the
+ * rest.  NULL-terminated.  Keep it in step with the look-ups in layers.c:
+ * tests/integration/t_manpages.sh compares the two, and codexd.conf(5)
+ * ("LAYERS") documents each.
+ */
+extern const char *const layers_user_keys[];
+
+/* Does layers_user_keys cover the dotted key name? */
+bool layers_user_may_set(const char *name);
+
 /* Strictness ranks (0 = strictest), for clamping and "stricter than" tests. */
 int layers_sandbox_rank(enum sandbox_mode m);
 int layers_approval_rank(enum approval_policy p);

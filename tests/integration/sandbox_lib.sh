@@ -27,7 +27,8 @@
 # Variables here are used by the files that source this one.
 # shellcheck disable=SC2034
 
-CXPROBE=$CXT_BUILD/tests/cxprobe
+# A copy the sandboxes can see (tests/integration/run: CXT_INSIDE).
+CXPROBE=${CXT_INSIDE:-$CXT_BUILD/tests}/cxprobe
 PY=/usr/bin/python3
 M_USER=cxt-member
 M_UID=$(id -u "$M_USER")

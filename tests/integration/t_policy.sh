@@ -229,13 +229,49 @@ test_policy_glob_wildcard_forbidden_named()
 	local out rc
 	sb_setup
 	printf 'key\n' >"$WS/server.pem"
+	install -d -o "$M_USER" -g "$M_USER" "$WS/sub"
 	chown "$M_USER:" "$WS/server.pem"
 	pol_daemon globf '' 'glob_rule(pattern="**/*.pem", decision="forbidden", access="read", justification="no keys")'
-	out=$(sbx -- cat server.pem 2>&1)
+	# In a sandbox: unreadable, files created later included; the rest reads.
+	out=$(sbx -- sh -c "$SB_T"'
+		t old cat server.pem
+		t mk sh -c "echo new > sub/new.pem"
+		t new cat sub/new.pem
+		t readme cat README' 2>&1)
+	note "$out"
+	assert_rc_line "$out" readme 0 "an ordinary read"
+	assert_rc_line "$out" old 1 "reading a matching file that existed"
+	assert_rc_line "$out" new 1 "reading a matching file created in the sandbox"
+	assert_eq key "$(cat "$WS/server.pem")" "the file on the host"
+	# Without a sandbox the rule can only refuse commands that name a match.
+	out=$(sbx -s danger-full-access -- cat server.pem 2>&1)
 	rc=$?
 	note "$out"
-	assert_rc 126 "$rc" "a command naming a forbidden file"
+	assert_rc 126 "$rc" "danger-full-access naming a forbidden file"
 	assert_match 'no keys' "$out" "the justification"
+}
+
+# ------------------------------------------------------ failure in the sandbox
+
+test_policy_sandbox_retry_offered()
+{
+	local out ex SB_CTL=(--json)
+	sb_setup
+	pol_daemon retry '' ''
+	# on-request: a failure after a refusal says the user may escalate.
+	out=$(sbx --log-denials -s read-only -a on-request -- touch made 2>&1)
+	ex=$(grep '"exec/exited"\|"duration_ms"' <<<"$out" | tail -1)
+	note "$ex"
+	assert_eq true "$(jq -r '.sandbox_retry.escalate_allowed' <<<"$ex")" "sandbox_retry under on-request"
+	assert_match '^[1-9]' "$(jq -r '.sandbox_retry.denials' <<<"$ex")" "denials counted"
+	# never: nobody may be asked, so nothing is offered.
+	out=$(sbx --log-denials -s read-only -a never -- touch made 2>&1)
+	ex=$(grep '"duration_ms"' <<<"$out" | tail -1)
+	assert_eq null "$(jq -r '.sandbox_retry' <<<"$ex")" "no sandbox_retry under never"
+	# Success: nothing to retry.
+	out=$(sbx --log-denials -s read-only -a on-request -- true 2>&1)
+	ex=$(grep '"duration_ms"' <<<"$out" | tail -1)
+	assert_eq null "$(jq -r '.sandbox_retry' <<<"$ex")" "no sandbox_retry after success"
 }
 
 # ---------------------------------------------------------------- programs

@@ -697,8 +697,8 @@ sys.exit(0 if n > 500 else 1)"
 # open-time check stands between the command and its content.
 test_sandbox_fs_deny_read_race()
 {
-	local race=$CXT_BUILD/tests/cxrace out pid
-	[[ -x "$race" ]] || fail "$race is missing (make $race)"
+	local race=${CXT_INSIDE:-$CXT_BUILD/tests}/cxrace out pid
+	[[ -x "$race" ]] || fail "$race is missing (make $CXT_BUILD/tests/cxrace)"
 	sb_setup
 	as_m sh -c 'echo allowed-content > allowed' || fail "cannot create the files"
 	sb_daemon denyrace "[sandbox]

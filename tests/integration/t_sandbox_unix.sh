@@ -308,7 +308,7 @@ test_sandbox_unix_codexd_socket()
 	out=$(sbx -- sh -c "$SB_T"'
 		t env_set test -n "$CODEXD_SOCKET"
 		"$1" exec -- touch nested-ran >/dev/null 2>&1; echo "nested rc=$?"
-		"$2" "connect=$CODEXD_SOCKET"' sh "$CODEXCTL" "$CXPROBE")
+		"$2" "connect=$CODEXD_SOCKET"' sh "${CXT_INSIDE:-$CXT_BUILD}/codexctl" "$CXPROBE")
 	note "inside (shared daemon): $(tr '\n' ' ' <<<"$out")"
 	assert_rc_line "$out" env_set 0 "CODEXD_SOCKET inside"
 	assert_all_failed "$(grep '^nested ' <<<"$out")" 1 "codexctl exec inside a sandbox"

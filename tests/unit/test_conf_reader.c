@@ -682,7 +682,7 @@ static void test_long_project_section(void **state)
 	/* Past CX_MAX_CONF_SECTION. */
 	big = malloc(CX_MAX_CONF_SECTION + 64);
 	assert_non_null(big);
-	memset(big, 'a', CX_MAX_CONF_SECTION + 1);
+	memset(big, 'a', CX_MAX_CONF_SECTION + 2);
 	big[0] = '[';
 	snprintf(big + CX_MAX_CONF_SECTION + 2, 16, "]\n");
 	expect_fail(big, "t.conf:1: section name too long (max 4096 bytes)");

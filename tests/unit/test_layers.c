@@ -325,6 +325,28 @@ static void test_trust(void **state)
 	conf_doc_free(user);
 }
 
+/* layers_user_keys: what user layers may set, with "*" components. */
+static void test_user_may_set(void **state)
+{
+	(void)state;
+	assert_true(layers_user_may_set("sandbox_mode"));
+	assert_true(layers_user_may_set("sandbox_workspace_write.network_access"));
+	assert_true(layers_user_may_set("approval_policy.granular.rules"));
+	assert_true(layers_user_may_set("shell_environment_policy.set.CI"));
+	assert_true(layers_user_may_set("profiles.ci.sandbox_mode"));
+	assert_true(layers_user_may_set("profiles.ci.sandbox_workspace_write.writable_roots"));
+	assert_true(layers_user_may_set("projects./home/a/app.trust_level"));
+	assert_false(layers_user_may_set("sandbox_workspace_write.allow_git_writes"));
+	assert_false(layers_user_may_set("shell_environment_policy.ignore_default_excludes"));
+	assert_false(layers_user_may_set("daemon.socket"));
+	assert_false(layers_user_may_set("requirements.user_layers"));
+	assert_false(layers_user_may_set("approval_policy.granular"));
+	assert_false(layers_user_may_set("profiles.ci"));
+	assert_false(layers_user_may_set("projects.x.other"));
+	assert_false(layers_user_may_set(""));
+	assert_false(layers_user_may_set("sandbox_mode.x"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_env_only_stricter),
 		cmocka_unit_test(test_granular_table),
 		cmocka_unit_test(test_trust),
+		cmocka_unit_test(test_user_may_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
