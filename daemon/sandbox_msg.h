@@ -54,6 +54,8 @@ enum sandbox_stage {
 	STAGE_CHDIR,
 	STAGE_SECCOMP,
 	STAGE_EXEC,
+	STAGE_NETWORK, /* the proxy's listeners in the sandbox's network namespace */
+	STAGE_NAMESPACES, /* unshare() of the namespaces beyond PID (appended: numbers are stable) */
 	_STAGE_MAX,
 };
 

@@ -45,7 +45,8 @@ test_man_synopsis()
 	local c
 	mkdir -p "$TD/help"
 	"$CODEXCTL" --help >"$TD/help/main.txt" || fail "codexctl --help"
-	for c in exec "policy check" "approvals list" "config show" status reload hello mcp; do
+	for c in exec "policy check" "approvals list" "config show" status reload hello mcp \
+		sessions audit "net check"; do
 		# shellcheck disable=SC2086 # the command's words
 		"$CODEXCTL" $c --help >"$TD/help/${c// /_}.txt" 2>&1
 	done
