@@ -1,7 +1,8 @@
 # codexd — one plain Makefile (GNU make).
 #
 #   make               build build/codexd and build/codexctl
-#   make check         unit tests, then integration tests (root)
+#   make check         unit tests, fuzz targets briefly, then integration tests (root)
+#   make check-valgrind  the integration suite with the daemon under valgrind (root)
 #   make SANITIZE=1 check   the same under ASan/UBSan (objects in build/sanitize/)
 #   make deps          install the Debian packages needed to build and test
 #   make run           build and run the daemon in the foreground on built-in defaults
@@ -90,8 +91,8 @@ CODEXCTL := $(B)/codexctl
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(B)/tests/%,$(HELPER_SRC))
 
-.PHONY: all check check-unit check-integration deps run fuzz bench lint fmt fmt-check \
-	install install-files uninstall clean man-lint
+.PHONY: all check check-unit check-integration check-fuzz check-valgrind deps run fuzz bench \
+	lint fmt fmt-check install install-files uninstall clean man-lint
 .DEFAULT_GOAL := all
 
 all: $(CODEXD) $(CODEXCTL)
@@ -128,13 +129,19 @@ $(B)/tests/%: $(B)/obj/tests/helpers/%.o $(LIBCOMMON)
 
 # ---------------------------------------------------------------- tests
 
-check: check-unit check-integration
+check: check-unit check-fuzz check-integration
 
 check-unit: $(UNIT_BINS)
 	@tests/unit/run $(UNIT_BINS)
 
 check-integration: all $(HELPER_BINS)
+	@tests/node/setup build/npm || true
 	@tests/integration/run --build $(B)
+
+# The integration suite with every codexd under valgrind memcheck
+# (tests/integration/README.valgrind says what valgrind can and cannot run).
+check-valgrind: all $(HELPER_BINS)
+	@CXT_VALGRIND=1 tests/integration/run --build $(B)
 
 # ---------------------------------------------------------------- set-up
 
@@ -151,22 +158,43 @@ run: all
 # ---------------------------------------------------------------- fuzz
 
 FUZZ_SECONDS ?= 10
+# make check runs every target this long, from its seed corpus (CI).
+FUZZ_CHECK_SECONDS ?= 4
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_CC ?= clang
-# Decoders that live in daemon/ but need no daemon.
-FUZZ_EXTRA := daemon/exec_params.c
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-	-DCX_VERSION=\"$(VERSION)\" -DCX_SYSCONFDIR=\"$(SYSCONFDIR)\" \
-	-DCX_LOCALSTATEDIR=\"$(LOCALSTATEDIR)\" -DCX_RUNSTATEDIR=\"$(RUNSTATEDIR)\" -I.
+FB := build/fuzz
+# Objects are built once with coverage and sanitizers, without libFuzzer's main.
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Werror=implicit-function-declaration \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+	$(DEFS) -I. $(call pkgcflags,$(PKGS_DAEMON))
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
+fuzzobj = $(patsubst %.c,$(FB)/obj/%.o,$(1))
+# A target links common/ and policy/; a line "// fuzz-sources: a.c b.c" in
+# it names more sources (from daemon/ for instance) to link in.
+fuzz_sources = $(shell sed -n 's|^// fuzz-sources:||p' $(1))
 
-build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(POLICY_SRC) $(FUZZ_EXTRA)
+$(FB)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(POLICY_SRC) $(FUZZ_EXTRA) \
-		$(call pkglibs,$(PKGS_COMMON))
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FB)/libcxcommon.a: $(call fuzzobj,$(COMMON_SRC))
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(FB)/libcxpolicy.a: $(call fuzzobj,$(POLICY_SRC))
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(foreach t,$(FUZZ_SRC),$(eval $(FB)/$(basename $(notdir $(t))): \
+	$(call fuzzobj,$(t) $(call fuzz_sources,$(t))) $(FB)/libcxpolicy.a $(FB)/libcxcommon.a))
+
+$(FB)/fuzz_%:
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_DAEMON)) -lm
 
 fuzz: $(FUZZ_BINS)
 	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+check-fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run $(FUZZ_CHECK_SECONDS) $(FUZZ_BINS)
 
 bench: all
 	@tests/bench/run --build $(B)

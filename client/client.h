@@ -92,11 +92,19 @@ void print_warnings(json_t *warnings);
 /* Subcommands: return the process exit status. */
 int cmd_exec(const struct client_opts *o, int argc, char **argv);
 int cmd_status(const struct client_opts *o, int argc, char **argv);
+/* status --security (client/cmd_security.c): exit 0 when every escape class held. */
+int cmd_status_security(const struct client_opts *o);
 int cmd_config(const struct client_opts *o, int argc, char **argv);
 int cmd_reload(const struct client_opts *o, int argc, char **argv);
 int cmd_hello(const struct client_opts *o, int argc, char **argv);
 int cmd_policy(const struct client_opts *o, int argc, char **argv);
 int cmd_approvals(const struct client_opts *o, int argc, char **argv);
+
+/* codexctl mcp (client/mcp_server.c): an MCP server on stdio. */
+int cmd_mcp(const struct client_opts *o, int argc, char **argv);
+
+/* The process environment as an exec/start "env" object (client/cmd_exec.c). */
+json_t *environment_json(void);
 
 /* Exit status for a daemon error (126 for refusals, 1 otherwise). */
 int exit_status_for_error(const struct rpc_message *m);

@@ -632,7 +632,7 @@ static int parse_seconds(const char *s, int64_t *ret_ms)
 	return 0;
 }
 
-static json_t *environment_json(void)
+json_t *environment_json(void)
 {
 	json_t *env = json_object();
 

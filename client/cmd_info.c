@@ -89,9 +89,10 @@ static int pretty_status(json_t *r)
 
 int cmd_status(const struct client_opts *o, int argc, char **argv)
 {
-	(void)argv;
+	if (argc == 2 && strcmp(argv[1], "--security") == 0)
+		return cmd_status_security(o);
 	if (argc != 1) {
-		fprintf(stderr, "usage: codexctl status\n");
+		fprintf(stderr, "usage: codexctl status [--security]\n");
 		return CX_EXIT_USAGE;
 	}
 	return call_and_print(o, "daemon/status", json_object(), pretty_status);

@@ -20,7 +20,7 @@ static void usage(FILE *f)
 		"\n"
 		"commands:\n"
 		"  exec [OPTIONS] -- COMMAND [ARG...]   run a command through codexd\n"
-		"  status                               daemon state and counters\n"
+		"  status [--security]                  daemon state and counters; sandbox escape self-test\n"
 		"  config show [--origins]              effective configuration\n"
 		"  reload                               re-read the configuration (admin)\n"
 		"  hello                                handshake: who am I to codexd\n"
@@ -30,6 +30,7 @@ static void usage(FILE *f)
 		"  approvals watch [--no-prompt]        show (and answer) approvals as they come\n"
 		"  approvals approve ID [--for-session|--always]\n"
 		"  approvals deny ID [--abort]          answer a pending approval\n"
+		"  mcp [OPTIONS]                        an MCP server on stdio for AI agents\n"
 		"\n"
 		"The socket defaults to $CODEXD_SOCKET, else " CX_DEFAULT_SOCKET ".\n");
 }
@@ -112,6 +113,8 @@ int main(int argc, char **argv)
 		return cmd_policy(&o, argc, argv);
 	if (strcmp(cmd, "approvals") == 0)
 		return cmd_approvals(&o, argc, argv);
+	if (strcmp(cmd, "mcp") == 0)
+		return cmd_mcp(&o, argc, argv);
 	fprintf(stderr, "codexctl: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return CX_EXIT_USAGE;

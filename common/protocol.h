@@ -40,6 +40,7 @@ enum cx_error_code {
 
 #define CX_REASON_PARSE "parse_error"
 #define CX_REASON_FRAME_TOO_LARGE "frame_too_large"
+#define CX_REASON_BAD_HEADER "bad_header" /* Content-Length framing */
 #define CX_REASON_INVALID_REQUEST "invalid_request"
 #define CX_REASON_UNKNOWN_METHOD "unknown_method"
 #define CX_REASON_INVALID_PARAMS "invalid_params"

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/fdio.h"
+#include "common/frame_header.h"
 #include "common/log.h"
 #include "common/protocol.h"
 #include "daemon/approvals.h"
@@ -222,6 +223,32 @@ struct wbuf *conn_wbuf_new(size_t len)
 	return w;
 }
 
+/*
+ * A connection that speaks Content-Length framing is answered in kind:
+ * the line's newline is not sent, and a header block goes before it.
+ */
+static int conn_queue_header(struct conn *c, struct wbuf *w)
+{
+	char head[64];
+	size_t n;
+	struct wbuf *h;
+
+	if (w->len > 0 && w->data[w->len - 1] == '\n')
+		w->len--;
+	n = frame_header_format(head, sizeof(head), w->len);
+	h = conn_wbuf_new(n);
+	if (!h)
+		return -ENOMEM;
+	memcpy(h->data, head, n);
+	if (c->wq_tail)
+		c->wq_tail->next = h;
+	else
+		c->wq_head = h;
+	c->wq_tail = h;
+	c->wq_bytes += h->len;
+	return 0;
+}
+
 int conn_send_wbuf(struct conn *c, struct wbuf *w)
 {
 	bool was_empty;
@@ -231,6 +258,10 @@ int conn_send_wbuf(struct conn *c, struct wbuf *w)
 		return -EPIPE;
 	}
 	was_empty = !c->wq_head;
+	if (frame_reader_uses_headers(&c->rd) && conn_queue_header(c, w) < 0) {
+		free(w);
+		return -ENOMEM;
+	}
 	if (c->wq_tail)
 		c->wq_tail->next = w;
 	else
@@ -456,6 +487,8 @@ static void conn_read(struct conn *c)
 			r = frame_reader_next(&c->rd, &frame, &flen);
 			if (r == 0)
 				break;
+			if (r == -EBADMSG)
+				goto bad_header;
 			if (r < 0)
 				goto too_big;
 			progress = true;
@@ -490,6 +523,14 @@ static void conn_read(struct conn *c)
 		uv_timer_stop(&c->frame_timer);
 	}
 	conn_update_poll(c);
+	return;
+
+bad_header:
+	/* A broken header leaves no way to find where the next message starts. */
+	c->d->stats.bad_frames++;
+	conn_reply_error(c, &(struct rpc_id){ 0 }, CX_ERR_INVALID_REQUEST, CX_REASON_BAD_HEADER,
+			 NULL, "malformed Content-Length header: %s", c->rd.error);
+	conn_close_after_flush(c, "malformed frame header");
 	return;
 
 too_big:
@@ -535,7 +576,7 @@ int conn_new(struct daemon *d, int fd)
 	c->serial = ++d->conn_serial;
 	list_init(&c->execs);
 	list_init(&c->jobs);
-	frame_reader_init(&c->rd, d->cfg->max_frame_bytes);
+	frame_reader_init_detect(&c->rd, d->cfg->max_frame_bytes);
 
 	r = peer_read(fd, &c->peer);
 	if (r < 0) {

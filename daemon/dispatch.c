@@ -17,6 +17,7 @@
 static const struct method_def methods[] = {
 	{ "hello", rpc_hello, ROLE_VIEWER },
 	{ "daemon/status", rpc_daemon_status, ROLE_VIEWER },
+	{ "daemon/security", rpc_daemon_security, ROLE_VIEWER },
 	{ "config/show", rpc_config_show, ROLE_VIEWER },
 	{ "policy/check", rpc_policy_check, ROLE_VIEWER },
 	{ "exec/start", rpc_exec_start, ROLE_MEMBER },

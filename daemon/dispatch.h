@@ -39,6 +39,7 @@ const struct method_def *dispatch_methods(size_t *ret_n);
 /* Handlers (daemon/rpc_*.c). */
 int rpc_hello(struct request *req);
 int rpc_daemon_status(struct request *req);
+int rpc_daemon_security(struct request *req); /* daemon/rpc_security.c */
 int rpc_exec_start(struct request *req);
 int rpc_exec_write(struct request *req);
 int rpc_exec_close_stdin(struct request *req);

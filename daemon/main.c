@@ -31,13 +31,15 @@
 #include "daemon/policy_store.h"
 #include "policy/rules.h"
 #include "daemon/probe.h"
+#include "daemon/selftest.h"
 #include "daemon/spawn.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: codexd [--foreground] [--config FILE] [--socket PATH] "
 		   "[--state-dir DIR]\n"
-		   "              [--log-level LEVEL] [--check-config] [--version]\n");
+		   "              [--log-level LEVEL] [--check-config] [--version]\n"
+		   "       codexd --self-test [--json] [--user NAME]\n");
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -186,6 +188,12 @@ int main(int argc, char **argv)
 	enum log_level level = LOG_LEVEL_INFO;
 	char err[1024];
 	int c, r;
+
+	/* Not daemon modes: the escape self-test and its probes (daemon/selftest.h). */
+	if (argc >= 2 && strcmp(argv[1], "--self-test-probe") == 0)
+		return selftest_probe_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "--self-test") == 0)
+		return selftest_main(argc - 1, argv + 1);
 
 	log_setup("codexd", LOG_STYLE_DAEMON, LOG_LEVEL_INFO);
 	d.config_path = CX_DEFAULT_CONFIG;

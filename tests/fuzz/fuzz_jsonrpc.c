@@ -11,6 +11,7 @@
 #include "common/frame.h"
 #include "common/jsonrpc.h"
 #include "daemon/exec.h"
+// fuzz-sources: daemon/exec_params.c
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -239,6 +239,16 @@ admin_group = "cxt-admin"
 member_group = "cxt-member"
 viewer_group = "cxt-viewer"'
 
+# CXT_VALGRIND=1 (make check-valgrind): every codexd the suite starts runs
+# under memcheck; its reports (CXT_T/valgrind.PID.log) fail the test that
+# was running, like sanitizer reports.  See tests/integration/README.valgrind.
+CXT_VALGRIND_WRAP=()
+if [[ ${CXT_VALGRIND:-0} == 1 ]]; then
+	CXT_VALGRIND_WRAP=(valgrind -q --error-exitcode=99 --leak-check=full
+		--errors-for-leak-kinds=definite --show-leak-kinds=definite
+		--child-silent-after-fork=yes "--log-file=$CXT_T/valgrind.%p.log")
+fi
+
 # Extra environment of the next start_daemon (NAME=VALUE ...).
 D_ENV=()
 # ASan keeps freed memory in a quarantine (256 MB by default): the daemon's
@@ -263,7 +273,7 @@ start_daemon()
 	chmod 0755 "$D_DIR/state"
 	write_config "$D_CONF" "$conf"
 	# shellcheck disable=SC2086 # a command prefix (see run)
-	env "${D_ENV[@]}" ${CXT_DAEMON_WRAP:-} "$CODEXD" --foreground --config "$D_CONF" --state-dir "$D_DIR/state" \
+	env "${D_ENV[@]}" ${CXT_DAEMON_WRAP:-} "${CXT_VALGRIND_WRAP[@]}" "$CODEXD" --foreground --config "$D_CONF" --state-dir "$D_DIR/state" \
 		--log-level debug "$@" >"$D_LOG" 2>&1 </dev/null &
 	D_PID=$!
 	printf '%s %s\n' "$D_PID" "$D_LOG" >>"$TD/daemons"
