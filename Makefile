@@ -46,9 +46,12 @@ OPTLDFLAGS :=
 endif
 
 PKGS_COMMON := jansson inih libsodium
-PKGS_DAEMON := libsystemd libseccomp libcap-ng libuv $(PKGS_COMMON)
+PKGS_DAEMON := libsystemd libseccomp libcap-ng libuv libcurl $(PKGS_COMMON)
 PKGS_CLIENT := $(PKGS_COMMON)
-PKGS_TEST := cmocka $(PKGS_DAEMON)
+PKGS_PROXY := libseccomp libuv ldns $(PKGS_COMMON)
+PKGS_TEST := cmocka ldns $(PKGS_DAEMON)
+# http-parser ships no pkg-config file.
+LIBS_HTTP_PARSER := -lhttp_parser
 
 pkgcflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pkglibs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
@@ -75,6 +78,7 @@ COMMON_SRC := $(sort $(wildcard common/*.c))
 POLICY_SRC := $(sort $(wildcard policy/*.c))
 DAEMON_SRC := $(sort $(wildcard daemon/*.c))
 CLIENT_SRC := $(sort $(wildcard client/*.c))
+PROXY_SRC := $(sort $(wildcard proxy/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 
@@ -85,9 +89,13 @@ LIBPOLICY := $(B)/libcxpolicy.a
 # The daemon's objects minus main.c, so unit tests can link daemon logic.
 DAEMON_LIB := $(B)/libcxdaemon.a
 DAEMON_MAIN := daemon/main.c
+# The proxy worker's objects minus main.c (its parsers are unit-tested).
+PROXY_LIB := $(B)/libcxproxy.a
+PROXY_MAIN := proxy/main.c
 
 CODEXD := $(B)/codexd
 CODEXCTL := $(B)/codexctl
+CODEXD_PROXY := $(B)/codexd-proxy
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(B)/tests/%,$(HELPER_SRC))
 
@@ -95,7 +103,7 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(B)/tests/%,$(HELPER_SRC))
 	lint fmt fmt-check install install-files uninstall clean man-lint
 .DEFAULT_GOAL := all
 
-all: $(CODEXD) $(CODEXCTL)
+all: $(CODEXD) $(CODEXCTL) $(CODEXD_PROXY)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -116,12 +124,19 @@ $(DAEMON_LIB): $(call obj,$(filter-out $(DAEMON_MAIN),$(DAEMON_SRC)))
 $(CODEXD): $(call obj,$(DAEMON_MAIN)) $(DAEMON_LIB) $(LIBPOLICY) $(LIBCOMMON)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_DAEMON))
 
+$(PROXY_LIB): $(call obj,$(filter-out $(PROXY_MAIN),$(PROXY_SRC)))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(CODEXD_PROXY): $(call obj,$(PROXY_MAIN)) $(PROXY_LIB) $(LIBPOLICY) $(LIBCOMMON)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_PROXY)) $(LIBS_HTTP_PARSER)
+
 $(CODEXCTL): $(call obj,$(CLIENT_SRC)) $(LIBPOLICY) $(LIBCOMMON)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_CLIENT)) -lm
 
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(DAEMON_LIB) $(LIBPOLICY) $(LIBCOMMON)
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(DAEMON_LIB) $(PROXY_LIB) $(LIBPOLICY) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_TEST))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_TEST)) $(LIBS_HTTP_PARSER)
 
 $(B)/tests/%: $(B)/obj/tests/helpers/%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
@@ -188,7 +203,7 @@ $(foreach t,$(FUZZ_SRC),$(eval $(FB)/$(basename $(notdir $(t))): \
 	$(call fuzzobj,$(t) $(call fuzz_sources,$(t))) $(FB)/libcxpolicy.a $(FB)/libcxcommon.a))
 
 $(FB)/fuzz_%:
-	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_DAEMON)) -lm
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_DAEMON)) $(LIBS_HTTP_PARSER) -lm
 
 fuzz: $(FUZZ_BINS)
 	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
@@ -198,6 +213,7 @@ check-fuzz: $(FUZZ_BINS)
 
 bench: all
 	@tests/bench/run --build $(B)
+	@tests/bench/bench_proxy.sh --build $(B)
 
 # ---------------------------------------------------------------- lint
 
@@ -207,7 +223,7 @@ man-lint:
 	mandoc -Tlint -W warning $(MAN_PAGES)
 
 fmt:
-	clang-format -i $(COMMON_SRC) $(POLICY_SRC) $(DAEMON_SRC) $(CLIENT_SRC) \
+	clang-format -i $(COMMON_SRC) $(POLICY_SRC) $(DAEMON_SRC) $(CLIENT_SRC) $(PROXY_SRC) \
 		$(wildcard */*.h)
 
 fmt-check:
@@ -232,6 +248,7 @@ install: all
 install-files:
 	$(INSTALL) -Dm0755 $(CODEXD) $(DESTDIR)$(SBINDIR)/codexd
 	$(INSTALL) -Dm0755 $(CODEXCTL) $(DESTDIR)$(BINDIR)/codexctl
+	$(INSTALL) -Dm0755 $(CODEXD_PROXY) $(DESTDIR)$(SBINDIR)/codexd-proxy
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; \
 		$(INSTALL) -Dm0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; \
@@ -265,7 +282,7 @@ install-files:
 # Removes what install-files installed; $(SYSCONFDIR)/codexd stays unless it
 # holds nothing but an unmodified default codexd.conf and empty directories.
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/codexd $(DESTDIR)$(BINDIR)/codexctl
+	rm -f $(DESTDIR)$(SBINDIR)/codexd $(DESTDIR)$(SBINDIR)/codexd-proxy $(DESTDIR)$(BINDIR)/codexctl
 	rm -f $(DESTDIR)$(UNITDIR)/codexd.service $(DESTDIR)$(UNITDIR)/codexd.socket
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/codexd.conf $(DESTDIR)$(TMPFILESDIR)/codexd.conf
 	for m in $(MAN_PAGES); do \

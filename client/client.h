@@ -99,6 +99,9 @@ int cmd_reload(const struct client_opts *o, int argc, char **argv);
 int cmd_hello(const struct client_opts *o, int argc, char **argv);
 int cmd_policy(const struct client_opts *o, int argc, char **argv);
 int cmd_approvals(const struct client_opts *o, int argc, char **argv);
+int cmd_audit(const struct client_opts *o, int argc, char **argv);
+int cmd_sessions(const struct client_opts *o, int argc, char **argv);
+int cmd_net(const struct client_opts *o, int argc, char **argv);
 
 /* codexctl mcp (client/mcp_server.c): an MCP server on stdio. */
 int cmd_mcp(const struct client_opts *o, int argc, char **argv);

@@ -76,6 +76,23 @@ static int pretty_status(json_t *r)
 	}
 	printf("connections:  %lld (limit %lld)\n", num(conns, "open"), num(conns, "limit"));
 	printf("execs:        %lld running (limit %lld)\n", num(ex, "running"), num(ex, "limit"));
+	{
+		json_t *au = json_object_get(r, "audit"), *se = json_object_get(r, "sessions");
+		printf("audit:        %s", str(au, "state"));
+		if (json_is_integer(json_object_get(au, "last_seq")))
+			printf(", %lld records, fsync %s, HMAC %s, on failure %s", num(au, "last_seq"),
+			       str(au, "fsync"), json_is_true(json_object_get(au, "hmac")) ? "on" : "off",
+			       str(au, "on_failure"));
+		if (json_is_string(json_object_get(au, "error"))) {
+			printf("\n              ");
+			term_print_escaped(stdout, str(au, "error"));
+		}
+		printf("\nsessions:     %lld (%lld ready, %lld in setup)\n", num(se, "total"),
+		       num(se, "ready"), num(se, "setup"));
+		printf("proxy:        ");
+		term_print_escaped(stdout, str(json_object_get(r, "proxy"), "state"));
+		putchar('\n');
+	}
 	printf("kernel:       %s, landlock ABI %lld, seccomp %s, cgroup %s\n", str(f, "kernel"),
 	       num(f, "landlock_abi"), json_is_true(json_object_get(f, "seccomp")) ? "yes" : "no",
 	       str(f, "cgroup"));

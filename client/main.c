@@ -26,10 +26,21 @@ static void usage(FILE *f)
 		"  hello                                handshake: who am I to codexd\n"
 		"  policy check [--rules FILE]... [--json] -- COMMAND [ARG...]\n"
 		"                                       what the rules say about a command\n"
+		"  net check HOST[:PORT] [--protocol P] [--allow-domain P]... [--deny-domain P]...\n"
+		"                                       how the network proxy decides a destination\n"
 		"  approvals list                       your pending approvals\n"
 		"  approvals watch [--no-prompt]        show (and answer) approvals as they come\n"
 		"  approvals approve ID [--for-session|--always]\n"
 		"  approvals deny ID [--abort]          answer a pending approval\n"
+		"  sessions [list [--all]]              your sessions (admins: all)\n"
+		"  sessions show ID                     one session\n"
+		"  sessions kill ID                     end a session and its commands\n"
+		"  sessions create [-C DIR] [-s MODE] [-a POLICY] [--setup-script FILE] ...\n"
+		"                                       a new session (see codexctl(1))\n"
+		"  audit query [--since TIME] [--type T] [--format F] ...\n"
+		"                                       audit records (members: their own)\n"
+		"  audit export [--format F] ...        the same, JSON Lines by default\n"
+		"  audit verify                         check the audit log's hash chain\n"
 		"  mcp [OPTIONS]                        an MCP server on stdio for AI agents\n"
 		"\n"
 		"The socket defaults to $CODEXD_SOCKET, else " CX_DEFAULT_SOCKET ".\n");
@@ -113,6 +124,12 @@ int main(int argc, char **argv)
 		return cmd_policy(&o, argc, argv);
 	if (strcmp(cmd, "approvals") == 0)
 		return cmd_approvals(&o, argc, argv);
+	if (strcmp(cmd, "audit") == 0)
+		return cmd_audit(&o, argc, argv);
+	if (strcmp(cmd, "sessions") == 0)
+		return cmd_sessions(&o, argc, argv);
+	if (strcmp(cmd, "net") == 0)
+		return cmd_net(&o, argc, argv);
 	if (strcmp(cmd, "mcp") == 0)
 		return cmd_mcp(&o, argc, argv);
 	fprintf(stderr, "codexctl: unknown command '%s'\n", cmd);

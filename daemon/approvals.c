@@ -560,7 +560,7 @@ int approvals_ask(struct conn *requester, const struct approval_ask *ask, approv
 	a->cb = cb;
 	a->userdata = userdata;
 	a->choices = ask->choices;
-	if (ask->proposed_prefix && ask->proposed_prefix[0])
+	if ((ask->proposed_prefix && ask->proposed_prefix[0]) || ask->proposed_network_rule)
 		a->choices |= CHOICE_ALWAYS_BIT;
 	a->created_hrtime = uv_hrtime();
 	memcpy(a->id, "ap-", 3);
@@ -577,7 +577,8 @@ int approvals_ask(struct conn *requester, const struct approval_ask *ask, approv
 		ask->reason, "justification", ask->justification, "escalate", ask->escalate,
 		"sandbox", ask->sandbox, "matched_rules", ask->matched_rules,
 		"proposed_prefix_rule",
-		(a->choices & CHOICE_ALWAYS_BIT) ? strv_json(ask->proposed_prefix) : json_null(),
+		(a->choices & CHOICE_ALWAYS_BIT) && ask->proposed_prefix ? strv_json(ask->proposed_prefix)
+									  : json_null(),
 		"available_decisions", choices_json(a->choices), "requester", "uid",
 		(int)requester->peer.uid, "user", requester->peer.user, "pid",
 		(int)requester->peer.pid, "client", requester->client_name, "timeout_ms",
@@ -589,6 +590,11 @@ int approvals_ask(struct conn *requester, const struct approval_ask *ask, approv
 	}
 	if (truncated)
 		json_object_set_new(a->params, "argv_truncated", json_true());
+	if (ask->network)
+		json_object_set(a->params, "network", ask->network);
+	if (ask->proposed_network_rule)
+		json_object_set_new(a->params, "proposed_network_rule",
+				    json_string(ask->proposed_network_rule));
 	if (!json_object_get(a->params, "matched_rules"))
 		json_object_set_new(a->params, "matched_rules", json_array());
 

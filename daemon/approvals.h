@@ -20,6 +20,9 @@
  *     available_decisions: ["approve", "approve_for_session",
  *                           "approve_always", "deny", "abort"]  (a subset),
  *     requester: {uid, user, pid, client},
+ *     network: {host, port, protocol, exec_id}  (only for a proxied connection
+ *                                   the allowlist does not cover: daemon/proxy.c),
+ *     proposed_network_rule: "network_rule(...)"  (what approve_always saves then),
  *     timeout_ms: N                 (deny after this long)
  *   }
  *
@@ -97,6 +100,9 @@ struct approval_ask {
 	char *const *proposed_prefix; /* NULL: no approve_always */
 	unsigned choices;             /* APPROVAL_CHOICE_BIT()s; approve_always added when
 					 proposed_prefix is set */
+	json_t *network;              /* {host, port, protocol} of a proxied connection the
+					 allowlist did not cover (borrowed), or NULL */
+	const char *proposed_network_rule; /* the network_rule() approve_always saves, or NULL */
 };
 
 /*

@@ -15,7 +15,9 @@
 #include "common/path_util.h"
 #include "common/protocol.h"
 #include "common/strv.h"
+#include "daemon/audit_conf.h"
 #include "daemon/conf.h"
+#include "policy/domains.h"
 #include "policy/layers.h"
 #include "policy/pathglob.h"
 
@@ -35,6 +37,9 @@ enum conf_kind {
 	CK_MODES,    /* unsigned mask of sandbox modes */
 	CK_POLICIES, /* unsigned mask of approval policies */
 	CK_DENY,     /* char ** of absolute paths and path patterns (deny_read) */
+	CK_DOMAINS,  /* char ** of domain patterns (policy/domains.h); max 1: deny list */
+	CK_NETMODE,  /* bool limited from "full" | "limited" */
+	CK_HOSTPORT, /* char *, "IP" or "IP:PORT" */
 };
 
 struct conf_key {
@@ -101,6 +106,16 @@ static const struct conf_key keys[] = {
 	{ "requirements", "user_writable_roots", CK_BOOL, OFF(user_writable_roots) },
 	{ "requirements", "user_network_access", CK_BOOL, OFF(user_network_access) },
 	{ "requirements", "user_layers", CK_BOOL, OFF(user_layers) },
+	{ "network", "enabled", CK_BOOL, OFF(net_enabled) },
+	{ "network", "mode", CK_NETMODE, OFF(net_limited) },
+	{ "network", "allowed_domains", CK_DOMAINS, OFF(net_allowed_domains), 0, 0 },
+	{ "network", "denied_domains", CK_DOMAINS, OFF(net_denied_domains), 1, 1 },
+	{ "network", "allow_local_binding", CK_BOOL, OFF(net_allow_local_binding) },
+	{ "network", "user_domains", CK_BOOL, OFF(net_user_domains) },
+	{ "network", "prompt_on_miss", CK_BOOL, OFF(net_prompt_on_miss) },
+	{ "network", "dns_server", CK_HOSTPORT, OFF(net_dns_server) },
+	{ "network", "proxy_user", CK_NAME, OFF(net_proxy_user) },
+	{ "network", "proxy_program", CK_PATH, OFF(net_proxy_program) },
 	{ "shell_environment_policy", "inherit", CK_INHERIT, OFF(env.inherit) },
 	{ "shell_environment_policy", "ignore_default_excludes", CK_BOOL,
 	  OFF(env.ignore_default_excludes) },
@@ -115,7 +130,7 @@ static const struct conf_key keys[] = {
 static const char *const owned_sections[] = { "daemon", "roles", "shell_environment_policy",
 					      ENV_SET_SECTION, "sandbox_workspace_write", "sandbox",
 					      "limits", "approvals", "requirements",
-					      GRANULAR_SECTION };
+					      GRANULAR_SECTION, "network" };
 
 /* Where each key's value came from (parallel to keys[]). */
 struct origins {
@@ -136,9 +151,15 @@ void conf_free(struct daemon_config *c)
 	free(c->reviewer_user);
 	strv_free(c->ww_writable_roots);
 	strv_free(c->deny_read);
+	strv_free(c->net_allowed_domains);
+	strv_free(c->net_denied_domains);
+	free(c->net_dns_server);
+	free(c->net_proxy_user);
+	free(c->net_proxy_program);
 	for (int i = 0; i < _ROLE_MAX; i++)
 		free(c->role_group_names[i]);
 	env_policy_done(&c->env);
+	audit_conf_free(c->audit);
 	conf_doc_free(c->doc);
 	free(c);
 }
@@ -179,10 +200,14 @@ static struct daemon_config *conf_new_defaults(void)
 	c->pids_max = 4096;
 	c->env.inherit = ENV_INHERIT_ALL;
 	c->env.ignore_default_excludes = false;
+	c->net_enabled = true;
+	c->net_user_domains = true;
+	c->net_prompt_on_miss = true;
+	c->net_proxy_user = strdup("codexd-proxy");
 	c->doc = conf_doc_new();
 	if (!c->socket_path || !c->state_dir || !c->role_group_names[ROLE_ADMIN] ||
 	    !c->role_group_names[ROLE_MEMBER] || !c->role_group_names[ROLE_VIEWER] ||
-	    !c->role_group_names[ROLE_NONE] || !c->reviewer_user || !c->doc) {
+	    !c->role_group_names[ROLE_NONE] || !c->reviewer_user || !c->doc || !c->net_proxy_user) {
 		conf_free(c);
 		return NULL;
 	}
@@ -250,7 +275,9 @@ static int set_key(struct daemon_config *c, const struct conf_key *k, const stru
 		}
 		if (k->kind == CK_NAME && !group_name_ok(s)) {
 			snprintf(err, errsz, "%s:%u: %s must be a %s name", e->file, e->line, k->key,
-				 strcmp(k->key, "reviewer_user") == 0 ? "user" : "group");
+				 strcmp(k->section, "approvals") == 0 || strcmp(k->section, "network") == 0
+					 ? "user"
+					 : "group");
 			return -EINVAL;
 		}
 		dup = strdup(s);
@@ -387,6 +414,62 @@ static int set_key(struct daemon_config *c, const struct conf_key *k, const stru
 		*(char ***)dst = v;
 		return 0;
 	}
+	case CK_DOMAINS: {
+		char **v = NULL;
+		r = conf_entry_get_strv(e, &v, err, errsz);
+		if (r < 0)
+			return r;
+		if (strv_length(v) > CX_MAX_DOMAINS) {
+			snprintf(err, errsz, "%s:%u: %s: more than %d patterns", e->file, e->line,
+				 k->key, CX_MAX_DOMAINS);
+			strv_free(v);
+			return -EINVAL;
+		}
+		for (char **p = v; *p; p++) {
+			struct domain_pattern dp;
+			const char *msg;
+			/* "*" is refused in managed lists too (CODEX-MODEL.md §3.2). */
+			if (domain_pattern_parse(*p, true, &dp, &msg) < 0) {
+				snprintf(err, errsz, "%s:%u: %s: %s: %s", e->file, e->line, k->key,
+					 log_q(*p), msg);
+				strv_free(v);
+				return -EINVAL;
+			}
+		}
+		strv_free(*(char ***)dst);
+		*(char ***)dst = v;
+		return 0;
+	}
+	case CK_NETMODE:
+		r = conf_entry_get_string(e, &s, err, errsz);
+		if (r < 0)
+			return r;
+		if (strcmp(s, "full") != 0 && strcmp(s, "limited") != 0) {
+			snprintf(err, errsz, "%s:%u: mode must be \"full\" or \"limited\"", e->file,
+				 e->line);
+			return -EINVAL;
+		}
+		*(bool *)dst = strcmp(s, "limited") == 0;
+		return 0;
+	case CK_HOSTPORT: {
+		struct domain_host h;
+		char *dup;
+		r = conf_entry_get_string(e, &s, err, errsz);
+		if (r < 0)
+			return r;
+		if (domain_host_normalize(s, strlen(s), &h) < 0 || !h.is_ip || h.scoped) {
+			snprintf(err, errsz, "%s:%u: %s must be an IP address with an optional port "
+					     "(\"127.0.0.1:5353\", \"[::1]:53\")",
+				 e->file, e->line, k->key);
+			return -EINVAL;
+		}
+		dup = strdup(s);
+		if (!dup)
+			return -ENOMEM;
+		free(*(char **)dst);
+		*(char **)dst = dup;
+		return 0;
+	}
 	case CK_PATHS: {
 		char **v = NULL;
 		r = conf_entry_get_strv(e, &v, err, errsz);
@@ -473,6 +556,8 @@ static int apply_doc(struct daemon_config *c, struct origins *o, char *err, size
 				return r;
 			continue;
 		}
+		if (audit_conf_section(e->section))
+			continue; /* [audit], [otel], [sessions]: daemon/audit_conf.c */
 		if (strcmp(e->section, GRANULAR_SECTION) == 0) {
 			bool b;
 			r = conf_entry_get_bool(e, &b, err, errsz);
@@ -691,6 +776,9 @@ static int finish(struct daemon_config *c, const char *socket_override,
 	r = finish_policy(c, o, err, errsz);
 	if (r < 0)
 		return r;
+	r = audit_conf_load(c->doc, &c->audit, err, errsz);
+	if (r < 0)
+		return r;
 	return resolve_groups(c);
 }
 
@@ -783,7 +871,12 @@ static json_t *key_json(const struct daemon_config *c, const struct conf_key *k)
 	switch (k->kind) {
 	case CK_PATH:
 	case CK_NAME:
+	case CK_HOSTPORT:
 		return *(char *const *)src ? json_string(*(char *const *)src) : json_null();
+	case CK_DOMAINS:
+		return strv_json(*(char **const *)src);
+	case CK_NETMODE:
+		return json_string(*(const bool *)src ? "limited" : "full");
 	case CK_U32:
 		return json_integer(*(const uint32_t *)src);
 	case CK_I64:
@@ -854,6 +947,12 @@ static const char *key_type(const struct conf_key *k)
 		return "array of approval policies";
 	case CK_DENY:
 		return "array of paths and patterns";
+	case CK_DOMAINS:
+		return "array of domain patterns";
+	case CK_NETMODE:
+		return "full|limited";
+	case CK_HOSTPORT:
+		return "address[:port]";
 	}
 	return "?";
 }
@@ -895,6 +994,8 @@ int conf_list_keys(FILE *f)
 				dot ? dot + 1 : *u);
 	}
 	conf_free(c);
+	if (audit_conf_list_keys(f) < 0)
+		return -EIO;
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -969,6 +1070,7 @@ json_t *conf_to_json(const struct daemon_config *c, bool origins, bool redact)
 			json_object_set_new(setobj, name, json_string(redact ? "(redacted)" : eq + 1));
 	}
 	json_object_set_new(section_obj(values, "shell_environment_policy"), "set", setobj);
+	audit_conf_to_json(c->audit, values, redact);
 	if (c->approval.policy == APPROVAL_GRANULAR)
 		json_object_set_new(
 			values, "approval_granular",
@@ -984,7 +1086,7 @@ json_t *conf_to_json(const struct daemon_config *c, bool origins, bool redact)
 		const struct conf_entry *e = conf_doc_entry(c->doc, i);
 		char name[160], where[PATH_MAX + 16];
 		bool known = strcmp(e->section, ENV_SET_SECTION) == 0 ||
-			     strcmp(e->section, GRANULAR_SECTION) == 0;
+			     strcmp(e->section, GRANULAR_SECTION) == 0 || audit_conf_section(e->section);
 
 		for (size_t k = 0; !known && k < ARRAY_SIZE(keys); k++)
 			known = strcmp(keys[k].section, e->section) == 0 &&

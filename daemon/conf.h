@@ -90,8 +90,23 @@ struct daemon_config {
 	uint32_t max_open_files;   /* RLIMIT_NOFILE; 0: inherited */
 	bool allow_core_dumps;     /* false: RLIMIT_CORE 0 */
 
+	/* [network]: the proxy (daemon/proxy.c) and the domain policy (daemon/net_policy.c) */
+	bool net_enabled;             /* network = "proxy" may be used at all */
+	bool net_limited;             /* mode = "limited": GET, HEAD, OPTIONS only */
+	char **net_allowed_domains;   /* managed allowlist; users stay inside it when set */
+	char **net_denied_domains;    /* always denied */
+	bool net_allow_local_binding; /* local/private destinations allowed */
+	bool net_user_domains;        /* users and requests may add allowed domains */
+	bool net_prompt_on_miss;      /* an allowlist miss asks the caller (approval/request) */
+	char *net_dns_server;         /* the worker's upstream resolver ("IP[:PORT]"), or NULL */
+	char *net_proxy_user;         /* the worker runs as this user */
+	char *net_proxy_program;      /* codexd-proxy; NULL: next to codexd */
+
 	/* [shell_environment_policy] */
 	struct env_policy env;
+
+	/* [audit], [otel], [sessions] (daemon/audit_conf.h) */
+	struct audit_config *audit;
 
 	/* Everything read, for config/show (pass-through keys included). */
 	struct conf_doc *doc;

@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/protocol.h"
 #include "daemon/approvals.h"
+#include "daemon/audit_events.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/decide.h"
@@ -63,6 +64,7 @@ void conn_close(struct conn *c, const char *why)
 	c->dead = true;
 	log_debug("connection #%llu (uid %u): closed: %s", (unsigned long long)c->serial,
 		  (unsigned)c->peer.uid, why);
+	audit_ev_conn_close(c, why);
 
 	/* A client that goes away takes its sandboxes with it. */
 	LIST_FOREACH_SAFE(pos, tmp, &c->execs)
@@ -608,6 +610,7 @@ int conn_new(struct daemon *d, int fd)
 		  (unsigned long long)c->serial, (unsigned)c->peer.uid, c->peer.user,
 		  (unsigned)c->peer.gid, (int)c->peer.pid, role_to_string(c->role));
 
+	audit_ev_conn_open(c);
 	c->poll_events = UV_READABLE;
 	uv_poll_start(&c->poll, UV_READABLE, on_conn_poll);
 	return 0;

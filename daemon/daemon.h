@@ -22,8 +22,11 @@
 #include "daemon/seccomp.h"
 #include "policy/roles.h"
 
+struct audit;
 struct daemon_config;
 struct exec;
+struct sessions;
+struct proxy;
 struct rules_set;
 
 /* Counters reported by daemon/status. */
@@ -40,6 +43,8 @@ struct daemon_stats {
 	uint64_t output_bytes;
 	uint64_t reloads;
 	uint64_t reload_failures;
+	uint64_t net_allowed;           /* proxy decisions (daemon/net_events.c) */
+	uint64_t net_denied;
 };
 
 struct listener {
@@ -106,6 +111,10 @@ struct daemon {
 	bool shutting_down;
 	struct daemon_stats stats;
 	struct probe_features features;
+
+	struct audit *audit;       /* daemon/audit.h; NULL with [audit] enabled = false */
+	struct sessions *sessions; /* daemon/sessions.h */
+	struct proxy *proxy; /* the network proxy worker (daemon/proxy.c) */
 };
 
 /* A queued outgoing line. */

@@ -19,10 +19,14 @@
 #include "common/protocol.h"
 #include "common/strv.h"
 #include "daemon/approvals.h"
+#include "daemon/audit.h"
+#include "daemon/audit_events.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/decide.h"
+#include "daemon/net_policy.h"
 #include "daemon/sandbox_plan.h"
+#include "daemon/sessions.h"
 #include "daemon/user_files.h"
 #include "policy/approval.h"
 #include "policy/layers.h"
@@ -72,6 +76,14 @@ struct job {
 	bool escalated;    /* approved to leave the sandbox */
 	json_t *extra;     /* merged into the start result */
 	json_t *show;      /* config/show: the reply being built (no command) */
+
+	/* The audit trail (daemon/audit_events.h). */
+	char audit_req[AUDIT_REQ_ID_MAX];
+	char exec_id[24];
+	struct audit_waiter *aw; /* waiting for exec.start to be durable */
+	struct domain_policy net; /* network = "proxy": the sandbox's domain policy */
+	bool have_net;
+	bool net_ask;      /* allowlist misses raise approval/request */
 };
 
 /* One remembered approve_for_session answer. */
@@ -96,6 +108,14 @@ static void job_free(struct job *j)
 		user_files_cancel(j->saver);
 	if (j->ap)
 		approvals_cancel(j->ap);
+	if (j->aw) {
+		/* exec.start is in the log but the client left before it was durable. */
+		audit_waiter_cancel(j->aw);
+		if (j->c) {
+			audit_ev_exec_not_started(j->c, j->audit_req, j->exec_id);
+			sessions_untrack_exec(j->d, j->exec_id, -1);
+		}
+	}
 	for (int i = 0; i < 3; i++)
 		safe_close(j->fds[i]);
 	if (j->seg && j->plan)
@@ -111,6 +131,7 @@ static void job_free(struct job *j)
 	user_files_free(j->files);
 	if (j->have_eff)
 		layers_effective_done(&j->eff);
+	domain_policy_done(&j->net);
 	strv_free(j->envp);
 	free(j->program);
 	strv_free(j->extra_deny);
@@ -138,6 +159,8 @@ static void job_done(struct job *j)
 static void job_reply_error(struct job *j, int code, const char *reason, json_t *data,
 			    const char *msg)
 {
+	if (j->req.argv && !j->show)
+		audit_ev_exec_refused(j->c, j->audit_req, &j->req, code, reason, msg);
 	conn_reply_error(j->c, &j->id, code, reason, data, "%s", msg);
 	job_done(j);
 }
@@ -296,7 +319,78 @@ static bool retry_allowed(const struct approval_config *a)
 	}
 }
 
+static void job_launch(struct job *j);
+
+static void on_start_durable(void *userdata, int err)
+{
+	struct job *j = userdata;
+
+	j->aw = NULL;
+	if (err < 0 && audit_refuses(j->d->audit)) {
+		audit_ev_exec_not_started(j->c, j->audit_req, j->exec_id);
+		sessions_untrack_exec(j->d, j->exec_id, -1);
+		job_reply_error(j, CX_ERR_AUDIT_UNAVAILABLE, CX_REASON_AUDIT_UNAVAILABLE,
+				json_pack("{s:i}", "exit_code", 126),
+				"audit unavailable: the command's record could not be made durable; "
+				"it was not started");
+		return;
+	}
+	job_launch(j);
+}
+
+static enum sandbox_mode job_mode(const struct job *j)
+{
+	if (j->escalated ||
+	    (j->dec.bypass_sandbox && j->d->cfg->allow_rules_bypass_sandbox))
+		return SANDBOX_DANGER_FULL_ACCESS;
+	return j->eff.sandbox_mode;
+}
+
+/*
+ * No command starts without its record: exec.start is appended and made
+ * durable per [audit] fsync before the sandbox is built.  While the log
+ * cannot be written the command is refused (on_failure = "refuse") or
+ * runs with a warning ("continue").
+ */
 static void job_run(struct job *j)
+{
+	struct audit *a = j->d->audit;
+	const char *why = NULL;
+	int64_t seq;
+	int r;
+
+	audit_ev_new_exec_id(j->exec_id);
+	if (audit_available(a, &why) < 0 && audit_refuses(a)) {
+		char msg[400];
+		snprintf(msg, sizeof(msg),
+			 "audit unavailable: %s; no command starts until it can be written", why);
+		job_reply_error(j, CX_ERR_AUDIT_UNAVAILABLE, CX_REASON_AUDIT_UNAVAILABLE,
+				json_pack("{s:i}", "exit_code", 126), msg);
+		return;
+	}
+	seq = audit_ev_exec_start(j->c, j->audit_req, j->exec_id, &j->req,
+				  sandbox_mode_to_string(job_mode(j)), j->decision,
+				  json_string_value(json_object_get(j->extra, "approved_by")));
+	sessions_track_exec(j->d, j->exec_id, j->audit_req, j->req.session, j->c->peer.uid,
+			    j->c->peer.user);
+	r = seq < 0 ? (int)seq : audit_wait_durable(a, seq, on_start_durable, j, &j->aw);
+	if (r == 0)
+		return; /* on_start_durable() continues */
+	if (r < 0) {
+		if (audit_refuses(a)) {
+			on_start_durable(j, r);
+			return;
+		}
+		if (add_warning(j, "the audit log cannot be written: this command runs unaudited "
+				   "([audit] on_failure = \"continue\")") < 0) {
+			job_fail_internal(j, -ENOMEM);
+			return;
+		}
+	}
+	job_launch(j);
+}
+
+static void job_launch(struct job *j)
 {
 	const struct daemon_config *cfg = j->d->cfg;
 	struct exec_settings set;
@@ -331,6 +425,9 @@ static void job_run(struct job *j)
 		.extra_readonly = j->extra_readonly,
 		.decision = j->decision,
 		.result_extra = j->extra,
+		.exec_id = j->exec_id,
+		.net_policy = j->have_net ? &j->net : NULL,
+		.net_ask = j->net_ask,
 		.retry_unsandboxed = mode != SANDBOX_DANGER_FULL_ACCESS && retry_allowed(&j->eff.approval),
 	};
 	for (int i = 0; i < 3; i++)
@@ -338,6 +435,11 @@ static void job_run(struct job *j)
 	r = exec_start(j->c, &j->id, &j->req, j->req.stdio == STDIO_FDS ? fds : NULL, &set);
 	for (int i = 0; i < 3; i++)
 		safe_close(fds[i]);
+	if (!exec_find(j->d, j->exec_id)) {
+		/* Refused after exec.start was written (limits, sandbox): say so in the trail. */
+		audit_ev_exec_not_started(j->c, j->audit_req, j->exec_id);
+		sessions_untrack_exec(j->d, j->exec_id, -1);
+	}
 	if (r < 0) {
 		job_fail_internal(j, r);
 		return;
@@ -418,6 +520,7 @@ static void on_answer(void *userdata, const struct approval_answer *ans)
 				  : ans->choice == APPROVAL_CHOICE_ABORT ? "aborted"
 									 : "denied";
 
+		audit_ev_approval_answer(j->c, j->audit_req, &j->req, what, ans->by);
 		snprintf(msg, sizeof(msg), "%s; not approved: %s (%s)", j->dec.reason, why, ans->by);
 		job_reply_error(j, CX_ERR_APPROVAL_DENIED, CX_REASON_APPROVAL_DENIED,
 				json_pack("{s:s, s:s, s:i}", "decision", what, "by", ans->by,
@@ -427,7 +530,13 @@ static void on_answer(void *userdata, const struct approval_answer *ans)
 	}
 	j->escalated = j->req.escalate;
 	json_object_set_new(j->extra, "approved_by", json_string(ans->by));
+	audit_ev_approval_answer(j->c, j->audit_req, &j->req,
+				 ans->choice == APPROVAL_CHOICE_APPROVE_FOR_SESSION ? "approve_for_session"
+				 : ans->always					 ? "approve_always"
+										 : "approve",
+				 ans->by);
 	if (ans->choice == APPROVAL_CHOICE_APPROVE_FOR_SESSION) {
+		sessions_note_grant(j->d, j->req.session);
 		char *key = NULL;
 		j->decision = "approve_for_session";
 		r = job_grant_key(j, &key);
@@ -868,6 +977,55 @@ static int load_user_rules(const struct user_files *f, bool project, struct rule
 
 static int start_loader(struct job *j);
 
+/*
+ * network = "proxy": the sandbox's domain policy from every layer
+ * (daemon/net_policy.h).  Returns 1 to go on, 0 when a reply was sent,
+ * -errno on internal failure.
+ */
+static int decide_network(struct job *j, const struct rules_set *user_rules,
+			  const struct conf_doc *user, const struct conf_doc *project)
+{
+	const struct daemon_config *cfg = j->d->cfg;
+	_cleanup_strv_free_ char **warnings = NULL;
+	struct net_policy_input ni = {
+		.cfg = cfg,
+		.managed_rules = j->d->rules,
+		.user_rules = user_rules,
+		.user = cfg->user_layers ? user : NULL,
+		.project = cfg->user_layers ? project : NULL,
+		.allow = j->req.allow_domains,
+		.deny = j->req.deny_domains,
+	};
+	char err[512] = "";
+	int r;
+
+	if (!cfg->net_enabled) {
+		job_reply_error(j, CX_ERR_FORBIDDEN, CX_REASON_FORBIDDEN,
+				json_pack("{s:s, s:i}", "decision", "forbidden", "exit_code", 126),
+				"proxied network is turned off by the configuration ([network] "
+				"enabled = false)");
+		return 0;
+	}
+	domain_policy_done(&j->net);
+	j->have_net = false;
+	r = net_policy_build(&ni, &j->net, &warnings, err, sizeof(err));
+	if (r == -EINVAL) {
+		if (strncmp(err, "params.", 7) == 0)
+			job_reply_error(j, CX_ERR_INVALID_PARAMS, CX_REASON_INVALID_PARAMS, NULL, err);
+		else
+			job_fail_closed(j, err);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	j->have_net = true;
+	j->net_ask = cfg->net_prompt_on_miss && j->eff.approval.policy != APPROVAL_NEVER;
+	for (char **w = warnings; w && *w; w++)
+		if (add_warning(j, *w) < 0)
+			return -ENOMEM;
+	return 1;
+}
+
 static bool same_string(const char *a, const char *b)
 {
 	return a == b || (a && b && strcmp(a, b) == 0);
@@ -947,6 +1105,8 @@ static void decide(struct job *j)
 	};
 	r = layers_resolve(&m, &in, &j->eff, err, sizeof(err));
 	if (r == -EPERM) {
+		audit_ev_exec_decision(c, j->audit_req, &j->req, "forbidden", "requirements", err,
+				       NULL, NULL, NULL);
 		job_reply_error(j, CX_ERR_FORBIDDEN, CX_REASON_REQUIREMENTS,
 				json_pack("{s:s, s:i}", "decision", "forbidden", "exit_code", 126),
 				err);
@@ -1019,10 +1179,12 @@ static void decide(struct job *j)
 	if (j->req.has_network && !j->req.escalate) {
 		enum sandbox_mode mode = j->eff.sandbox_mode;
 		if (j->req.network == NET_PROXY) {
-			job_reply_error(j, CX_ERR_SANDBOX_UNAVAILABLE, CX_REASON_SANDBOX_UNAVAILABLE,
-					json_pack("{s:i}", "exit_code", 126),
-					"network mode proxy is not available in this build yet");
-			return;
+			r = decide_network(j, user_rules, user, project);
+			if (r <= 0) {
+				if (r < 0)
+					goto internal;
+				return;
+			}
 		}
 		if (j->req.network == NET_FULL && mode != SANDBOX_DANGER_FULL_ACCESS &&
 		    !(mode == SANDBOX_WORKSPACE_WRITE && j->eff.network_access)) {
@@ -1031,6 +1193,7 @@ static void decide(struct job *j)
 				 "full network access inside a %s sandbox is not allowed by the "
 				 "configuration ([sandbox_workspace_write] network_access)",
 				 sandbox_mode_to_string(mode));
+			audit_ev_net_mode(c, j->audit_req, &j->req, "deny", msg);
 			job_reply_error(j, CX_ERR_FORBIDDEN, CX_REASON_FORBIDDEN,
 					json_pack("{s:s, s:i}", "decision", "forbidden", "exit_code",
 						  126),
@@ -1068,6 +1231,10 @@ static void decide(struct job *j)
 	j->have_dec = true;
 	json_object_set_new(j->extra, "decision_source",
 			    json_string(approval_source_to_string(j->dec.source)));
+	audit_ev_exec_decision(c, j->audit_req, &j->req, approval_outcome_to_string(j->dec.outcome),
+			       approval_source_to_string(j->dec.source), j->dec.reason, j->matched,
+			       sandbox_mode_to_string(j->eff.sandbox_mode),
+			       approval_policy_to_string(j->eff.approval.policy));
 
 	switch (j->dec.outcome) {
 	case APPROVAL_OUTCOME_FORBIDDEN:
@@ -1100,6 +1267,8 @@ static void decide(struct job *j)
 			j->decision = "approve_for_session";
 			j->escalated = j->req.escalate;
 			json_object_set_new(j->extra, "approved_by", json_string("session"));
+			audit_ev_approval_answer(c, j->audit_req, &j->req, "approve_for_session",
+						 "session");
 			job_run(j);
 			return;
 		}
@@ -1127,6 +1296,8 @@ static void decide(struct job *j)
 			.choices = choices,
 		};
 		r = approvals_ask(c, &ask, on_answer, j, &j->ap);
+		if (r == 0)
+			audit_ev_approval_request(c, j->audit_req, &j->req, j->dec.reason);
 		if (r == -EUSERS) {
 			job_reply_error(j, CX_ERR_LIMIT, CX_REASON_LIMIT, NULL,
 					"too many approvals pending");
@@ -1348,6 +1519,28 @@ int decide_exec_start(struct conn *c, const struct rpc_id *id, struct exec_reque
 	if (!j->extra) {
 		r = -ENOMEM;
 		goto fail;
+	}
+	audit_ev_new_request_id(d, j->audit_req);
+	audit_ev_exec_request(c, j->audit_req, &j->req);
+	{
+		/* Refuse early while the audit log fails: nobody is asked to approve in vain. */
+		const char *why = NULL;
+		if (audit_available(d->audit, &why) < 0 && audit_refuses(d->audit)) {
+			snprintf(err, sizeof(err),
+				 "audit unavailable: %s; no command starts until it can be written",
+				 why);
+			job_reply_error(j, CX_ERR_AUDIT_UNAVAILABLE, CX_REASON_AUDIT_UNAVAILABLE,
+					json_pack("{s:i}", "exit_code", 126), err);
+			return 0;
+		}
+		r = sessions_apply_request(d, c, &j->req, err, sizeof(err));
+		if (r == -ENOMEM)
+			goto fail;
+		if (r < 0) {
+			job_reply_error(j, r == -EPERM ? CX_ERR_NOT_FOUND : CX_ERR_STATE,
+					r == -EPERM ? CX_REASON_NOT_FOUND : CX_REASON_STATE, NULL, err);
+			return 0;
+		}
 	}
 	if (j->req.profile) {
 		_cleanup_free_ char *o = NULL;

@@ -4,6 +4,7 @@
 #include "common/log.h"
 #include "common/protocol.h"
 #include "daemon/approvals.h"
+#include "daemon/audit_events.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
@@ -20,6 +21,7 @@ static const struct method_def methods[] = {
 	{ "daemon/security", rpc_daemon_security, ROLE_VIEWER },
 	{ "config/show", rpc_config_show, ROLE_VIEWER },
 	{ "policy/check", rpc_policy_check, ROLE_VIEWER },
+	{ "net/check", rpc_net_check, ROLE_VIEWER },
 	{ "exec/start", rpc_exec_start, ROLE_MEMBER },
 	{ "exec/write", rpc_exec_write, ROLE_MEMBER },
 	{ "exec/close_stdin", rpc_exec_close_stdin, ROLE_MEMBER },
@@ -29,6 +31,14 @@ static const struct method_def methods[] = {
 	{ "approval/watch", rpc_approval_watch, ROLE_MEMBER },
 	{ "approval/respond", rpc_approval_respond, ROLE_MEMBER },
 	{ "policy/reload", rpc_policy_reload, ROLE_ADMIN },
+	/* Sessions and audit: owners see their own, admins all (the handlers check). */
+	{ "session/create", rpc_session_create, ROLE_MEMBER },
+	{ "session/list", rpc_session_list, ROLE_VIEWER },
+	{ "session/show", rpc_session_show, ROLE_VIEWER },
+	{ "session/kill", rpc_session_kill, ROLE_MEMBER },
+	{ "audit/query", rpc_audit_query, ROLE_MEMBER },
+	{ "audit/export", rpc_audit_export, ROLE_MEMBER },
+	{ "audit/verify", rpc_audit_verify, ROLE_MEMBER },
 };
 
 const struct method_def *dispatch_methods(size_t *ret_n)
@@ -68,6 +78,8 @@ static void dispatch_request(struct conn *c, struct rpc_message *m)
 		json_t *data = json_pack("{s:s, s:s}", "required_role",
 					 role_to_string(def->min_role), "role",
 					 role_to_string(c->role));
+
+		audit_ev_role_refused(c, def->name, def->min_role);
 		if (c->role == ROLE_NONE)
 			conn_reply_error(c, &m->id, CX_ERR_PERMISSION_DENIED, CX_REASON_ROLE, data,
 					 "permission denied: user %s (uid %u) is not in any codexd "

@@ -48,9 +48,17 @@ int rpc_exec_resize(struct request *req);
 int rpc_config_show(struct request *req);
 int rpc_policy_reload(struct request *req);
 int rpc_policy_check(struct request *req);
+int rpc_net_check(struct request *req);
 int rpc_approval_list(struct request *req);
 int rpc_approval_watch(struct request *req);
 int rpc_approval_respond(struct request *req);
+int rpc_session_create(struct request *req);
+int rpc_session_list(struct request *req);
+int rpc_session_show(struct request *req);
+int rpc_session_kill(struct request *req);
+int rpc_audit_query(struct request *req);
+int rpc_audit_export(struct request *req);
+int rpc_audit_verify(struct request *req);
 
 /* Reply invalid-params with the decoder's message. */
 int rpc_reply_invalid_params(struct request *req, const char *msg);

@@ -22,8 +22,13 @@
 #include "daemon/conf.h"
 #include "daemon/cgroup.h"
 #include "daemon/conn.h"
+#include "daemon/audit_events.h"
 #include "daemon/denials.h"
+#include "common/proxy_proto.h"
 #include "daemon/exec.h"
+#include "daemon/proxy.h"
+#include "policy/domains_json.h"
+#include "policy/proxy_env.h"
 #include "daemon/mounts.h"
 #include "daemon/peer.h"
 #include "daemon/fdlimit.h"
@@ -36,6 +41,7 @@
 static void exec_maybe_finish(struct exec *x);
 static void exec_start_output(struct exec *x);
 static int exec_take_pty(struct exec *x);
+static int exec_take_net(struct exec *x);
 static void stdin_flush(struct exec *x);
 
 /* ------------------------------------------------------------ signals */
@@ -113,6 +119,8 @@ static void exec_destroy(struct exec *x)
 	safe_close(x->pidfd);
 	safe_close(x->status_fd);
 	safe_close(x->tty_sock);
+	safe_close(x->net_sock);
+	json_decref(x->net_policy);
 	for (struct stdin_chunk *c = x->in_head, *n; c; c = n) {
 		n = c->next;
 		free(c);
@@ -189,6 +197,8 @@ static void exec_free(struct exec *x)
 	list_del(&x->node);
 	list_del(&x->conn_node);
 	d->n_execs--;
+	if (x->network == NET_PROXY)
+		proxy_remove_sandbox(d, x->id);
 	if (x->conn)
 		conn_exec_done(x->conn);
 
@@ -525,6 +535,10 @@ static void read_status_records(struct exec *x)
 					kill_sandbox(x, "no pty from the sandbox");
 					break;
 				}
+				if (x->network == NET_PROXY && exec_take_net(x) < 0) {
+					kill_sandbox(x, "no proxy listeners from the sandbox");
+					break;
+				}
 				x->state = EXEC_RUNNING;
 				reply_started(x);
 				exec_start_output(x);
@@ -585,6 +599,45 @@ static int exec_take_pty(struct exec *x)
 	stream_init(x, &x->out[0], master);
 	stream_init(x, &x->in, w);
 	return 0;
+}
+
+/*
+ * Proxied network: the listeners PID 1 created in the sandbox's network
+ * namespace (sent before it built the mounts, so before STARTED), handed
+ * to the proxy with the sandbox's policy.
+ */
+static int exec_take_net(struct exec *x)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * PROXY_N_LISTENERS)];
+	} u;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	int fds[PROXY_N_LISTENERS];
+
+	if (recvmsg(x->net_sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
+		return -EPROTO;
+	x->net_sock = safe_close(x->net_sock);
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS || (msg.msg_flags & MSG_CTRUNC)) {
+		return -EPROTO;
+	}
+	if (c->cmsg_len != CMSG_LEN(sizeof(fds))) {
+		/* Close whatever came. */
+		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n && i < PROXY_N_LISTENERS; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			safe_close(fd);
+		}
+		return -EPROTO;
+	}
+	memcpy(fds, CMSG_DATA(c), sizeof(fds));
+	return proxy_add_sandbox(x->d, x->id, x->uid, x->net_policy, x->net_ask, fds);
 }
 
 static void on_status(uv_poll_t *h, int status, int events)
@@ -736,6 +789,7 @@ static void exec_maybe_finish(struct exec *x)
 			if (x->out[i].inited && !x->out[i].eof)
 				return; /* drain what is left first */
 	}
+	audit_ev_exec_exit(x);
 	send_exited(x);
 	exec_free(x);
 }
@@ -1041,7 +1095,9 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	struct sandbox_plan plan = { 0 };
 	bool have_plan = false, have_cg = false;
 	struct exec_cgroup cg = { .v2_fd = -1, .procs_fd = { -1, -1, -1 } };
-	int tty_sock[2] = { -1, -1 };
+	int tty_sock[2] = { -1, -1 }, net_sock[2] = { -1, -1 };
+	_cleanup_strv_free_ char **proxy_envp = NULL;
+	json_t *net_policy = NULL;
 	char xid[24];
 	enum sandbox_mode mode;
 	enum net_mode net;
@@ -1072,9 +1128,33 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	else
 		net = NET_OFF;
 	if (net == NET_PROXY) {
-		r = conn_reply_error(c, id, CX_ERR_SANDBOX_UNAVAILABLE, CX_REASON_SANDBOX_UNAVAILABLE,
-				     NULL, "network mode proxy is not available in this build yet");
-		goto out;
+		const char *why = NULL;
+		if (!cfg->net_enabled) {
+			r = conn_reply_error(c, id, CX_ERR_FORBIDDEN, CX_REASON_FORBIDDEN, NULL,
+					     "proxied network is turned off by the configuration "
+					     "([network] enabled = false)");
+			goto out;
+		}
+		if (!proxy_usable(d, &why)) {
+			r = conn_reply_error(c, id, CX_ERR_SANDBOX_UNAVAILABLE,
+					     CX_REASON_SANDBOX_UNAVAILABLE, NULL,
+					     "the network proxy is unavailable: %s", why);
+			goto out;
+		}
+		r = proxy_env_build(set->envp, &proxy_envp);
+		if (r < 0)
+			goto out;
+		envp = proxy_envp;
+		net_policy = set->net_policy ? domain_policy_to_json(set->net_policy)
+					     : domain_policy_to_json(&(struct domain_policy){ 0 });
+		if (!net_policy) {
+			r = -ENOMEM;
+			goto out;
+		}
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, net_sock) < 0) {
+			r = negative_errno();
+			goto out;
+		}
 	}
 	if (net == NET_FULL && mode != SANDBOX_DANGER_FULL_ACCESS &&
 	    !(mode == SANDBOX_WORKSPACE_WRITE && set->ww_network_access)) {
@@ -1202,7 +1282,10 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 				(void)fd_set_nonblock(parent_fds[i], true);
 	}
 
-	random_id(xid, sizeof(xid));
+	if (set->exec_id)
+		snprintf(xid, sizeof(xid), "%s", set->exec_id);
+	else
+		random_id(xid, sizeof(xid));
 	{
 		struct cgroup_limits lim = {
 			.memory_bytes = (uint64_t)cfg->memory_max_mb * 1024 * 1024,
@@ -1238,6 +1321,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 		.seccomp = exec_seccomp_program(d, mode, net),
 		.cgroup_procs = { cg.procs_fd[0], cg.procs_fd[1], cg.procs_fd[2] },
 		.tty_sock = tty_sock[1],
+		.net_sock = net_sock[1],
 		.tty_rows = (unsigned short)(req->rows ? req->rows : 24),
 		.tty_cols = (unsigned short)(req->cols ? req->cols : 80),
 		.rlimit_fsize = (uint64_t)cfg->max_file_size_mb * 1024 * 1024,
@@ -1253,6 +1337,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	r = spawn_sandbox(&spec, plan.clone_flags, cg.v2_fd, &sr);
 	cgroup_close_child_fds(&cg);
 	tty_sock[1] = safe_close(tty_sock[1]);
+	net_sock[1] = safe_close(net_sock[1]);
 	for (int i = 0; i < 3; i++)
 		child_fds[i] = safe_close(child_fds[i]);
 	if (r < 0) {
@@ -1286,6 +1371,9 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	x->network = net;
 	x->tty = req->tty;
 	x->tty_sock = TAKE_FD(tty_sock[0]);
+	x->net_sock = TAKE_FD(net_sock[0]);
+	x->net_policy = TAKE_PTR(net_policy);
+	x->net_ask = set->net_ask;
 	x->log_denials = req->log_denials;
 	x->decision = set->decision ? set->decision : "allow";
 	x->result_extra = set->result_extra ? json_incref(set->result_extra) : NULL;
@@ -1350,5 +1438,8 @@ out:
 		cgroup_remove(&d->cgroups, &cg, NULL);
 	safe_close(tty_sock[0]);
 	safe_close(tty_sock[1]);
+	safe_close(net_sock[0]);
+	safe_close(net_sock[1]);
+	json_decref(net_policy);
 	return r;
 }

@@ -22,6 +22,7 @@
 #include "daemon/cgroup.h"
 #include "daemon/daemon.h"
 #include "daemon/sandbox_msg.h"
+#include "policy/domains.h"
 #include "policy/modes.h"
 
 /* exec/start parameters after decoding (daemon/rpc_exec.c). */
@@ -71,6 +72,11 @@ struct exec_settings {
 	char *const *extra_readonly;     /* paths to make read-only (glob rules) */
 	const char *decision;            /* "allow", "approve", "approve_for_session", ... */
 	json_t *result_extra;            /* merged into the exec/start result (borrowed) */
+	const char *exec_id;             /* the id its audit record gave it; NULL: a new one */
+	/* network = "proxy": the compiled domain policy (daemon/net_policy.h), and whether
+	 * allowlist misses ask the caller.  NULL: nothing is allowed. */
+	const struct domain_policy *net_policy;
+	bool net_ask;
 	/* The approval policy lets the user approve a rerun outside the sandbox
 	 * when the command fails after a sandbox refusal (exec/exited
 	 * "sandbox_retry"). */
@@ -126,6 +132,9 @@ struct exec {
 	enum stdio_mode stdio;
 	bool tty;      /* pty mode: out[0] is the master, in a duplicate of it */
 	int tty_sock;  /* where PID 1 sends the master, until it arrived */
+	int net_sock;  /* proxied: where PID 1 sends the proxy's listeners, until they arrived */
+	json_t *net_policy; /* proxied: the policy handed to the proxy with them */
+	bool net_ask;
 
 	enum exec_state state;
 	bool started;          /* STARTED record seen: exec/exited will be sent */

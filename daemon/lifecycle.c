@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "daemon/audit.h"
+#include "daemon/audit_events.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/daemon.h"
@@ -16,6 +18,7 @@
 #include "daemon/listen.h"
 #include "daemon/notify.h"
 #include "daemon/policy_store.h"
+#include "daemon/proxy.h"
 #include "policy/rules.h"
 
 uint64_t daemon_uptime_ms(const struct daemon *d)
@@ -76,6 +79,7 @@ void daemon_shutdown(struct daemon *d, const char *why)
 			uv_close((uv_handle_t *)&d->shutdown_timer, on_handle_closed_noop);
 		}
 		notify_watchdog_stop(d);
+		proxy_stop(d);
 	}
 }
 
@@ -103,6 +107,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errsz)
 		d->last_reload_error = strdup(err);
 		log_error("reload failed, keeping generation %llu: %s",
 			  (unsigned long long)d->cfg_generation, err);
+		audit_ev_reload(d, d->cfg_generation, d->cfg_generation, err);
 		notify_ready("ready (reload failed; previous configuration kept)");
 		return r;
 	}
@@ -122,6 +127,9 @@ int daemon_reload(struct daemon *d, char *err, size_t errsz)
 	d->last_reload_error = NULL;
 	log_set_max_level(d->opt_log_level_set ? (enum log_level)d->opt_log_level : n->log_level);
 	(void)listen_apply_permissions(d);
+	audit_reconfigure(d);
+	audit_ev_reload(d, d->cfg_generation - 1, d->cfg_generation, NULL);
+	proxy_reconfigure(d);
 	log_info("configuration reloaded (generation %llu)", (unsigned long long)d->cfg_generation);
 	notify_ready("ready (reloaded)");
 	return 0;

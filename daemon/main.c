@@ -20,6 +20,9 @@
 #include "common/log.h"
 #include "common/protocol.h"
 #include "daemon/approvals.h"
+#include "daemon/audit.h"
+#include "daemon/audit_conf.h"
+#include "daemon/audit_events.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/daemon.h"
@@ -31,7 +34,9 @@
 #include "daemon/policy_store.h"
 #include "policy/rules.h"
 #include "daemon/probe.h"
+#include "daemon/proxy.h"
 #include "daemon/selftest.h"
+#include "daemon/sessions.h"
 #include "daemon/spawn.h"
 
 static void usage(FILE *f)
@@ -160,6 +165,12 @@ static void print_config_summary(const struct daemon_config *cfg, const struct p
 		printf("  no configuration file: built-in defaults\n");
 	printf("  socket %s\n  state directory %s\n  sandbox_mode %s\n", cfg->socket_path,
 	       cfg->state_dir, sandbox_mode_to_string(cfg->sandbox_mode));
+	if (cfg->audit && cfg->audit->enabled)
+		printf("  audit log %s (fsync %s, HMAC %s, on failure %s)\n", cfg->audit_log,
+		       audit_fsync_to_string(cfg->audit->fsync), cfg->audit->key ? "on" : "off",
+		       audit_on_failure_to_string(cfg->audit->on_failure));
+	else
+		printf("  audit log disabled\n");
 	printf("kernel %s: landlock ABI %d, seccomp %s, user notification %s, pidfd %s, "
 	       "cgroup %s\n",
 	       f->kernel, f->landlock_abi, f->seccomp ? "yes" : "no",
@@ -359,6 +370,16 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		return 1;
 	}
+	/* The audit trail before the first client: nothing runs unrecorded. */
+	r = sessions_init(&d);
+	if (r == 0)
+		r = audit_open(&d, err, sizeof(err));
+	if (r < 0) {
+		log_error("%s", r == -ENOMEM ? "out of memory" : err);
+		return 1;
+	}
+	audit_ev_daemon_start(&d);
+	proxy_init(&d);
 	uv_signal_init(d.loop, &d.sig_term);
 	uv_signal_init(d.loop, &d.sig_int);
 	uv_signal_init(d.loop, &d.sig_hup);
@@ -384,7 +405,12 @@ int main(int argc, char **argv)
 	listen_stop(&d);
 	approvals_free_all(&d);
 	decide_free_all(&d);
+	proxy_stop(&d);
+	audit_ev_daemon_stop(&d, d.shutting_down ? "shutdown" : "loop ended");
+	audit_close(&d);
+	sessions_free(&d);
 	uv_run(d.loop, UV_RUN_NOWAIT);
+	proxy_free(&d);
 	(void)uv_loop_close(d.loop);
 	safe_close(d.lifeline[0]);
 	safe_close(d.lifeline[1]);

@@ -57,6 +57,8 @@ static const char *const proc_readonly[] = { "sys", "sysrq-trigger", "irq", "bus
 static const char *const proc_masked[] = { "kcore", "keys", "timer_list", "sched_debug",
 					   "kallsyms" };
 
+#define RESOLV_CONF_NAME "codexd-resolv.conf"
+
 struct root_state {
 	int dirfd; /* O_PATH of the root in the original tree */
 	int tree;  /* detached writable clone */
@@ -115,6 +117,7 @@ const char *mounts_what_to_string(enum mounts_what w)
 		[MOUNTS_DENY] = "deny-read path",
 		[MOUNTS_CREDS] = "credentials",
 		[MOUNTS_READONLY_PATH] = "read-only path",
+		[MOUNTS_RESOLV] = "/etc/resolv.conf for the proxy's DNS stub",
 	};
 	return (unsigned)w < _MOUNTS_WHAT_MAX && names[w] ? names[w] : "?";
 }
@@ -835,9 +838,44 @@ static int setup_run(struct mounts_ctx *c)
 		if (r < 0)
 			return r;
 	}
+	if (c->p->proxy_dns) {
+		/* The resolv.conf of a proxied sandbox, bound over /etc/resolv.conf at the end. */
+		static const char text[] = "# codexd: the DNS stub of the network proxy\n"
+					   "nameserver 127.0.0.1\n";
+		int f = openat(runfd, RESOLV_CONF_NAME, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+								O_NOFOLLOW, 0644);
+		if (f < 0 || write(f, text, sizeof(text) - 1) != (ssize_t)(sizeof(text) - 1) ||
+		    fchmod(f, 0644) < 0) {
+			safe_close(f);
+			return failed(c, MOUNTS_RESOLV, -1, -1);
+		}
+		close(f);
+	}
 	if (set_attr(runfd, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0) < 0)
 		return failed(c, MOUNTS_RUN, -1, -1);
 	close(runfd);
+	return 0;
+}
+
+/*
+ * Proxied network: /etc/resolv.conf (or the file its symlink names) shows
+ * the stub's address.  A bind mount of the file setup_run() wrote, read-only.
+ */
+static int setup_resolv(struct mounts_ctx *c)
+{
+	int tree = open_tree(AT_FDCWD, "/run/" RESOLV_CONF_NAME,
+			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+
+	if (tree < 0 ||
+	    set_attr(tree, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+						      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0) < 0 ||
+	    move_mount(tree, "", AT_FDCWD, "/etc/resolv.conf",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) < 0) {
+		int r = failed(c, MOUNTS_RESOLV, -1, -1);
+		safe_close(tree);
+		return r;
+	}
+	close(tree);
 	return 0;
 }
 
@@ -1241,6 +1279,11 @@ int mounts_apply(const struct mount_plan *p, struct mounts_failure *ret_fail)
 	if (r < 0)
 		return r;
 	setup_deny_globs(&c);
+	if (p->proxy_dns) {
+		r = setup_resolv(&c);
+		if (r < 0)
+			return r;
+	}
 
 	/* Descriptors of the old tree must not leak into the command. */
 	for (size_t i = 0; i < p->n_roots; i++) {

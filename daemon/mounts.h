@@ -70,6 +70,7 @@ enum mounts_what {
 	MOUNTS_DENY,
 	MOUNTS_CREDS,
 	MOUNTS_READONLY_PATH,   /* a path made read-only (glob rules, forbidden writes) */
+	MOUNTS_RESOLV,          /* /etc/resolv.conf pointing at the proxy's DNS stub */
 	_MOUNTS_WHAT_MAX,
 };
 
@@ -123,6 +124,8 @@ struct mount_plan {
 	bool private_tmp;
 	bool private_tmp_readonly;
 	uint64_t tmp_bytes;
+	/* Proxied network: /etc/resolv.conf names the DNS stub (127.0.0.1). */
+	bool proxy_dns;
 };
 
 /* Build the view.  Returns 0, or -errno with *ret_fail saying what failed. */

@@ -4,10 +4,13 @@
 #include <unistd.h>
 
 #include "common/protocol.h"
+#include "daemon/audit.h"
+#include "daemon/proxy.h"
 #include "daemon/cgroup.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
+#include "daemon/sessions.h"
 
 static long rss_kib(void)
 {
@@ -32,7 +35,7 @@ int rpc_daemon_status(struct request *req)
 		return rpc_reply_invalid_params(req, "params: daemon/status takes no parameters");
 
 	res = json_pack("{s:s, s:i, s:I, s:I, s:{s:I, s:s*, s:s*}, s:{s:i, s:i}, s:{s:I, s:I}, "
-			"s:{s:s}, s:{s:s}, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			"s:{s:s}, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 			"s:I, s:I, s:I}}",
 			"version", CX_VERSION, "pid", (int)getpid(), "uptime_ms",
 			(json_int_t)daemon_uptime_ms(d), "rss_kib", (json_int_t)rss_kib(),
@@ -41,7 +44,7 @@ int rpc_daemon_status(struct request *req)
 			"connections", "open", (int)d->n_conns, "limit",
 			(int)d->cfg->max_connections, "execs", "running", (json_int_t)d->n_execs,
 			"limit", (json_int_t)d->cfg->max_execs, "audit", "state", "not configured",
-			"proxy", "state", "not configured", "features",
+			"proxy", proxy_status_json(d), "features",
 			probe_features_to_json(&d->features), "counters", "connections_accepted",
 			(json_int_t)s->connections_accepted, "connections_refused",
 			(json_int_t)s->connections_refused, "requests", (json_int_t)s->requests,
@@ -51,7 +54,10 @@ int rpc_daemon_status(struct request *req)
 			(json_int_t)s->execs_timed_out, "execs_killed", (json_int_t)s->execs_killed,
 			"output_bytes", (json_int_t)s->output_bytes, "reloads",
 			(json_int_t)s->reloads, "reload_failures", (json_int_t)s->reload_failures);
-	if (res)
+	if (res) {
 		json_object_set_new(res, "cgroups", cgroup_setup_to_json(&d->cgroups));
+		json_object_set_new(res, "audit", audit_status_json(d->audit));
+		json_object_set_new(res, "sessions", sessions_status_json(d));
+	}
 	return conn_reply_result(req->conn, &req->id, res);
 }

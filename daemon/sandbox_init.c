@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <linux/mount.h>
 #include <poll.h>
 #include <signal.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/cxlimits.h"
+#include "common/proxy_proto.h"
 #include "daemon/sandbox_init.h"
 #include "daemon/seccomp.h"
 #include "daemon/sandbox_msg.h"
@@ -26,7 +29,8 @@
 #define FD_STATUS 3
 #define FD_LIFELINE 4
 #define FD_TTY 5 /* socket the pty master goes back on (tty mode), else closed */
-#define FD_FIRST_FREE 6
+#define FD_NET 6 /* socket the proxy's listeners go back on (proxied network), else closed */
+#define FD_FIRST_FREE 7
 
 extern char **environ;
 
@@ -87,16 +91,16 @@ static void reset_signals(void)
  */
 static int arrange_fds(const struct sandbox_spec *s)
 {
-	int src[6] = { s->stdio[0],  s->stdio[1],     s->stdio[2],
-		       s->status_fd, s->lifeline_fd,  s->tty_sock };
-	int tmp[6];
+	int src[7] = { s->stdio[0],  s->stdio[1],    s->stdio[2], s->status_fd,
+		       s->lifeline_fd, s->tty_sock, s->net_sock };
+	int tmp[7];
 
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 7; i++) {
 		tmp[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD_CLOEXEC, 64);
 		if (src[i] >= 0 && tmp[i] < 0)
 			return -errno;
 	}
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 7; i++)
 		if (tmp[i] >= 0 && dup3(tmp[i], i, i < 3 ? 0 : O_CLOEXEC) < 0)
 			return -errno;
 	if (syscall(SYS_close_range, FD_FIRST_FREE, ~0U, 0) < 0)
@@ -152,6 +156,89 @@ static int send_fd(int sock, int fd)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+/*
+ * Proxied network, in the sandbox's fresh network namespace: loopback up,
+ * then the proxy's listeners on 127.0.0.1 (HTTP 3128, SOCKS5 1080 TCP and
+ * UDP, DNS 53 UDP and TCP), sent to the daemon on FD_NET in one message
+ * and closed here.  The sockets keep this namespace: the worker that
+ * accepts on them serves only this sandbox, and nothing else in the
+ * namespace leads out.
+ *
+ * Runs as root in the sandbox child before anything the client chose is
+ * touched; it binds only fixed loopback addresses in a namespace that
+ * exists for this sandbox alone.  System calls only.
+ */
+static int proxy_listeners(void)
+{
+	static const struct {
+		int type;
+		uint16_t port;
+	} want[PROXY_N_LISTENERS] = {
+		{ SOCK_STREAM, PROXY_PORT_HTTP }, { SOCK_STREAM, PROXY_PORT_SOCKS },
+		{ SOCK_DGRAM, PROXY_PORT_SOCKS }, { SOCK_DGRAM, PROXY_PORT_DNS },
+		{ SOCK_STREAM, PROXY_PORT_DNS },
+	};
+	int fds[PROXY_N_LISTENERS], r = 0;
+	struct ifreq ifr;
+	int s;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, "lo", 3);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+		r = -errno;
+		close(s);
+		return r;
+	}
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
+		r = -errno;
+		close(s);
+		return r;
+	}
+	close(s);
+	for (int i = 0; i < PROXY_N_LISTENERS; i++)
+		fds[i] = -1;
+	for (int i = 0; i < PROXY_N_LISTENERS && r == 0; i++) {
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_port = htons(want[i].port),
+					 .sin_addr = { htonl(INADDR_LOOPBACK) } };
+		int one = 1;
+
+		fds[i] = socket(AF_INET, want[i].type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fds[i] < 0 ||
+		    setsockopt(fds[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+		    bind(fds[i], (struct sockaddr *)&a, sizeof(a)) < 0 ||
+		    (want[i].type == SOCK_STREAM && listen(fds[i], 128) < 0))
+			r = -errno;
+	}
+	if (r == 0) {
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(fds))];
+		} u;
+		char byte = 'N';
+		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+				      .msg_controllen = sizeof(u.buf) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+		memset(&u, 0, sizeof(u));
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(fds));
+		memcpy(CMSG_DATA(c), fds, sizeof(fds));
+		if (sendmsg(FD_NET, &msg, MSG_NOSIGNAL) != 1)
+			r = -errno;
+	}
+	for (int i = 0; i < PROXY_N_LISTENERS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return r;
 }
 
 /* True if the daemon is gone (its end of the lifeline pipe closed). */
@@ -645,6 +732,13 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 		fail(FD_STATUS, STAGE_PDEATHSIG, errno);
 	if (daemon_gone())
 		_exit(SANDBOX_EXIT_BASE + STAGE_LIFELINE);
+
+	if (spec->net_sock >= 0) {
+		r = proxy_listeners();
+		if (r < 0)
+			fail(FD_STATUS, STAGE_NETWORK, -r);
+	}
+	close(FD_NET);
 
 	if (spec->mounts) {
 		struct mounts_failure mf;

@@ -38,6 +38,13 @@ struct sandbox_spec {
 	const struct sock_fprog *seccomp;      /* installed by the command last, or NULL */
 	int cgroup_procs[3];   /* v1 cgroup.procs to join first (-1: none) */
 	int tty_sock;          /* tty mode: socket for the pty master, else -1 */
+	/*
+	 * Proxied network: PID 1 brings up loopback in the new network
+	 * namespace, creates the proxy's listening sockets there (before
+	 * Landlock, which would refuse the binds) and sends them on this
+	 * socket (proxy_proto.h order); else -1.
+	 */
+	int net_sock;
 	unsigned short tty_rows, tty_cols;
 	/* Resource limits set before the command starts (lowering never fails). */
 	uint64_t rlimit_fsize; /* 0: unchanged */

@@ -28,6 +28,7 @@ static const char *const stage_names[_STAGE_MAX] = {
 	[STAGE_CHDIR] = "chdir",
 	[STAGE_SECCOMP] = "seccomp",
 	[STAGE_EXEC] = "exec",
+	[STAGE_NETWORK] = "network",
 };
 
 const char *sandbox_stage_to_string(enum sandbox_stage s)

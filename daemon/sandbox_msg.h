@@ -54,6 +54,7 @@ enum sandbox_stage {
 	STAGE_CHDIR,
 	STAGE_SECCOMP,
 	STAGE_EXEC,
+	STAGE_NETWORK, /* the proxy's listeners in the sandbox's network namespace */
 	_STAGE_MAX,
 };
 

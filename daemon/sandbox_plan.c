@@ -10,6 +10,7 @@
 #include "common/strv.h"
 #include "daemon/conf.h"
 #include "daemon/daemon.h"
+#include "common/proxy_proto.h"
 #include "daemon/sandbox_plan.h"
 #include "daemon/seccomp.h"
 #include "policy/pathglob.h"
@@ -199,6 +200,13 @@ static int plan_landlock(struct sandbox_plan *p, const struct sandbox_plan_input
 		r = landlock_plan_add_path(l, rw_devices[i], LANDLOCK_READ | LANDLOCK_WRITE, true);
 	if (r == 0 && p->mount.private_tmp && !p->mount.private_tmp_readonly)
 		r = landlock_plan_add_path(l, "/tmp", LANDLOCK_READ | LANDLOCK_WRITE, false);
+	/* Proxied: the proxy's ports (its listeners are the namespace's only way out). */
+	if (r == 0 && in->network == NET_PROXY)
+		r = landlock_plan_add_port(l, PROXY_PORT_HTTP, LANDLOCK_NET_CONNECT);
+	if (r == 0 && in->network == NET_PROXY)
+		r = landlock_plan_add_port(l, PROXY_PORT_SOCKS, LANDLOCK_NET_CONNECT);
+	if (r == 0 && in->network == NET_PROXY)
+		r = landlock_plan_add_port(l, PROXY_PORT_DNS, LANDLOCK_NET_CONNECT);
 	if (r < 0) {
 		landlock_plan_done(l);
 		free(l);
@@ -259,7 +267,7 @@ int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_pla
 	p.clone_flags = CLONE_NEWPID;
 	if (in->mode == SANDBOX_DANGER_FULL_ACCESS) {
 		/* Unsandboxed filesystem; the PID namespace still ends the whole tree. */
-		if (in->network == NET_OFF)
+		if (in->network != NET_FULL)
 			p.clone_flags |= CLONE_NEWNET;
 		*ret = p;
 		return 0;
@@ -393,6 +401,7 @@ int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_pla
 	r = keep_resolv_conf(&p);
 	if (r < 0)
 		goto fail;
+	m->proxy_dns = in->network == NET_PROXY;
 
 	if (in->landlock_abi > 0) {
 		r = plan_landlock(&p, in);

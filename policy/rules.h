@@ -112,7 +112,8 @@
  *     (write IDNs in punycode), characters other than letters, digits and
  *     . - _ : %, a single ':' left after port removal ("host:abc"), and
  *     brackets around something without two ':'.
- *   Stored for the network proxy; no effect on command evaluation.
+ *   Feeds the network proxy's domain policy (daemon/net_policy.c); no
+ *   effect on command evaluation.
  *
  * glob_rule(pattern, decision, justification=None, access="any",
  *           match=None, not_match=None)          [codexd extension]

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "daemon/conf.h"
-// fuzz-sources: daemon/conf.c
+// fuzz-sources: daemon/conf.c daemon/audit_conf.c
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

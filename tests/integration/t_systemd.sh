@@ -221,7 +221,7 @@ _expected_files()
 	local top m f
 	top=$(_top)
 	{
-		printf '%s\n' /usr/sbin/codexd /usr/bin/codexctl \
+		printf '%s\n' /usr/sbin/codexd /usr/sbin/codexd-proxy /usr/bin/codexctl \
 			/usr/lib/systemd/system/codexd.service /usr/lib/systemd/system/codexd.socket \
 			/usr/lib/sysusers.d/codexd.conf /usr/lib/tmpfiles.d/codexd.conf \
 			/etc/codexd/codexd.conf /usr/share/doc/codexd/README \
@@ -247,7 +247,7 @@ test_systemd_install_destdir()
 	for f in etc/codexd/codexd.conf.d etc/codexd/rules.d; do
 		test -d "$d/$f" || fail "no directory /$f"
 	done
-	for f in usr/sbin/codexd usr/bin/codexctl; do
+	for f in usr/sbin/codexd usr/sbin/codexd-proxy usr/bin/codexctl; do
 		assert_eq 755 "$(stat -c %a "$d/$f")" "mode of /$f"
 	done
 	while read -r f; do

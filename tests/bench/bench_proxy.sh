@@ -1,0 +1,118 @@
+#!/bin/bash
+# The network proxy's cost (issue 9: throughput >= 0.8x a direct loopback
+# connection): a proxied sandbox downloads through CONNECT (curl
+# --proxytunnel via the proxy's HTTP port, the same path HTTPS takes),
+# beside the same download straight over loopback from the host; and the
+# time until the tunnel is up (curl's time_pretransfer) beside a plain
+# loopback connect.  Medians over several runs; ratios printed; nothing
+# asserted.  Run as root (starts a private codexd with its proxy worker).
+#
+#   tests/bench/bench_proxy.sh [--build DIR] [--mb N] [--runs N]
+set -u
+
+build=build
+mb=256
+runs=7
+lat_runs=200
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	--mb) mb=$2; shift 2 ;;
+	--runs) runs=$2; shift 2 ;;
+	*) echo "usage: $0 [--build DIR] [--mb N] [--runs N]" >&2; exit 2 ;;
+	esac
+done
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench_proxy: needs root (starts a private codexd); skipped"
+	exit 0
+fi
+for t in curl python3; do
+	command -v $t >/dev/null || { echo "bench_proxy: $t is needed; skipped"; exit 0; }
+done
+getent passwd codexd-proxy >/dev/null || {
+	echo "bench_proxy: the codexd-proxy user is missing (tools/setup-groups); skipped"; exit 0; }
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+codexd=$top/$build/codexd
+codexctl=$top/$build/codexctl
+T=$(mktemp -d /tmp/cxbench-proxy.XXXXXX)
+chmod 0755 "$T"
+mkdir -p "$T/state" "$T/work"
+daemon_pid= server_pid=
+cleanup() {
+	[ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null
+	[ -n "$daemon_pid" ] && kill -TERM "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# A loopback server: GET /N answers N bytes from one preallocated buffer.
+cat >"$T/server.py" <<'PY'
+import socket, sys, threading, os
+buf = b"x" * (1 << 20)
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0)); s.listen(128)
+open(sys.argv[1] + ".tmp", "w").write("%d\n" % s.getsockname()[1]); os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+def serve(c):
+    try:
+        req = b""
+        while b"\r\n\r\n" not in req:
+            d = c.recv(4096)
+            if not d: return
+            req += d
+        n = int(req.split(b" ")[1][1:] or 0)
+        c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % n)
+        while n > 0:
+            k = min(n, len(buf)); c.sendall(buf[:k] if k < len(buf) else buf); n -= k
+    finally:
+        c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+python3 "$T/server.py" "$T/port" &
+server_pid=$!
+"$codexd" --foreground --state-dir "$T/state" --log-level warning 2>"$T/daemon.log" &
+daemon_pid=$!
+for _ in $(seq 200); do [ -S "$T/state/codexd.sock" ] && [ -s "$T/port" ] && break; sleep 0.05; done
+port=$(cat "$T/port" 2>/dev/null)
+S=$T/state/codexd.sock
+if [ ! -S "$S" ] || [ -z "$port" ]; then
+	echo "bench_proxy: codexd or the server did not start:"; cat "$T/daemon.log"; exit 1
+fi
+for _ in $(seq 100); do
+	"$codexctl" --socket "$S" --json status 2>/dev/null | grep -q '"state":"running"' && break
+	sleep 0.1
+done
+
+bytes=$((mb * 1024 * 1024))
+url="http://127.0.0.1:$port/$bytes"
+small="http://127.0.0.1:$port/0"
+# Throughput: bytes/s as curl reports it, one line per run.
+direct_tp=$(for _ in $(seq "$runs"); do
+	curl -s -o /dev/null --noproxy '*' -w '%{speed_download}\n' "$url"; done)
+proxy_tp=$("$codexctl" --socket "$S" exec -n -C "$T/work" --network proxy --allow-domain 127.0.0.1 -- \
+	sh -c 'for i in $(seq "$1"); do curl -s -o /dev/null -p -x http://127.0.0.1:3128 -w "%{speed_download}\n" "$2"; done' \
+	sh "$runs" "$url")
+# Latency: until the request can be sent (direct: TCP connect; proxied: the CONNECT tunnel is up).
+direct_lat=$(for _ in $(seq "$lat_runs"); do
+	curl -s -o /dev/null --noproxy '*' -w '%{time_pretransfer}\n' "$small"; done)
+proxy_lat=$("$codexctl" --socket "$S" exec -n -C "$T/work" --network proxy --allow-domain 127.0.0.1 -- \
+	sh -c 'for i in $(seq "$1"); do curl -s -o /dev/null -p -x http://127.0.0.1:3128 -w "%{time_pretransfer}\n" "$2"; done' \
+	sh "$lat_runs" "$small")
+
+python3 - "$mb" "$runs" "$lat_runs" <<PY
+import statistics, sys
+def nums(s): return [float(x) for x in s.split() if x.strip()]
+dt, pt = nums("""$direct_tp"""), nums("""$proxy_tp""")
+dl, pl = nums("""$direct_lat"""), nums("""$proxy_lat""")
+if not (dt and pt and dl and pl):
+    print("bench_proxy: a measurement failed (no numbers)"); sys.exit(0)
+mdt, mpt = statistics.median(dt) / 1e6, statistics.median(pt) / 1e6
+mdl, mpl = statistics.median(dl) * 1e3, statistics.median(pl) * 1e3
+print("network proxy: %s MiB downloads x %s, %s connects (medians)" % (sys.argv[1], sys.argv[2], sys.argv[3]))
+print("  throughput  direct loopback  %9.1f MB/s" % mdt)
+print("  throughput  via CONNECT      %9.1f MB/s   ratio %.2fx  (target >= 0.80x)" % (mpt, mpt / mdt))
+print("  latency     direct connect   %9.3f ms" % mdl)
+print("  latency     CONNECT tunnel   %9.3f ms   (+%.3f ms)" % (mpl, mpl - mdl))
+PY
