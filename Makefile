@@ -211,7 +211,13 @@ fuzz: $(FUZZ_BINS)
 check-fuzz: $(FUZZ_BINS)
 	@tests/fuzz/run $(FUZZ_CHECK_SECONDS) $(FUZZ_BINS)
 
-bench: all
+BENCH_BINS := $(B)/tests/bench_rules
+
+$(B)/tests/bench_%: $(B)/obj/tests/bench/bench_%.o $(LIBPOLICY) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_COMMON))
+
+bench: all $(BENCH_BINS)
 	@tests/bench/run --build $(B)
 	@tests/bench/bench_proxy.sh --build $(B)
 

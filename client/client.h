@@ -60,6 +60,13 @@ int64_t rpc_send_with_fds(struct rpc_client *c, const char *method, json_t *para
  * (non-blocking read), <0 on errors (message printed).
  */
 int rpc_read(struct rpc_client *c, struct rpc_message *m, bool blocking);
+/*
+ * The n raw bytes that follow the message rpc_read() just returned (an
+ * exec/output with "length"), each piece handed to sink as it arrives
+ * (blocking).  0, the sink's negative result, -EPIPE on EOF, or -errno.
+ */
+int rpc_read_raw(struct rpc_client *c, size_t n, int (*sink)(void *ud, const char *p, size_t len),
+		 void *ud);
 
 /*
  * Synchronous call.  Returns 0 with *ret_result, or 1 with the error in

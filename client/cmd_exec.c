@@ -166,6 +166,30 @@ static int write_out(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Where raw exec/output bytes go (fd -1: not ours, dropped).  A failed
+ * write to stdout ends the client like the base64 path (-EPIPE); to stderr
+ * it is ignored and the bytes are still read, so the stream stays in step.
+ */
+struct raw_sink {
+	int fd;
+	bool failed;
+};
+
+static int raw_write(void *ud, const char *p, size_t len)
+{
+	struct raw_sink *rs = ud;
+
+	if (rs->fd < 0 || rs->failed)
+		return 0;
+	if (write_out(rs->fd, p, len) < 0) {
+		rs->failed = true;
+		if (rs->fd == STDOUT_FILENO)
+			return -EPIPE;
+	}
+	return 0;
+}
+
 static void print_json_line(json_t *v)
 {
 	char *s = json_dumps(v, JSON_COMPACT);
@@ -361,6 +385,27 @@ static int handle_message(struct exec_state *st, struct rpc_message *m)
 		(void)approver_on_resolved(&st->ap, m->params);
 		return 0;
 	}
+	if (m->kind == RPC_KIND_NOTIFICATION && strcmp(m->method, "exec/output") == 0 &&
+	    json_object_get(m->params, "length") && !json_object_get(m->params, "data")) {
+		/* raw_output: "length" bytes follow the line; consume them in any case. */
+		json_t *idv = json_object_get(m->params, "id");
+		json_t *stream = json_object_get(m->params, "stream");
+		json_t *length = json_object_get(m->params, "length");
+		struct raw_sink rs = { .fd = -1 };
+		int r;
+
+		if (!json_is_integer(length) || json_integer_value(length) < 0 ||
+		    json_integer_value(length) > CLIENT_MAX_FRAME || !json_is_string(stream))
+			return -EPROTO;
+		if (!st->start_pending && json_is_string(idv) &&
+		    strcmp(json_string_value(idv), st->id) == 0)
+			rs.fd = strcmp(json_string_value(stream), "stderr") == 0 ? STDERR_FILENO
+										: STDOUT_FILENO;
+		r = rpc_read_raw(&st->c, (size_t)json_integer_value(length), raw_write, &rs);
+		if (r == -EPIPE && !rs.failed)
+			return -EPROTO; /* the daemon closed mid-chunk */
+		return r;
+	}
 	if (st->start_pending)
 		return handle_start_message(st, m);
 	if (m->kind == RPC_KIND_NOTIFICATION) {
@@ -382,6 +427,8 @@ static int handle_message(struct exec_state *st, struct rpc_message *m)
 			}
 			if (!json_is_string(data) || !json_is_string(stream))
 				return -EPROTO;
+			fd = strcmp(json_string_value(stream), "stderr") == 0 ? STDERR_FILENO
+									      : STDOUT_FILENO;
 			len = json_string_length(data);
 			bin = malloc(len / 4 * 3 + 3);
 			if (!bin)
@@ -389,8 +436,6 @@ static int handle_message(struct exec_state *st, struct rpc_message *m)
 			n = b64_decode(bin, len / 4 * 3 + 3, json_string_value(data), len);
 			if (n < 0)
 				return -EPROTO;
-			fd = strcmp(json_string_value(stream), "stderr") == 0 ? STDERR_FILENO
-									      : STDOUT_FILENO;
 			if (write_out(fd, bin, (size_t)n) < 0 && fd == STDOUT_FILENO)
 				return -EPIPE;
 			return 0;
@@ -1025,6 +1070,8 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 		json_object_set_new(params, "stdio", json_string("fds"));
 	else if (no_stdin || o->stdin_was_closed)
 		json_object_set_new(params, "stdin", json_false());
+	if (!fds_mode && !o->json)
+		json_object_set_new(params, "raw_output", json_true()); /* no base64 */
 	if (o->stdin_was_closed)
 		no_stdin = true;
 

@@ -34,13 +34,13 @@
 #define LIST_FOREACH(pos, head) for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
 #endif
 
-#define MCP_MAX_FRAME (4 * 1024 * 1024)     /* one message from the MCP client */
-#define MCP_MAX_CALLS 64                    /* tools/call running at once */
-#define MCP_MAX_ELICITATIONS 64             /* approvals waiting for the MCP client */
-#define MCP_OUTPUT_DEFAULT (64 * 1024)      /* bytes of stdout (and of stderr) returned */
+#define MCP_MAX_FRAME (4 * 1024 * 1024) /* one message from the MCP client */
+#define MCP_MAX_CALLS 64 /* tools/call running at once */
+#define MCP_MAX_ELICITATIONS 64 /* approvals waiting for the MCP client */
+#define MCP_OUTPUT_DEFAULT (64 * 1024) /* bytes of stdout (and of stderr) returned */
 #define MCP_OUTPUT_MIN 256
 #define MCP_OUTPUT_MAX (4 * 1024 * 1024)
-#define MCP_STDIN_MAX (1024 * 1024)         /* bytes of the "stdin" argument */
+#define MCP_STDIN_MAX (1024 * 1024) /* bytes of the "stdin" argument */
 #define MCP_TIMEOUT_DEFAULT_MS (10LL * 60 * 1000)
 
 /* MCP revisions spoken, newest first. */
@@ -71,23 +71,23 @@ struct mcp_call {
 	struct list_node node;
 	enum mcp_call_kind kind;
 	struct rpc_id mcp_id; /* the MCP client's request */
-	int64_t daemon_id;    /* exec/start, policy/check or net/check; 0 once answered */
-	char *exec_id;        /* the daemon's command id, after exec/start */
-	bool cancelled;       /* notifications/cancelled: no answer is sent */
+	int64_t daemon_id; /* exec/start, policy/check or net/check; 0 once answered */
+	char *exec_id; /* the daemon's command id, after exec/start */
+	bool cancelled; /* notifications/cancelled: no answer is sent */
 	size_t max_output;
 	struct mcp_capture out[2]; /* stdout (and pty), stderr */
-	json_t *start;             /* the exec/start result */
-	char *stdin_data;          /* written once started */
+	json_t *start; /* the exec/start result */
+	char *stdin_data; /* written once started */
 	size_t stdin_len;
 };
 
 /* An approval/request of the daemon shown to the MCP client. */
 struct mcp_elicitation {
 	struct list_node node;
-	char mcp_id[32];           /* our elicitation/create id, "cxel-N" */
-	struct rpc_id daemon_req;  /* the daemon's approval/request id */
+	char mcp_id[32]; /* our elicitation/create id, "cxel-N" */
+	struct rpc_id daemon_req; /* the daemon's approval/request id */
 	char approval_id[APPROVAL_ID_MAX + 1];
-	json_t *decisions;         /* available_decisions (strings) */
+	json_t *decisions; /* available_decisions (strings) */
 };
 
 struct mcp_server {
@@ -100,10 +100,10 @@ struct mcp_server {
 	struct frame_reader in;
 	bool in_eof;
 	bool initialized;
-	char version[16];      /* negotiated revision */
-	bool elicitation;      /* the client can answer elicitation/create */
-	bool no_elicitation;   /* --no-elicitation */
-	char client_name[65];  /* clientInfo.name, reduced to [A-Za-z0-9 ._-] */
+	char version[16]; /* negotiated revision */
+	bool elicitation; /* the client can answer elicitation/create */
+	bool no_elicitation; /* --no-elicitation */
+	char client_name[65]; /* clientInfo.name, reduced to [A-Za-z0-9 ._-] */
 	struct list_node calls;
 	size_t n_calls;
 	struct list_node elicitations;
@@ -170,6 +170,8 @@ int mcp_approval_on_request(struct mcp_server *s, const struct rpc_message *m);
 void mcp_approval_on_resolved(struct mcp_server *s, json_t *params);
 /* The MCP client answered an elicitation/create (m: result or error); false if not ours. */
 bool mcp_approval_on_answer(struct mcp_server *s, const struct rpc_message *m);
+/* End of the MCP client's input: answer the daemon "cannot ask" for every open elicitation. */
+void mcp_approval_decline_all(struct mcp_server *s);
 /* The daemon connection is gone: withdraw every elicitation (notify: tell the MCP client). */
 void mcp_approval_drop_all(struct mcp_server *s, bool notify);
 

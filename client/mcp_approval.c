@@ -34,11 +34,11 @@
 static const struct {
 	const char *wire, *label;
 } decision_labels[] = {
-	{ "approve", "Approve once" },
-	{ "approve_for_session", "Approve for this session" },
-	{ "approve_always", "Always approve (saves a rule)" },
-	{ "deny", "Deny" },
-	{ "abort", "Deny, and tell the agent to stop" },
+	{"approve", "Approve once"},
+	{"approve_for_session", "Approve for this session"},
+	{"approve_always", "Always approve (saves a rule)"},
+	{"deny", "Deny"},
+	{"abort", "Deny, and tell the agent to stop"},
 };
 
 static const char *decision_label(const char *wire)
@@ -123,12 +123,12 @@ int mcp_approval_on_request(struct mcp_server *s, const struct rpc_message *m)
 	json_t *params;
 	size_t i;
 
-	if (!s->elicitation)
+	if (!s->elicitation || s->in_eof)
 		return rpc_queue_error(&s->c, &m->id, CX_ERR_METHOD_NOT_FOUND,
 				       CX_REASON_UNKNOWN_METHOD,
 				       "this MCP client cannot answer approvals");
-	if (!aid || !valid_approval_id(aid) || !json_is_array(avail) || json_array_size(avail) > 16 ||
-	    !decisions || !labels)
+	if (!aid || !valid_approval_id(aid) || !json_is_array(avail) ||
+	    json_array_size(avail) > 16 || !decisions || !labels)
 		return rpc_queue_error(&s->c, &m->id, CX_ERR_INVALID_PARAMS,
 				       CX_REASON_INVALID_PARAMS, "malformed approval/request");
 	json_array_foreach (avail, i, v) {
@@ -162,9 +162,9 @@ int mcp_approval_on_request(struct mcp_server *s, const struct rpc_message *m)
 	list_add_tail(&s->elicitations, &el->node);
 	s->n_elicitations++;
 
-	params = json_pack("{s:s, s:{s:s, s:{s:{s:s, s:s, s:s, s:O, s:O}}, s:[s]}}", "message", text,
-			   "requestedSchema", "type", "object", "properties", "decision", "type",
-			   "string", "title", "Decision", "description",
+	params = json_pack("{s:s, s:{s:s, s:{s:{s:s, s:s, s:s, s:O, s:O}}, s:[s]}}", "message",
+			   text, "requestedSchema", "type", "object", "properties", "decision",
+			   "type", "string", "title", "Decision", "description",
 			   "What codexd should do with this command", "enum", decisions,
 			   "enumNames", labels, "required", "decision");
 	if (!params) {
@@ -178,8 +178,7 @@ static struct mcp_elicitation *find_by_approval(struct mcp_server *s, const char
 {
 	struct list_node *pos;
 
-	LIST_FOREACH(pos, &s->elicitations)
-	{
+	LIST_FOREACH (pos, &s->elicitations) {
 		struct mcp_elicitation *el = list_entry(pos, struct mcp_elicitation, node);
 		if (strcmp(el->approval_id, aid) == 0)
 			return el;
@@ -222,8 +221,7 @@ bool mcp_approval_on_answer(struct mcp_server *s, const struct rpc_message *m)
 
 	if (m->id.type != RPC_ID_STRING)
 		return false;
-	LIST_FOREACH(pos, &s->elicitations)
-	{
+	LIST_FOREACH (pos, &s->elicitations) {
 		struct mcp_elicitation *e = list_entry(pos, struct mcp_elicitation, node);
 		if (strcmp(e->mcp_id, m->id.str) == 0)
 			el = e;
@@ -252,12 +250,25 @@ bool mcp_approval_on_answer(struct mcp_server *s, const struct rpc_message *m)
 	return true;
 }
 
+void mcp_approval_decline_all(struct mcp_server *s)
+{
+	struct list_node *pos, *tmp;
+
+	LIST_FOREACH_SAFE (pos, tmp, &s->elicitations) {
+		struct mcp_elicitation *el = list_entry(pos, struct mcp_elicitation, node);
+		if (s->connected)
+			(void)rpc_queue_error(&s->c, &el->daemon_req, CX_ERR_METHOD_NOT_FOUND,
+					      CX_REASON_UNKNOWN_METHOD,
+					      "the MCP client has gone (end of input)");
+		elicitation_free(s, el);
+	}
+}
+
 void mcp_approval_drop_all(struct mcp_server *s, bool notify)
 {
 	struct list_node *pos, *tmp;
 
-	LIST_FOREACH_SAFE(pos, tmp, &s->elicitations)
-	{
+	LIST_FOREACH_SAFE (pos, tmp, &s->elicitations) {
 		struct mcp_elicitation *el = list_entry(pos, struct mcp_elicitation, node);
 		if (notify)
 			withdraw(s, el, "lost the connection to codexd");

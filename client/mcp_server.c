@@ -25,7 +25,7 @@
 
 #define MCP_READ_CHUNK (64 * 1024)
 
-static const char *const supported_versions[] = { "2025-06-18", "2025-03-26", "2024-11-05" };
+static const char *const supported_versions[] = {"2025-06-18", "2025-03-26", "2024-11-05"};
 
 static const char mcp_instructions[] =
 	"Runs shell commands through codexd, which decides with the administrator's rules and "
@@ -44,7 +44,7 @@ static int write_stdout(const char *line, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd pf = { .fd = STDOUT_FILENO, .events = POLLOUT };
+			struct pollfd pf = {.fd = STDOUT_FILENO, .events = POLLOUT};
 			(void)poll(&pf, 1, -1);
 			continue;
 		}
@@ -94,7 +94,7 @@ int mcp_send_error(struct mcp_server *s, const struct rpc_id *id, int code, cons
 
 int mcp_send_request(struct mcp_server *s, const char *id, const char *method, json_t *params)
 {
-	struct rpc_id rid = { .type = RPC_ID_STRING };
+	struct rpc_id rid = {.type = RPC_ID_STRING};
 	size_t len;
 
 	(void)s;
@@ -132,10 +132,10 @@ int mcp_daemon_ensure(struct mcp_server *s)
 	snprintf(name, sizeof(name), "codexctl mcp%s%s%s", s->client_name[0] ? " (" : "",
 		 s->client_name, s->client_name[0] ? ")" : "");
 	/* can_approve: approvals come to us only when the MCP client can show them. */
-	s->hello_id = rpc_queue_request(&s->c, "hello",
-					json_pack("{s:s, s:s, s:i, s:b}", "client", name, "version",
-						  CX_VERSION, "protocol_version", CX_PROTOCOL_VERSION,
-						  "can_approve", s->elicitation));
+	s->hello_id = rpc_queue_request(
+		&s->c, "hello",
+		json_pack("{s:s, s:s, s:i, s:b}", "client", name, "version", CX_VERSION,
+			  "protocol_version", CX_PROTOCOL_VERSION, "can_approve", s->elicitation));
 	if (s->hello_id < 0)
 		return (int)s->hello_id;
 	return 0;
@@ -147,8 +147,7 @@ static void daemon_lost(struct mcp_server *s, const char *why)
 	struct list_node *pos, *tmp;
 
 	fprintf(stderr, "codexctl mcp: %s\n", why);
-	LIST_FOREACH_SAFE(pos, tmp, &s->calls)
-	{
+	LIST_FOREACH_SAFE (pos, tmp, &s->calls) {
 		struct mcp_call *call = list_entry(pos, struct mcp_call, node);
 		mcp_call_fail(s, call, "lost the connection to codexd (%s); the command was ended",
 			      why);
@@ -162,8 +161,7 @@ static struct mcp_call *call_by_daemon_id(struct mcp_server *s, int64_t id)
 {
 	struct list_node *pos;
 
-	LIST_FOREACH(pos, &s->calls)
-	{
+	LIST_FOREACH (pos, &s->calls) {
 		struct mcp_call *call = list_entry(pos, struct mcp_call, node);
 		if (call->daemon_id == id)
 			return call;
@@ -178,8 +176,7 @@ static struct mcp_call *call_by_exec_id(struct mcp_server *s, json_t *params)
 
 	if (!json_is_string(idv))
 		return NULL;
-	LIST_FOREACH(pos, &s->calls)
-	{
+	LIST_FOREACH (pos, &s->calls) {
 		struct mcp_call *call = list_entry(pos, struct mcp_call, node);
 		if (call->exec_id && strcmp(call->exec_id, json_string_value(idv)) == 0)
 			return call;
@@ -260,8 +257,8 @@ static void keep_name(char *dst, size_t dstsz, const char *src)
 
 	for (; src && *src && k + 1 < dstsz; src++) {
 		char ch = *src;
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		    ch == ' ' || ch == '.' || ch == '_' || ch == '-')
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == ' ' || ch == '.' || ch == '_' || ch == '-')
 			dst[k++] = ch;
 	}
 	dst[k] = '\0';
@@ -293,7 +290,8 @@ static void on_initialize(struct mcp_server *s, const struct rpc_message *m)
 		if (strcmp(want, supported_versions[i]) == 0)
 			snprintf(s->version, sizeof(s->version), "%s", supported_versions[i]);
 	/* Elicitation exists from 2025-06-18 on. */
-	s->elicitation = !s->no_elicitation && json_is_object(json_object_get(caps, "elicitation")) &&
+	s->elicitation = !s->no_elicitation &&
+			 json_is_object(json_object_get(caps, "elicitation")) &&
 			 strcmp(s->version, "2025-06-18") >= 0;
 	if (json_is_string(json_object_get(info, "name")))
 		keep_name(s->client_name, sizeof(s->client_name),
@@ -302,21 +300,21 @@ static void on_initialize(struct mcp_server *s, const struct rpc_message *m)
 
 	result = json_pack("{s:s, s:{s:{s:b}}, s:{s:s, s:s, s:s}, s:s}", "protocolVersion",
 			   s->version, "capabilities", "tools", "listChanged", 0, "serverInfo",
-			   "name", "codexd", "title", "codexd (codexctl mcp)", "version", CX_VERSION,
-			   "instructions", mcp_instructions);
+			   "name", "codexd", "title", "codexd (codexctl mcp)", "version",
+			   CX_VERSION, "instructions", mcp_instructions);
 	mcp_send_result(s, &m->id, result);
 
 	/* Connect now so that the first command does not wait; failures are reported per call. */
 	if (mcp_daemon_ensure(s) < 0)
-		fprintf(stderr, "codexctl mcp: codexd is not reachable yet; tools will report it\n");
+		fprintf(stderr,
+			"codexctl mcp: codexd is not reachable yet; tools will report it\n");
 }
 
 static struct mcp_call *call_by_mcp_id(struct mcp_server *s, json_t *idv)
 {
 	struct list_node *pos;
 
-	LIST_FOREACH(pos, &s->calls)
-	{
+	LIST_FOREACH (pos, &s->calls) {
 		struct mcp_call *call = list_entry(pos, struct mcp_call, node);
 		if (json_is_integer(idv) && call->mcp_id.type == RPC_ID_INT &&
 		    call->mcp_id.num == json_integer_value(idv))
@@ -371,9 +369,9 @@ static void on_request(struct mcp_server *s, const struct rpc_message *m)
 		}
 		r = mcp_tools_call(s, &m->id, m->params, &code, err, sizeof(err));
 		if (r < 0)
-			mcp_send_error(s, &m->id, code, code == CX_ERR_INVALID_PARAMS
-								? CX_REASON_INVALID_PARAMS
-								: CX_REASON_INTERNAL,
+			mcp_send_error(s, &m->id, code,
+				       code == CX_ERR_INVALID_PARAMS ? CX_REASON_INVALID_PARAMS
+								     : CX_REASON_INTERNAL,
 				       err);
 		return;
 	}
@@ -441,7 +439,7 @@ static int client_readable(struct mcp_server *s)
 	return 1;
 
 too_big:
-	mcp_send_error(s, &(struct rpc_id){ 0 }, CX_ERR_INVALID_REQUEST, CX_REASON_FRAME_TOO_LARGE,
+	mcp_send_error(s, &(struct rpc_id){0}, CX_ERR_INVALID_REQUEST, CX_REASON_FRAME_TOO_LARGE,
 		       "message longer than 4194304 bytes");
 	fprintf(stderr, "codexctl mcp: the MCP client sent an oversized message; stopping\n");
 	return -E2BIG;
@@ -472,18 +470,17 @@ int cmd_mcp(const struct client_opts *o, int argc, char **argv)
 {
 	enum { OPT_TIMEOUT = 256, OPT_MAX_OUTPUT, OPT_NO_ELICIT };
 	static const struct option opts[] = {
-		{ "sandbox", required_argument, NULL, 's' },
-		{ "approval-policy", required_argument, NULL, 'a' },
-		{ "cd", required_argument, NULL, 'C' },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "max-output", required_argument, NULL, OPT_MAX_OUTPUT },
-		{ "no-elicitation", no_argument, NULL, OPT_NO_ELICIT },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"sandbox", required_argument, NULL, 's'},
+		{"approval-policy", required_argument, NULL, 'a'},
+		{"cd", required_argument, NULL, 'C'},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
+		{"no-elicitation", no_argument, NULL, OPT_NO_ELICIT},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
-	struct mcp_server s = { .o = o,
-				.timeout_ms = MCP_TIMEOUT_DEFAULT_MS,
-				.max_output = MCP_OUTPUT_DEFAULT };
+	struct mcp_server s = {
+		.o = o, .timeout_ms = MCP_TIMEOUT_DEFAULT_MS, .max_output = MCP_OUTPUT_DEFAULT};
 	const char *dir = NULL;
 	double v;
 	int c, r = 0;
@@ -502,7 +499,8 @@ int cmd_mcp(const struct client_opts *o, int argc, char **argv)
 			break;
 		case OPT_TIMEOUT:
 			if (parse_positive(optarg, (double)CX_MAX_TIMEOUT_MS / 1000.0, &v) < 0) {
-				fprintf(stderr, "codexctl mcp: --timeout: invalid number of seconds\n");
+				fprintf(stderr,
+					"codexctl mcp: --timeout: invalid number of seconds\n");
 				return CX_EXIT_USAGE;
 			}
 			s.timeout_ms = (int64_t)ceil(v * 1000.0);
@@ -547,8 +545,8 @@ int cmd_mcp(const struct client_opts *o, int argc, char **argv)
 
 	for (;;) {
 		struct pollfd pf[2] = {
-			{ .fd = STDIN_FILENO, .events = POLLIN },
-			{ .fd = s.connected ? s.c.fd : -1, .events = POLLIN },
+			{.fd = s.in_eof ? -1 : STDIN_FILENO, .events = POLLIN},
+			{.fd = s.connected ? s.c.fd : -1, .events = POLLIN},
 		};
 
 		if (s.connected && s.c.out_len > 0)
@@ -568,13 +566,28 @@ int cmd_mcp(const struct client_opts *o, int argc, char **argv)
 			daemon_readable(&s);
 		if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			r = client_readable(&s);
-			if (r <= 0)
+			if (r < 0)
 				break;
+			if (r == 0) {
+				/*
+				 * The client sent everything: answer the calls still
+				 * running (as the daemon does for a half-closed
+				 * connection), then exit.  Nobody can answer an
+				 * elicitation any more: leave those to other approvers.
+				 */
+				s.in_eof = true;
+				mcp_approval_decline_all(&s);
+			}
 		}
 		if (s.connected && s.c.out_len > 0) {
 			int k = rpc_flush(&s.c, false);
 			if (k < 0 && k != -EAGAIN)
 				daemon_lost(&s, "lost the connection to codexd");
+		}
+		if (s.in_eof && s.n_calls == 0) {
+			if (s.connected)
+				(void)rpc_flush(&s.c, true);
+			break;
 		}
 	}
 
@@ -584,8 +597,7 @@ int cmd_mcp(const struct client_opts *o, int argc, char **argv)
 	 */
 	{
 		struct list_node *pos, *tmp;
-		LIST_FOREACH_SAFE(pos, tmp, &s.calls)
-		{
+		LIST_FOREACH_SAFE (pos, tmp, &s.calls) {
 			mcp_call_free(&s, list_entry(pos, struct mcp_call, node));
 		}
 	}

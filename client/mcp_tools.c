@@ -101,21 +101,21 @@ static const struct tool_def {
 	const char *input, *output;
 	bool read_only;
 } tools[_MCP_CALL_KIND_MAX] = {
-	[MCP_CALL_EXEC] = { "run_command", "Run a command",
-			    "Run a command through codexd: the administrator's rules and approval "
-			    "policy decide whether it runs, and it runs in a sandbox as the user. "
-			    "Returns its exit code, stdout, stderr and what the sandbox refused. A "
-			    "command refused by policy or by the person asked is a tool error with "
-			    "the reason.",
-			    run_command_input, run_command_output, false },
-	[MCP_CALL_POLICY] = { "policy_check", "Check a command against the rules",
-			      "Dry run of codexd's rules for a command: the decision (allow, "
-			      "prompt, forbidden) and the rules that matched.  Runs nothing.",
-			      policy_check_input, policy_check_output, true },
-	[MCP_CALL_NET] = { "net_check", "Check a network destination",
-			   "Dry run of codexd's network policy for a host, port and protocol. "
-			   "Connects to nothing.",
-			   net_check_input, net_check_output, true },
+	[MCP_CALL_EXEC] = {"run_command", "Run a command",
+			   "Run a command through codexd: the administrator's rules and approval "
+			   "policy decide whether it runs, and it runs in a sandbox as the user. "
+			   "Returns its exit code, stdout, stderr and what the sandbox refused. A "
+			   "command refused by policy or by the person asked is a tool error with "
+			   "the reason.",
+			   run_command_input, run_command_output, false},
+	[MCP_CALL_POLICY] = {"policy_check", "Check a command against the rules",
+			     "Dry run of codexd's rules for a command: the decision (allow, "
+			     "prompt, forbidden) and the rules that matched.  Runs nothing.",
+			     policy_check_input, policy_check_output, true},
+	[MCP_CALL_NET] = {"net_check", "Check a network destination",
+			  "Dry run of codexd's network policy for a host, port and protocol. "
+			  "Connects to nothing.",
+			  net_check_input, net_check_output, true},
 };
 
 json_t *mcp_tools_list(const struct mcp_server *s)
@@ -126,9 +126,9 @@ json_t *mcp_tools_list(const struct mcp_server *s)
 
 	for (size_t i = 0; list && i < ARRAY_SIZE(tools); i++) {
 		const struct tool_def *t = &tools[i];
-		json_t *tool = json_pack("{s:s, s:s, s:o}", "name", t->name, "description",
-					 t->description, "inputSchema",
-					 json_loads(t->input, 0, NULL));
+		json_t *tool =
+			json_pack("{s:s, s:s, s:o}", "name", t->name, "description", t->description,
+				  "inputSchema", json_loads(t->input, 0, NULL));
 
 		if (!tool)
 			continue;
@@ -151,14 +151,14 @@ json_t *mcp_tools_list(const struct mcp_server *s)
 
 void mcp_capture_init(struct mcp_capture *cap, size_t max)
 {
-	*cap = (struct mcp_capture){ .head_cap = max / 2, .tail_cap = max - max / 2 };
+	*cap = (struct mcp_capture){.head_cap = max / 2, .tail_cap = max - max / 2};
 }
 
 void mcp_capture_done(struct mcp_capture *cap)
 {
 	free(cap->head);
 	free(cap->tail);
-	*cap = (struct mcp_capture){ 0 };
+	*cap = (struct mcp_capture){0};
 }
 
 int mcp_capture_add(struct mcp_capture *cap, const char *buf, size_t len)
@@ -225,7 +225,8 @@ static void tb_add(struct textbuf *b, const char *s, size_t n)
 		b->p = q;
 		b->cap = cap;
 	}
-	memcpy(b->p + b->len, s, n);
+	if (n > 0)
+		memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
 }
@@ -249,6 +250,8 @@ static void tb_add_utf8(struct textbuf *b, const char *s, size_t len)
 {
 	size_t i = 0, run = 0;
 
+	if (len == 0)
+		return;
 	while (i < len) {
 		uint32_t cp;
 		int n = utf8_decode(s + i, len - i, &cp);
@@ -267,7 +270,7 @@ static void tb_add_utf8(struct textbuf *b, const char *s, size_t len)
 
 json_t *mcp_capture_text(const struct mcp_capture *cap, bool *ret_truncated)
 {
-	struct textbuf b = { 0 };
+	struct textbuf b = {0};
 	uint64_t omitted = cap->total - cap->head_len - cap->tail_len;
 	json_t *v;
 
@@ -289,7 +292,8 @@ json_t *mcp_capture_text(const struct mcp_capture *cap, bool *ret_truncated)
 			for (int k = 0; k < 3 && n1 > 0 && ((unsigned char)t1[0] & 0xc0) == 0x80;
 			     k++)
 				t1++, n1--;
-			tb_addf(&b, "\n[... %llu bytes left out ...]\n", (unsigned long long)omitted);
+			tb_addf(&b, "\n[... %llu bytes left out ...]\n",
+				(unsigned long long)omitted);
 		}
 		/* The ring's two parts are one text: join them before decoding. */
 		if (n2 > 0) {
@@ -357,9 +361,9 @@ void mcp_call_cancel(struct mcp_server *s, struct mcp_call *call)
 	call->cancelled = true;
 	/* Still being decided: killed as soon as it starts (mcp_call_on_answer). */
 	if (call->exec_id && s->connected)
-		(void)rpc_queue_request(&s->c, "exec/signal",
-					json_pack("{s:s, s:s}", "id", call->exec_id, "signal",
-						  "KILL"));
+		(void)rpc_queue_request(
+			&s->c, "exec/signal",
+			json_pack("{s:s, s:s}", "id", call->exec_id, "signal", "KILL"));
 	if (!call->exec_id && call->kind != MCP_CALL_EXEC)
 		mcp_call_free(s, call); /* a dry run: its answer is simply dropped */
 }
@@ -428,7 +432,8 @@ static int check_argv(json_t *v, struct arg_error *e)
 	json_array_foreach (v, i, w) {
 		if (!json_is_string(w) || json_string_length(w) > CX_MAX_ARG ||
 		    strlen(json_string_value(w)) != json_string_length(w))
-			return bad_arg(e, "argv[%zu] must be a string of at most %d bytes without NUL",
+			return bad_arg(e,
+				       "argv[%zu] must be a string of at most %d bytes without NUL",
 				       i, CX_MAX_ARG);
 	}
 	return 0;
@@ -466,14 +471,16 @@ static int resolve_cwd(struct mcp_server *s, json_t *v, char out[static PATH_MAX
 static int call_exec(struct mcp_server *s, const struct rpc_id *id, json_t *args,
 		     struct arg_error *e)
 {
-	static const char *const names[] = { "command", "argv", "cwd", "sandbox", "timeout_ms",
-					     "stdin", "env", "justification", "escalate",
-					     "max_output_bytes", NULL };
+	static const char *const names[] = {
+		"command", "argv",	    "cwd",	"sandbox",	    "timeout_ms", "stdin",
+		"env",	   "justification", "escalate", "max_output_bytes", NULL};
 	json_t *command = json_object_get(args, "command"), *argv = json_object_get(args, "argv");
-	json_t *sandbox = json_object_get(args, "sandbox"), *timeout = json_object_get(args, "timeout_ms");
+	json_t *sandbox = json_object_get(args, "sandbox"),
+	       *timeout = json_object_get(args, "timeout_ms");
 	json_t *in = json_object_get(args, "stdin"), *env = json_object_get(args, "env");
 	json_t *just = json_object_get(args, "justification");
-	json_t *esc = json_object_get(args, "escalate"), *maxo = json_object_get(args, "max_output_bytes");
+	json_t *esc = json_object_get(args, "escalate"),
+	       *maxo = json_object_get(args, "max_output_bytes");
 	json_t *cwdv = json_object_get(args, "cwd");
 	_cleanup_json_ json_t *params = NULL;
 	char cwd[PATH_MAX], err[600];
@@ -507,12 +514,14 @@ static int call_exec(struct mcp_server *s, const struct rpc_id *id, json_t *args
 			       MCP_STDIN_MAX);
 	if (env) {
 		if (!json_is_object(env) || json_object_size(env) > CX_MAX_ENV)
-			return bad_arg(e, "env must be an object of at most %d strings", CX_MAX_ENV);
+			return bad_arg(e, "env must be an object of at most %d strings",
+				       CX_MAX_ENV);
 		json_object_foreach (env, key, v) {
 			if (!key[0] || strlen(key) > CX_MAX_ENV_NAME || strchr(key, '=') ||
 			    !is_nul_free_string(v, CX_MAX_ENV_VALUE))
-				return bad_arg(e, "env: each name 1 to %d bytes without '=', each "
-						  "value a string of at most %d bytes",
+				return bad_arg(e,
+					       "env: each name 1 to %d bytes without '=', each "
+					       "value a string of at most %d bytes",
 					       CX_MAX_ENV_NAME, CX_MAX_ENV_VALUE);
 		}
 	}
@@ -537,8 +546,7 @@ static int call_exec(struct mcp_server *s, const struct rpc_id *id, json_t *args
 	if (!params)
 		return -ENOMEM;
 	if (command)
-		json_object_set_new(params, "argv",
-				    json_pack("[s,s,O]", "bash", "-lc", command));
+		json_object_set_new(params, "argv", json_pack("[s,s,O]", "bash", "-lc", command));
 	if (sandbox || s->sandbox)
 		json_object_set_new(params, "sandbox",
 				    sandbox ? json_incref(sandbox) : json_string(s->sandbox));
@@ -580,8 +588,9 @@ static int call_exec(struct mcp_server *s, const struct rpc_id *id, json_t *args
 static int call_policy(struct mcp_server *s, const struct rpc_id *id, json_t *args,
 		       struct arg_error *e)
 {
-	static const char *const names[] = { "argv", "resolved_program", NULL };
-	json_t *argv = json_object_get(args, "argv"), *prog = json_object_get(args, "resolved_program");
+	static const char *const names[] = {"argv", "resolved_program", NULL};
+	json_t *argv = json_object_get(args, "argv"),
+	       *prog = json_object_get(args, "resolved_program");
 	struct mcp_call *call;
 
 	if (check_names(args, names, e) < 0)
@@ -595,9 +604,9 @@ static int call_policy(struct mcp_server *s, const struct rpc_id *id, json_t *ar
 	call = call_new(s, MCP_CALL_POLICY, id);
 	if (!call)
 		return -ENOMEM;
-	call->daemon_id = rpc_queue_request(&s->c, "policy/check",
-					    json_pack("{s:O, s:O*}", "argv", argv,
-						      "resolved_program", prog));
+	call->daemon_id =
+		rpc_queue_request(&s->c, "policy/check",
+				  json_pack("{s:O, s:O*}", "argv", argv, "resolved_program", prog));
 	if (call->daemon_id < 0) {
 		mcp_call_free(s, call);
 		return -ENOMEM;
@@ -608,7 +617,7 @@ static int call_policy(struct mcp_server *s, const struct rpc_id *id, json_t *ar
 static int call_net(struct mcp_server *s, const struct rpc_id *id, json_t *args,
 		    struct arg_error *e)
 {
-	static const char *const names[] = { "host", "port", "protocol", NULL };
+	static const char *const names[] = {"host", "port", "protocol", NULL};
 	json_t *host = json_object_get(args, "host"), *port = json_object_get(args, "port");
 	json_t *proto = json_object_get(args, "protocol");
 	struct mcp_call *call;
@@ -628,9 +637,9 @@ static int call_net(struct mcp_server *s, const struct rpc_id *id, json_t *args,
 	call = call_new(s, MCP_CALL_NET, id);
 	if (!call)
 		return -ENOMEM;
-	call->daemon_id = rpc_queue_request(&s->c, "net/check",
-					    json_pack("{s:O, s:O*, s:O*}", "host", host, "port",
-						      port, "protocol", proto));
+	call->daemon_id = rpc_queue_request(
+		&s->c, "net/check",
+		json_pack("{s:O, s:O*, s:O*}", "host", host, "port", port, "protocol", proto));
 	if (call->daemon_id < 0) {
 		mcp_call_free(s, call);
 		return -ENOMEM;
@@ -641,8 +650,9 @@ static int call_net(struct mcp_server *s, const struct rpc_id *id, json_t *args,
 int mcp_tools_call(struct mcp_server *s, const struct rpc_id *id, json_t *params, int *ret_code,
 		   char *err, size_t errsz)
 {
-	struct arg_error e = { .code = ret_code, .err = err, .errsz = errsz };
-	json_t *name = json_object_get(params, "name"), *args = json_object_get(params, "arguments");
+	struct arg_error e = {.code = ret_code, .err = err, .errsz = errsz};
+	json_t *name = json_object_get(params, "name"),
+	       *args = json_object_get(params, "arguments");
 	const char *key;
 	json_t *v;
 	int kind = -1, r;
@@ -661,17 +671,19 @@ int mcp_tools_call(struct mcp_server *s, const struct rpc_id *id, json_t *params
 	if (kind < 0)
 		return bad_arg(&e, "unknown tool \"%.64s\"", json_string_value(name));
 	if (s->n_calls >= MCP_MAX_CALLS) {
-		send_tool_error(s, id, "too many commands are running in this MCP session (at most "
-				       "64); wait for one to end");
+		send_tool_error(s, id,
+				"too many commands are running in this MCP session (at most "
+				"64); wait for one to end");
 		return 1;
 	}
 	r = mcp_daemon_ensure(s);
 	if (r < 0) {
 		char text[600];
 		snprintf(text, sizeof(text),
-			 r == -EACCES ? "codexd refused the connection at %s: this user is not in a "
-					"codexd group"
-				      : "cannot reach codexd at %s: is it running?",
+			 r == -EACCES
+				 ? "codexd refused the connection at %s: this user is not in a "
+				   "codexd group"
+				 : "cannot reach codexd at %s: is it running?",
 			 s->o->socket);
 		send_tool_error(s, id, text);
 		return 1;
@@ -708,18 +720,20 @@ static void fail_from_daemon(struct mcp_server *s, struct mcp_call *call, struct
 	const char *by = str_field(m->error_data, "by");
 
 	if (call->kind == MCP_CALL_NET && m->error_code == CX_ERR_METHOD_NOT_FOUND) {
-		mcp_call_fail(s, call, "net/check is not available: this codexd does not implement "
-				       "it yet (error -32601)");
+		mcp_call_fail(s, call,
+			      "net/check is not available: this codexd does not implement "
+			      "it yet (error -32601)");
 		return;
 	}
 	if (call->kind == MCP_CALL_EXEC && m->error_code == CX_ERR_APPROVAL_DENIED) {
-		mcp_call_fail(s, call, "the command was not approved: %.700s (reason: %s%s%s)%s",
-			      msg, reason, by ? ", by " : "", by ? by : "",
-			      by && strcmp(by, "no_approver") == 0 && !s->elicitation
-				      ? ". Nobody could be asked: run `codexctl approvals watch` in "
-					"a terminal of this user, or use an MCP client that "
-					"supports elicitation"
-				      : "");
+		mcp_call_fail(
+			s, call, "the command was not approved: %.700s (reason: %s%s%s)%s", msg,
+			reason, by ? ", by " : "", by ? by : "",
+			by && strcmp(by, "no_approver") == 0 && !s->elicitation
+				? ". Nobody could be asked: run `codexctl approvals watch` in "
+				  "a terminal of this user, or use an MCP client that "
+				  "supports elicitation"
+				: "");
 		return;
 	}
 	if (call->kind == MCP_CALL_EXEC && m->error_code == CX_ERR_FORBIDDEN) {
@@ -755,13 +769,14 @@ static void start_stdin(struct mcp_server *s, struct mcp_call *call)
 static void answer_dry_run(struct mcp_server *s, struct mcp_call *call, json_t *result)
 {
 	_cleanup_free_ char *dump = json_dumps(result, JSON_COMPACT | JSON_SORT_KEYS);
-	struct textbuf b = { 0 };
+	struct textbuf b = {0};
 	const char *decision = str_field(result, "decision");
 	json_t *res;
 
 	if (call->kind == MCP_CALL_POLICY)
 		tb_addf(&b, "decision: %s\n",
-			decision ? decision : "none (no rule matched; the approval policy decides)");
+			decision ? decision
+				 : "none (no rule matched; the approval policy decides)");
 	else if (decision)
 		tb_addf(&b, "decision: %.64s\n", decision);
 	tb_add(&b, dump ? dump : "{}", dump ? strlen(dump) : 2);
@@ -794,7 +809,8 @@ void mcp_call_on_answer(struct mcp_server *s, struct mcp_call *call, struct rpc_
 	if (!exec_id) {
 		/* Approval policy "suggest": nothing runs. */
 		const char *reason = str_field(m->result, "reason");
-		mcp_call_fail(s, call, "not run: the approval policy only suggests commands%s%.800s",
+		mcp_call_fail(s, call,
+			      "not run: the approval policy only suggests commands%s%.800s",
 			      reason ? ": " : "", reason ? reason : "");
 		return;
 	}
@@ -805,9 +821,9 @@ void mcp_call_on_answer(struct mcp_server *s, struct mcp_call *call, struct rpc_
 		return;
 	}
 	if (call->cancelled) {
-		(void)rpc_queue_request(&s->c, "exec/signal",
-					json_pack("{s:s, s:s}", "id", call->exec_id, "signal",
-						  "KILL"));
+		(void)rpc_queue_request(
+			&s->c, "exec/signal",
+			json_pack("{s:s, s:s}", "id", call->exec_id, "signal", "KILL"));
 		return;
 	}
 	if (call->stdin_data)
@@ -838,7 +854,7 @@ static void describe_denial(struct textbuf *b, json_t *d)
 {
 	const char *op = str_field(d, "operation"), *path = str_field(d, "path");
 	const char *call = str_field(d, "syscall"), *err = str_field(d, "error");
-	const char *arg = str_field(d, "family") ? str_field(d, "family")
+	const char *arg = str_field(d, "family")    ? str_field(d, "family")
 			  : str_field(d, "request") ? str_field(d, "request")
 						    : str_field(d, "flags");
 
@@ -862,7 +878,7 @@ void mcp_call_on_exited(struct mcp_server *s, struct mcp_call *call, json_t *p)
 	bool timed_out = json_is_true(json_object_get(p, "timed_out"));
 	bool trunc_out = false, trunc_err = false;
 	json_t *out, *err, *sc, *res, *d;
-	struct textbuf b = { 0 };
+	struct textbuf b = {0};
 	size_t i;
 
 	if (call->cancelled) {
@@ -902,9 +918,11 @@ void mcp_call_on_exited(struct mcp_server *s, struct mcp_call *call, json_t *p)
 	if (json_string_length(out) == 0 && json_string_length(err) == 0)
 		tb_add(&b, "(no output)\n", 12);
 	if (trunc_out || trunc_err)
-		tb_addf(&b, "[output truncated: %llu bytes of stdout, %llu of stderr written; the "
-			    "middle was left out]\n",
-			(unsigned long long)call->out[0].total, (unsigned long long)call->out[1].total);
+		tb_addf(&b,
+			"[output truncated: %llu bytes of stdout, %llu of stderr written; the "
+			"middle was left out]\n",
+			(unsigned long long)call->out[0].total,
+			(unsigned long long)call->out[1].total);
 	json_array_foreach (denials, i, d) {
 		if (i >= MCP_TEXT_DENIALS) {
 			tb_addf(&b, "  (%zu more denials)\n", json_array_size(denials) - i);
@@ -920,19 +938,19 @@ void mcp_call_on_exited(struct mcp_server *s, struct mcp_call *call, json_t *p)
 		return;
 	}
 
-	sc = json_pack("{s:O, s:s?, s:b, s:O?, s:o, s:o, s:b, s:b, s:I, s:I, s:o, s:O?, s:s?, "
-		       "s:s?, s:s?, s:s?, s:s}",
-		       "exit_code", json_is_integer(code) ? code : json_null(), "signal", sig,
-		       "timed_out", timed_out, "duration_ms", json_object_get(p, "duration_ms"),
-		       "stdout", out, "stderr", err, "stdout_truncated", trunc_out,
-		       "stderr_truncated", trunc_err, "stdout_bytes", (json_int_t)call->out[0].total,
-		       "stderr_bytes", (json_int_t)call->out[1].total, "denials",
-		       denials ? json_incref(denials) : json_array(), "denials_complete",
-		       json_object_get(p, "denials_complete"), "sandbox",
-		       str_field(call->start, "sandbox"), "network",
-		       str_field(call->start, "network"), "decision",
-		       str_field(call->start, "decision"), "approved_by",
-		       str_field(call->start, "approved_by"), "exec_id", call->exec_id);
+	sc = json_pack(
+		"{s:O, s:s?, s:b, s:O?, s:o, s:o, s:b, s:b, s:I, s:I, s:o, s:O?, s:s?, "
+		"s:s?, s:s?, s:s?, s:s}",
+		"exit_code", json_is_integer(code) ? code : json_null(), "signal", sig, "timed_out",
+		timed_out, "duration_ms", json_object_get(p, "duration_ms"), "stdout", out,
+		"stderr", err, "stdout_truncated", trunc_out, "stderr_truncated", trunc_err,
+		"stdout_bytes", (json_int_t)call->out[0].total, "stderr_bytes",
+		(json_int_t)call->out[1].total, "denials",
+		denials ? json_incref(denials) : json_array(), "denials_complete",
+		json_object_get(p, "denials_complete"), "sandbox",
+		str_field(call->start, "sandbox"), "network", str_field(call->start, "network"),
+		"decision", str_field(call->start, "decision"), "approved_by",
+		str_field(call->start, "approved_by"), "exec_id", call->exec_id);
 	if (sc && !json_object_get(sc, "signal"))
 		json_object_set_new(sc, "signal", json_null());
 	if (sc && !json_object_get(sc, "approved_by"))

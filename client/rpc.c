@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "client/client.h"
+#include "common/macro.h"
 #include "common/fdio.h"
 #include "common/protocol.h"
 #include "common/utf8.h"
@@ -196,6 +197,40 @@ int rpc_read(struct rpc_client *c, struct rpc_message *m, bool blocking)
 		}
 		frame_reader_commit(&c->rd, (size_t)n);
 	}
+}
+
+int rpc_read_raw(struct rpc_client *c, size_t n, int (*sink)(void *ud, const char *p, size_t len),
+		 void *ud)
+{
+	static char buf[256 * 1024];
+	const char *p;
+	size_t k;
+	int r;
+
+	k = frame_reader_take(&c->rd, n, &p);
+	if (k > 0) {
+		r = sink(ud, p, k);
+		if (r < 0)
+			return r;
+		n -= k;
+	}
+	while (n > 0) {
+		ssize_t got = recv(c->fd, buf, MIN(n, sizeof(buf)), 0);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -errno;
+		if (got == 0) {
+			c->eof = true;
+			return -EPIPE;
+		}
+		r = sink(ud, buf, (size_t)got);
+		if (r < 0)
+			return r;
+		n -= (size_t)got;
+	}
+	return 0;
 }
 
 int rpc_call(struct rpc_client *c, const char *method, json_t *params, json_t **ret_result,

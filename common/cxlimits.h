@@ -41,6 +41,8 @@
 #define CX_MAX_STDIN_BUFFER (1024 * 1024)  /* stdin bytes queued per exec */
 #define CX_MAX_WRITE_CHUNK (256 * 1024)    /* decoded bytes in one exec/write */
 #define CX_OUTPUT_CHUNK (64 * 1024)        /* bytes read per exec/output notification */
+#define CX_RAW_OUTPUT_CHUNK (256 * 1024)   /* the same with exec/start raw_output */
+#define CX_OUTPUT_PIPE_SIZE (1024 * 1024)  /* output pipes of raw_output execs */
 #define CX_MAX_TTY_DIM 10000
 #define CX_MAX_DENIAL_RECORDS 128          /* denial records kept per exec (PID 1 sends 64 + 64) */
 #define CX_MAX_DENIALS_JSON (64 * 1024)    /* bytes of exec/exited "denials" (<= half a frame) */

@@ -183,6 +183,18 @@ int frame_reader_next(struct frame_reader *r, char **ret_frame, size_t *ret_len)
 	}
 }
 
+size_t frame_reader_take(struct frame_reader *r, size_t max, const char **ret_ptr)
+{
+	size_t n = MIN(max, r->len - r->start);
+
+	*ret_ptr = r->buf ? r->buf + r->start : NULL;
+	r->start += n;
+	r->scan = MAX(r->scan, r->start);
+	if (r->start == r->len)
+		r->start = r->len = r->scan = 0;
+	return n;
+}
+
 bool frame_reader_partial(const struct frame_reader *r)
 {
 	return r->len > r->start;

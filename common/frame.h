@@ -67,6 +67,13 @@ void frame_reader_commit(struct frame_reader *r, size_t n);
  */
 int frame_reader_next(struct frame_reader *r, char **ret_frame, size_t *ret_len);
 
+/*
+ * Newline framing only: bytes that follow the last frame returned, taken raw (a frame announced
+ * that many): up to max of them, *ret_ptr valid until the next call on r.
+ * Returns how many (0: none buffered; read the rest from the peer).
+ */
+size_t frame_reader_take(struct frame_reader *r, size_t max, const char **ret_ptr);
+
 /* True once the stream was found to use Content-Length headers. */
 bool frame_reader_uses_headers(const struct frame_reader *r);
 

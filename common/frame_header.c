@@ -66,7 +66,7 @@ static bool charset_ok(const char *v, size_t n)
  */
 static bool content_type_ok(const char *v, size_t n)
 {
-	static const char *const types[] = { "application/vscode-jsonrpc", "application/json" };
+	static const char *const types[] = {"application/vscode-jsonrpc", "application/json"};
 	const char *end = v + n, *p = NULL;
 
 	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {

@@ -231,6 +231,13 @@ int cgroup_create(const struct cgroup_setup *cg, const char *id, const struct cg
 
 		if (!cg->has[c])
 			continue;
+		/*
+		 * v1: a cpu cgroup without a quota limits nothing and reports
+		 * nothing; not making one saves a mkdir, a rmdir and PID 1's
+		 * migration into it (each migration can wait for an RCU grace period).
+		 */
+		if (cg->mode == CGROUP_V1 && c == CGROUP_CPU && !lim->cpu_percent)
+			continue;
 		exec_dir(cg, c, x.name, dir, sizeof(dir));
 		fresh = mkdir(dir, 0755) == 0;
 		if (!fresh && errno != EEXIST) {

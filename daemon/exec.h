@@ -46,6 +46,7 @@ struct exec_request {
 	bool escalate;
 	char *justification;
 	bool log_denials; /* also supervise write-intent file calls and report their refusals */
+	bool raw_output;  /* exec/output carries "length" raw bytes after its line, not base64 */
 	char **config_overrides; /* "dotted.key=toml-value" (Codex's -c) */
 	char *profile;           /* [profiles.NAME] of the user's config.toml */
 	char **prefix_rule;      /* the requester's proposed "don't ask again" prefix */
@@ -168,6 +169,7 @@ struct exec {
 
 	/* Refusals PID 1 reported (exec/exited "denials"). */
 	bool log_denials;      /* file calls were to be supervised too */
+	bool raw_output;       /* exec/output as a header line plus raw bytes (exec_request) */
 	bool retry_unsandboxed; /* exec_settings.retry_unsandboxed */
 	bool supervised;       /* a notify program went to the sandbox (with log_denials: +fs) */
 	bool filtered;         /* a seccomp program at all */

@@ -99,6 +99,7 @@ enum {
 	F_OVERRIDES,
 	F_PROFILE,
 	F_PREFIX_RULE,
+	F_RAW_OUTPUT,
 };
 
 static const struct jd_field start_fields[] = {
@@ -143,6 +144,7 @@ static const struct jd_field start_fields[] = {
 			0, 64 },
 	[F_PREFIX_RULE] = { "prefix_rule", JD_STRV, offsetof(struct exec_request, prefix_rule),
 			    JD_NONEMPTY, 0, 64, 1024 },
+	[F_RAW_OUTPUT] = { "raw_output", JD_BOOL, offsetof(struct exec_request, raw_output) },
 };
 
 int rpc_exec_decode_start(json_t *params, struct exec_request *ret, char *err, size_t errsz)

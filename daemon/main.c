@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -208,6 +209,13 @@ int main(int argc, char **argv)
 
 	log_setup("codexd", LOG_STYLE_DAEMON, LOG_LEVEL_INFO);
 	d.config_path = CX_DEFAULT_CONFIG;
+	/*
+	 * Output relay buffers (256 KiB, daemon/exec.c) come and go thousands
+	 * of times a second: keep them in the heap rather than a fresh mmap
+	 * each (page faults and zeroing dominated the relay's cost).
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
 
 	while ((c = getopt_long(argc, argv, "fc:s:hV", opts, NULL)) != -1) {
 		switch (c) {

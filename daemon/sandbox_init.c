@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <linux/mount.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -719,6 +720,14 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 	for (int i = 0; i < 3; i++)
 		if (spec->cgroup_procs[i] >= 0 && write(spec->cgroup_procs[i], "0", 1) < 0)
 			fail(spec->status_fd, STAGE_CGROUP, errno);
+	/*
+	 * The other namespaces, fresh for this sandbox only: after the cgroup
+	 * join, so a new cgroup namespace is rooted at the exec's own cgroup;
+	 * before anything is mounted or run, so nothing ever happens in the
+	 * daemon's (PID 1 shares them only for these few system calls).
+	 */
+	if (spec->unshare_flags && unshare((int)spec->unshare_flags) < 0)
+		fail(spec->status_fd, STAGE_NAMESPACES, errno);
 	if (apply_rlimits(spec) < 0)
 		fail(spec->status_fd, STAGE_RLIMITS, errno);
 

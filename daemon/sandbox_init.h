@@ -16,6 +16,7 @@
 #define CX_SANDBOX_INIT_H
 
 #include <linux/filter.h>
+#include <stdint.h>
 
 #include "common/macro.h"
 #include "daemon/landlock.h"
@@ -37,6 +38,14 @@ struct sandbox_spec {
 	const struct landlock_plan *landlock;  /* applied after the mounts, or NULL */
 	const struct sock_fprog *seccomp;      /* installed by the command last, or NULL */
 	int cgroup_procs[3];   /* v1 cgroup.procs to join first (-1: none) */
+	/*
+	 * CLONE_NEW* flags PID 1 unshares itself right after joining its
+	 * cgroups (daemon/spawn.c clones with CLONE_NEWPID only): building a
+	 * network namespace costs about as much as everything else together,
+	 * and done here it runs in the sandbox's process, in parallel with
+	 * other sandboxes, instead of serially in the daemon's one thread.
+	 */
+	uint64_t unshare_flags;
 	int tty_sock;          /* tty mode: socket for the pty master, else -1 */
 	/*
 	 * Proxied network: PID 1 brings up loopback in the new network

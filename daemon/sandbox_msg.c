@@ -29,6 +29,7 @@ static const char *const stage_names[_STAGE_MAX] = {
 	[STAGE_SECCOMP] = "seccomp",
 	[STAGE_EXEC] = "exec",
 	[STAGE_NETWORK] = "network",
+	[STAGE_NAMESPACES] = "namespaces",
 };
 
 const char *sandbox_stage_to_string(enum sandbox_stage s)

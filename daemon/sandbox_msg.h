@@ -55,6 +55,7 @@ enum sandbox_stage {
 	STAGE_SECCOMP,
 	STAGE_EXEC,
 	STAGE_NETWORK, /* the proxy's listeners in the sandbox's network namespace */
+	STAGE_NAMESPACES, /* unshare() of the namespaces beyond PID (appended: numbers are stable) */
 	_STAGE_MAX,
 };
 

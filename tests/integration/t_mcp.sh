@@ -50,11 +50,13 @@ _mcp_npm()
 # fails with the runner's report.
 _mcp_node_test()
 {
-	local rc
+	local rc reporter=()
+	# TAP, whose summary lines are read below (the default before Node 20).
+	(($(node -p 'process.versions.node.split(".")[0]') >= 20)) && reporter=(--test-reporter=tap)
 	ASDIR=$WS as_prefix "$M_USER" "$D_SOCK"
 	timeout -k 5 50 "${AS[@]}" CODEXCTL="$CODEXCTL" CXT_NPM="$MCP_NPM" CXT_WS="$WS" \
 		CXT_TOK="$MCP_TOK" CXT_FORBID="$MCP_FORBID" \
-		node --test --test-reporter=tap "$@" >"$TD/node.out" 2>&1
+		node --test "${reporter[@]}" "$@" >"$TD/node.out" 2>&1
 	rc=$?
 	note "node --test: $(grep -E '^# (tests|pass|fail|skipped)' "$TD/node.out" | tr '\n' ' ')"
 	if ((rc != 0)); then
@@ -163,6 +165,19 @@ test_mcp_hostile_input()
 	while IFS= read -r line; do
 		[[ "$(jqv "$line" '.jsonrpc')" == 2.0 ]] || fail "not a JSON-RPC message on stdout: $line"
 	done <<<"$out"
+}
+
+test_mcp_half_close_answers_running_calls()
+{
+	local out line
+	sb_setup nogit
+	_mcp_daemon
+	# All input at once, then end of input: the call still gets its answer.
+	out=$(_mcp_raw "$MCP_INIT" \
+		'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"run_command","arguments":{"command":"sleep 1; echo piped"}}}')
+	line=$(jsel "$out" 'select(.id == 1)')
+	[[ "$(jqv "$line" '.result.structuredContent.stdout')" == piped ]] ||
+		fail "the running call was answered after end of input: $out"
 }
 
 test_mcp_daemon_unreachable()

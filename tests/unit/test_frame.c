@@ -166,6 +166,37 @@ static void test_many_small_frames_compact(void **state)
 	frame_reader_done(&r);
 }
 
+/* Raw bytes after a frame (exec/output raw_output) are taken as they are. */
+static void test_take_raw_after_frame(void **state)
+{
+	struct frame_reader r;
+	const char *p;
+	char *f;
+	size_t l;
+
+	(void)state;
+	frame_reader_init(&r, 100);
+	/* A header, 5 raw bytes holding newlines, a header, 3 raw bytes not yet here. */
+	feed(&r, "{\"h\":1}\na\nb\nc{\"h\":2}\nxy", 23);
+	assert_int_equal(frame_reader_next(&r, &f, &l), 1);
+	assert_string_equal(f, "{\"h\":1}");
+	assert_int_equal(frame_reader_take(&r, 5, &p), 5);
+	assert_memory_equal(p, "a\nb\nc", 5);
+	assert_int_equal(frame_reader_next(&r, &f, &l), 1);
+	assert_string_equal(f, "{\"h\":2}");
+	/* Only two of the three are buffered; the rest comes from the socket. */
+	assert_int_equal(frame_reader_take(&r, 3, &p), 2);
+	assert_memory_equal(p, "xy", 2);
+	assert_int_equal(frame_reader_take(&r, 1, &p), 0);
+	assert_int_equal(frame_reader_next(&r, &f, &l), 0);
+	assert_false(frame_reader_partial(&r));
+	/* Framing goes on normally after the raw bytes. */
+	feed(&r, "{\"h\":3}\n", 8);
+	assert_int_equal(frame_reader_next(&r, &f, &l), 1);
+	assert_string_equal(f, "{\"h\":3}");
+	frame_reader_done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_oversize_terminated),
 		cmocka_unit_test(test_oversize_unterminated),
 		cmocka_unit_test(test_many_small_frames_compact),
+		cmocka_unit_test(test_take_raw_after_frame),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
