@@ -22,6 +22,8 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
+# SYSCONFDIR, LOCALSTATEDIR and RUNSTATEDIR are compiled into the programs:
+# give make the same values as make install (after `make clean`).
 SYSCONFDIR ?= /etc
 LOCALSTATEDIR ?= /var
 RUNSTATEDIR ?= /run

@@ -45,11 +45,12 @@ test_man_synopsis()
 	local c
 	mkdir -p "$TD/help"
 	"$CODEXCTL" --help >"$TD/help/main.txt" || fail "codexctl --help"
-	for c in exec "policy check" "approvals list" "config show" status reload hello mcp \
-		sessions audit "net check"; do
+	# Each command of the SYNOPSIS, asked for its usage.
+	while read -r c; do
 		# shellcheck disable=SC2086 # the command's words
-		"$CODEXCTL" $c --help >"$TD/help/${c// /_}.txt" 2>&1
-	done
+		timeout 10 "$CODEXCTL" $c --help >"$TD/help/${c// /_}.txt" 2>&1 </dev/null
+	done < <(sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$(_mtop)/man/codexctl.1" |
+		sed -n 's/^\.Cm //p' | sort -u)
 	_man_check synopsis "$TD/help"
 	_man_check exit
 	"$CODEXD" --help >"$TD/help/codexd.txt" || fail "codexd --help"

@@ -63,7 +63,7 @@ test_systemd_units_verify()
 		"socket mode"
 
 	# Hardening: the exposure systemd computes stays where this unit put it
-	# (7.3 with systemd 252; 9.6 without the hardening block).
+	# (7.4 with systemd 252; 9.6 without the hardening block).
 	out=$(cd "$p/lib/systemd/system" &&
 		systemd-analyze security --offline=yes --man=no --threshold=80 ./codexd.service 2>&1)
 	assert_rc 0 $? "systemd-analyze security --threshold=80: $(tail -1 <<<"$out")"
