@@ -31,6 +31,7 @@
 #include "common/protocol.h"
 #include "common/strv.h"
 #include "daemon/approvals.h"
+#include "daemon/child.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
@@ -260,7 +261,6 @@ static int reviewer_start(struct pending_approval *a)
 	_cleanup_close_ int mem = -1;
 	_cleanup_free_ char *text = NULL;
 	struct reviewer *r;
-	sigset_t all, old;
 	int p[2];
 	pid_t pid;
 	size_t len;
@@ -275,26 +275,13 @@ static int reviewer_start(struct pending_approval *a)
 		return -EIO;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return negative_errno();
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = fork();
-	if (pid == 0) {
-		struct sigaction sa = { .sa_handler = SIG_DFL };
-		sigset_t none;
-
-		for (int s = 1; s < _NSIG; s++)
-			(void)sigaction(s, &sa, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-		(void)prctl(PR_SET_NAME, "codexd-review", 0, 0, 0);
+	pid = child_fork("codexd-review");
+	if (pid == 0)
 		reviewer_child(cfg, mem, p[1], d->cap_last_cap);
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(p[1]);
 	if (pid < 0) {
 		close(p[0]);
-		return negative_errno();
+		return pid;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {

@@ -416,7 +416,8 @@ static json_t *akey_json(const struct audit_config *c, const struct akey *k, boo
 			if (redact) {
 				/* Header values carry API keys: names only. */
 				const char *colon = strchr(*p, ':');
-				_cleanup_free_ char *name = strndup(*p, (size_t)(colon - *p));
+				_cleanup_free_ char *name =
+					strndup(*p, colon ? (size_t)(colon - *p) : strlen(*p));
 				_cleanup_free_ char *s = NULL;
 				if (name && asprintf(&s, "%s: (redacted)", name) >= 0)
 					json_array_append_new(a, json_string(s));

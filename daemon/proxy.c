@@ -26,6 +26,7 @@
 #include "daemon/exec.h"
 #include "daemon/net_events.h"
 #include "daemon/privdrop.h"
+#include "daemon/child.h"
 #include "daemon/proxy.h"
 #include "daemon/user_files.h"
 #include "policy/domains_json.h"
@@ -537,9 +538,9 @@ static void proxy_start(struct proxy *p)
 	}
 	/* Everything the child needs is ready before the fork: it makes system calls only. */
 	snprintf(level, sizeof(level), "%s", log_level_to_string(log_get_max_level()));
-	pid = fork();
+	pid = child_fork("codexd-proxy");
 	if (pid < 0) {
-		snprintf(p->error, sizeof(p->error), "fork: %s", strerror(errno));
+		snprintf(p->error, sizeof(p->error), "fork: %s", strerror(-pid));
 		close(sv[0]);
 		close(sv[1]);
 		goto retry;
@@ -550,11 +551,8 @@ static void proxy_start(struct proxy *p)
 		struct privdrop pd = { .uid = p->uid, .gid = p->gid, .groups = NULL, .n_groups = 0,
 				       .cap_last_cap = d->cap_last_cap };
 		enum sandbox_stage stage;
-		sigset_t none;
 		int nul;
 
-		sigemptyset(&none);
-		(void)sigprocmask(SIG_SETMASK, &none, NULL);
 		if (dup2(sv[1], PROXY_CHAN_FD) < 0)
 			_exit(127);
 		nul = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -18,6 +18,7 @@
 #include "common/path_util.h"
 #include "common/strv.h"
 #include "daemon/privdrop.h"
+#include "daemon/child.h"
 #include "daemon/user_files.h"
 
 #define UF_MAGIC 0x43585546u /* "CXUF" */
@@ -671,41 +672,29 @@ static void on_loader_timeout(uv_timer_t *t)
 /*
  * Forks as root and immediately, in the child, drops to the caller's
  * identity (from SO_PEERCRED, passed in req) before opening anything.
- * Signals are blocked across fork so no handler of the daemon's runs in
- * the child; the child closes every inherited descriptor but its pipe.
+ * The child (daemon/child.h) closes every inherited descriptor but its
+ * pipe.
  */
 int user_files_load(struct daemon *d, const struct user_files_request *req, user_files_cb cb,
 		    void *userdata, struct user_files_loader **ret)
 {
 	struct user_files_loader *l;
-	sigset_t all, old;
 	int p[2];
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return negative_errno();
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = fork();
+	pid = child_fork("codexd-files");
 	if (pid == 0) {
-		struct sigaction sa = { .sa_handler = SIG_DFL };
-		sigset_t none;
-
-		for (int s = 1; s < _NSIG; s++)
-			(void)sigaction(s, &sa, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (dup2(p[1], 3) < 0)
 			_exit(1);
 		(void)syscall(SYS_close_range, 4, ~0U, 0);
-		(void)prctl(PR_SET_NAME, "codexd-files", 0, 0, 0);
 		helper_main(req, 3, d->cap_last_cap);
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(p[1]);
 	if (pid < 0) {
 		close(p[0]);
-		return negative_errno();
+		return pid;
 	}
 	l = calloc(1, sizeof(*l));
 	if (!l) {
