@@ -27,6 +27,7 @@ struct daemon_config;
 struct exec;
 struct sessions;
 struct proxy;
+struct user_files_pool;
 struct rules_set;
 
 /* Counters reported by daemon/status. */
@@ -115,6 +116,7 @@ struct daemon {
 	struct audit *audit;       /* daemon/audit.h; NULL with [audit] enabled = false */
 	struct sessions *sessions; /* daemon/sessions.h */
 	struct proxy *proxy; /* the network proxy worker (daemon/proxy.c) */
+	struct user_files_pool *uf_pool; /* user-files helpers (daemon/user_files_pool.c) */
 };
 
 /* A queued outgoing line. */

@@ -13,6 +13,7 @@
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/daemon.h"
+#include "daemon/user_files.h"
 #include "daemon/decide.h"
 #include "daemon/exec.h"
 #include "daemon/listen.h"
@@ -80,6 +81,7 @@ void daemon_shutdown(struct daemon *d, const char *why)
 		}
 		notify_watchdog_stop(d);
 		proxy_stop(d);
+		user_files_pool_free(d);
 	}
 }
 

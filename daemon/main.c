@@ -27,6 +27,7 @@
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/daemon.h"
+#include "daemon/user_files.h"
 #include "daemon/decide.h"
 #include "daemon/exec.h"
 #include "daemon/fdlimit.h"
@@ -413,6 +414,7 @@ int main(int argc, char **argv)
 	listen_stop(&d);
 	approvals_free_all(&d);
 	decide_free_all(&d);
+	user_files_pool_free(&d);
 	proxy_stop(&d);
 	audit_ev_daemon_stop(&d, d.shutting_down ? "shutdown" : "loop ended");
 	audit_close(&d);

@@ -2,14 +2,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cxlimits.h"
@@ -17,8 +13,6 @@
 #include "common/log.h"
 #include "common/path_util.h"
 #include "common/strv.h"
-#include "daemon/privdrop.h"
-#include "daemon/child.h"
 #include "daemon/user_files.h"
 
 #define UF_MAGIC 0x43585546u /* "CXUF" */
@@ -39,6 +33,18 @@ enum uf_kind {
 
 struct uf_header {
 	uint32_t magic, kind, name_len, data_len;
+};
+
+/*
+ * A request (daemon -> helper): this header, then u32 flags, u32 number of
+ * programs, and NUL-terminated strings: home, then cwd, PATH and the rule
+ * to append when their flag is set, then the programs.
+ */
+#define UFQ_MAGIC 0x43585551u /* "CXUQ" */
+enum { UFQ_CWD = 1, UFQ_PATH = 2, UFQ_APPEND = 4, UFQ_ALL = 7 };
+
+struct uf_request_header {
+	uint32_t magic, len; /* len: bytes after this header */
 };
 
 /* ------------------------------------------------------------ helper (child) */
@@ -344,16 +350,12 @@ out:
 	free(file);
 }
 
-_noreturn_ static void helper_main(const struct user_files_request *req, int fd, unsigned last_cap)
+/* One request, answered with records ending in UF_END. */
+static void serve(int fd, const struct user_files_request *req)
 {
-	struct privdrop pd = { .uid = req->uid, .gid = req->gid, .groups = req->groups,
-			       .n_groups = req->n_groups, .cap_last_cap = last_cap };
-	enum sandbox_stage stage;
 	size_t count = 0;
 	char *p = NULL;
 
-	if (privdrop_apply(&pd, &stage) < 0)
-		_exit(1);
 	emit(fd, UF_HOME, req->home, NULL, 0);
 	if (req->append_rule)
 		append_rule(fd, req->home, req->append_rule);
@@ -369,7 +371,154 @@ _noreturn_ static void helper_main(const struct user_files_request *req, int fd,
 	for (char *const *prog = req->programs; prog && *prog; prog++)
 		emit_resolved(fd, *prog, req->path, req->cwd);
 	emit(fd, UF_END, NULL, NULL, 0);
-	_exit(0);
+}
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/* Next NUL-terminated string of [*pos, end), or NULL. */
+static const char *next_str(const char **pos, const char *end)
+{
+	const char *s = *pos, *z = memchr(s, '\0', (size_t)(end - s));
+
+	if (!z)
+		return NULL;
+	*pos = z + 1;
+	return s;
+}
+
+int user_files_request_decode(const char *body, size_t len, struct user_files_request *req,
+			      const char ***ret_programs)
+{
+	const char *pos = body + 2 * sizeof(uint32_t), *end = body + len;
+	const char **progs;
+	uint32_t flags, n;
+
+	*req = (struct user_files_request){ 0 };
+	*ret_programs = NULL;
+	if (len < 2 * sizeof(uint32_t))
+		return -EPROTO;
+	memcpy(&flags, body, sizeof(flags));
+	memcpy(&n, body + sizeof(flags), sizeof(n));
+	if (n > USER_FILES_MAX_PROGRAMS || (flags & ~(uint32_t)UFQ_ALL))
+		return -EPROTO;
+	progs = calloc((size_t)n + 1, sizeof(*progs));
+	if (!progs)
+		return -ENOMEM;
+	req->home = next_str(&pos, end);
+	if (flags & UFQ_CWD)
+		req->cwd = next_str(&pos, end);
+	if (flags & UFQ_PATH)
+		req->path = next_str(&pos, end);
+	if (flags & UFQ_APPEND)
+		req->append_rule = next_str(&pos, end);
+	for (uint32_t i = 0; i < n; i++)
+		if (!(progs[i] = next_str(&pos, end)))
+			break;
+	if (!req->home || ((flags & UFQ_CWD) && !req->cwd) || ((flags & UFQ_PATH) && !req->path) ||
+	    ((flags & UFQ_APPEND) && !req->append_rule) || (n && !progs[n - 1]) || pos != end) {
+		free(progs);
+		return -EPROTO;
+	}
+	req->programs = (char *const *)progs;
+	*ret_programs = progs;
+	return 0;
+}
+
+static int add_str(char **buf, size_t *len, const char *s)
+{
+	size_t l = strlen(s) + 1;
+	char *t;
+
+	if (*len + l > USER_FILES_MAX_REQUEST)
+		return -E2BIG;
+	t = realloc(*buf, *len + l);
+	if (!t)
+		return -ENOMEM;
+	memcpy(t + *len, s, l);
+	*buf = t;
+	*len += l;
+	return 0;
+}
+
+int user_files_request_encode(const struct user_files_request *req, char **ret, size_t *ret_len)
+{
+	struct uf_request_header h = { UFQ_MAGIC, 0 };
+	uint32_t flags = (req->cwd ? UFQ_CWD : 0) | (req->path ? UFQ_PATH : 0) |
+			 (req->append_rule ? UFQ_APPEND : 0),
+		 n = 0;
+	size_t len = sizeof(h) + 2 * sizeof(uint32_t);
+	char *buf;
+	int r;
+
+	for (char *const *p = req->programs; p && *p; p++)
+		n++;
+	if (n > USER_FILES_MAX_PROGRAMS)
+		return -E2BIG;
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf + sizeof(h), &flags, sizeof(flags));
+	memcpy(buf + sizeof(h) + sizeof(flags), &n, sizeof(n));
+	r = add_str(&buf, &len, req->home);
+	if (r == 0 && req->cwd)
+		r = add_str(&buf, &len, req->cwd);
+	if (r == 0 && req->path)
+		r = add_str(&buf, &len, req->path);
+	if (r == 0 && req->append_rule)
+		r = add_str(&buf, &len, req->append_rule);
+	for (char *const *p = req->programs; r == 0 && p && *p; p++)
+		r = add_str(&buf, &len, *p);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	h.len = (uint32_t)(len - sizeof(h));
+	memcpy(buf, &h, sizeof(h));
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
+/*
+ * The helper's life after the privilege drop: answer requests one at a
+ * time until the daemon closes its end (or sends something malformed).
+ */
+void user_files_helper_serve(int fd)
+{
+	for (;;) {
+		struct uf_request_header h;
+		struct user_files_request req;
+		const char **progs;
+		char *body;
+
+		if (read_full(fd, &h, sizeof(h)) < 0 || h.magic != UFQ_MAGIC ||
+		    h.len > USER_FILES_MAX_REQUEST)
+			return;
+		body = malloc((size_t)h.len + 1);
+		if (!body)
+			return;
+		if (read_full(fd, body, h.len) < 0 ||
+		    user_files_request_decode(body, h.len, &req, &progs) < 0) {
+			free(body);
+			return;
+		}
+		serve(fd, &req);
+		free(progs);
+		free(body);
+	}
 }
 
 /* ------------------------------------------------------------ parsing (main) */
@@ -528,212 +677,28 @@ int user_files_parse(const char *buf, size_t len, struct user_files *ret)
 	return 0;
 }
 
-/* ------------------------------------------------------------ loader (main) */
-
-struct user_files_loader {
-	struct daemon *d;
-	user_files_cb cb;
-	void *userdata;
-	pid_t pid;
-	int pidfd, fd;
-	uv_poll_t pidfd_poll, pipe_poll;
-	uv_timer_t timer;
-	int open_handles;
-	char *buf;
-	size_t len, cap;
-	bool exited, eof, done, cancelled;
-	int err;
-};
-
-static void on_loader_closed(uv_handle_t *h)
+ssize_t user_files_frame_len(const char *buf, size_t len)
 {
-	struct user_files_loader *l = h->data;
+	size_t off = 0;
 
-	if (--l->open_handles > 0)
-		return;
-	safe_close(l->pidfd);
-	safe_close(l->fd);
-	free(l->buf);
-	free(l);
-}
-
-static void loader_close(struct user_files_loader *l)
-{
-	l->open_handles = 3;
-	uv_close((uv_handle_t *)&l->pidfd_poll, on_loader_closed);
-	uv_close((uv_handle_t *)&l->pipe_poll, on_loader_closed);
-	uv_close((uv_handle_t *)&l->timer, on_loader_closed);
-}
-
-static void loader_kill(struct user_files_loader *l)
-{
-	if (!l->exited) {
-		(void)syscall(SYS_pidfd_send_signal, l->pidfd, SIGKILL, NULL, 0);
-		(void)waitid(P_PIDFD, (id_t)l->pidfd, &(siginfo_t){ 0 }, WEXITED);
-		l->exited = true;
-	}
-}
-
-static void loader_finish(struct user_files_loader *l)
-{
-	struct user_files *f = NULL;
-	int err = l->err;
-
-	if (l->done)
-		return;
-	l->done = true;
-	loader_kill(l);
-	if (err == 0) {
-		f = calloc(1, sizeof(*f));
-		err = f ? user_files_parse(l->buf, l->len, f) : -ENOMEM;
-		if (err < 0) {
-			free(f);
-			f = NULL;
-		}
-	}
-	if (!l->cancelled)
-		l->cb(l->userdata, f, err);
-	else
-		user_files_free(f);
-	loader_close(l);
-}
-
-static void on_loader_pipe(uv_poll_t *h, int status, int events)
-{
-	struct user_files_loader *l = h->data;
-
-	(void)events;
-	if (status < 0) {
-		l->err = -EIO;
-		loader_finish(l);
-		return;
-	}
 	for (;;) {
-		ssize_t n;
+		struct uf_header h;
+		size_t rec;
 
-		if (l->len == l->cap) {
-			size_t ncap = l->cap ? l->cap * 2 : 65536;
-			char *t;
-			if (ncap > USER_FILES_MAX_BYTES + 65536) {
-				l->err = -E2BIG;
-				loader_finish(l);
-				return;
-			}
-			t = realloc(l->buf, ncap);
-			if (!t) {
-				l->err = -ENOMEM;
-				loader_finish(l);
-				return;
-			}
-			l->buf = t;
-			l->cap = ncap;
-		}
-		n = read(l->fd, l->buf + l->len, l->cap - l->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return; /* EAGAIN */
-		if (n == 0) {
-			l->eof = true;
-			uv_poll_stop(h);
-			if (l->exited)
-				loader_finish(l);
-			return;
-		}
-		l->len += (size_t)n;
+		if (len - off < sizeof(h))
+			return 0;
+		memcpy(&h, buf + off, sizeof(h));
+		if (h.magic != UF_MAGIC || h.kind == 0 || h.kind >= _UF_KIND_MAX ||
+		    h.name_len > CX_MAX_PATH || h.data_len > USER_FILES_MAX_BYTES)
+			return -EPROTO;
+		rec = sizeof(h) + h.name_len + h.data_len;
+		if (off + rec > USER_FILES_MAX_BYTES + 65536)
+			return -E2BIG;
+		if (len - off < rec)
+			return 0;
+		off += rec;
+		if (h.kind == UF_END)
+			return (ssize_t)off;
 	}
 }
 
-static void on_loader_exit(uv_poll_t *h, int status, int events)
-{
-	struct user_files_loader *l = h->data;
-	siginfo_t si = { 0 };
-
-	(void)status;
-	(void)events;
-	if (waitid(P_PIDFD, (id_t)l->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
-		return;
-	uv_poll_stop(h);
-	l->exited = true;
-	if (si.si_code != CLD_EXITED || si.si_status != 0)
-		l->err = -EPROTO;
-	if (l->eof || l->err)
-		loader_finish(l);
-}
-
-static void on_loader_timeout(uv_timer_t *t)
-{
-	struct user_files_loader *l = t->data;
-
-	l->err = -ETIMEDOUT;
-	loader_finish(l);
-}
-
-/*
- * Forks as root and immediately, in the child, drops to the caller's
- * identity (from SO_PEERCRED, passed in req) before opening anything.
- * The child (daemon/child.h) closes every inherited descriptor but its
- * pipe.
- */
-int user_files_load(struct daemon *d, const struct user_files_request *req, user_files_cb cb,
-		    void *userdata, struct user_files_loader **ret)
-{
-	struct user_files_loader *l;
-	int p[2];
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return negative_errno();
-	pid = child_fork("codexd-files");
-	if (pid == 0) {
-		if (dup2(p[1], 3) < 0)
-			_exit(1);
-		(void)syscall(SYS_close_range, 4, ~0U, 0);
-		helper_main(req, 3, d->cap_last_cap);
-	}
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		return pid;
-	}
-	l = calloc(1, sizeof(*l));
-	if (!l) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		close(p[0]);
-		return -ENOMEM;
-	}
-	l->d = d;
-	l->cb = cb;
-	l->userdata = userdata;
-	l->pid = pid;
-	l->fd = p[0];
-	l->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (l->pidfd < 0) {
-		int e = negative_errno();
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		close(p[0]);
-		free(l);
-		return e;
-	}
-	(void)fd_set_nonblock(l->fd, true);
-	uv_poll_init(d->loop, &l->pidfd_poll, l->pidfd);
-	uv_poll_init(d->loop, &l->pipe_poll, l->fd);
-	uv_timer_init(d->loop, &l->timer);
-	l->pidfd_poll.data = l->pipe_poll.data = l->timer.data = l;
-	uv_poll_start(&l->pidfd_poll, UV_READABLE, on_loader_exit);
-	uv_poll_start(&l->pipe_poll, UV_READABLE, on_loader_pipe);
-	uv_timer_start(&l->timer, on_loader_timeout, USER_FILES_TIMEOUT_MS, 0);
-	*ret = l;
-	return 0;
-}
-
-void user_files_cancel(struct user_files_loader *l)
-{
-	if (!l || l->done)
-		return;
-	l->cancelled = true;
-	l->err = -ECANCELED;
-	loader_finish(l);
-}

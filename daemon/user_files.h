@@ -13,12 +13,15 @@
  * user's own permissions.
  *
  * The main process never opens these paths with root's credentials
- * (ARCHITECTURE.md): a helper process forked per request drops to the
- * caller's uid, gids and groups with no capabilities and no_new_privs,
- * reads with the caller's permissions, and streams length-prefixed records
- * back over a pipe.  The main loop collects them asynchronously, bounded in
- * size, count and time; the text is untrusted and parsed by the callers
- * (conf_reader, rules parser) like any client input.
+ * (ARCHITECTURE.md): a helper process drops to the caller's uid, gids and
+ * groups with no capabilities and no_new_privs, reads with the caller's
+ * permissions, and streams length-prefixed records back over a socket.
+ * Helpers are kept alive per identity (daemon/user_files_pool.c): one
+ * serves one request at a time and reads every file afresh for each, so
+ * an edit is seen by the very next request; nothing is cached.  The main
+ * loop collects the answers asynchronously, bounded in size, count and
+ * time; the text is untrusted and parsed by the callers (conf_reader,
+ * rules parser) like any client input.
  *
  * Process: main (the helper is a child of it).
  */
@@ -33,6 +36,12 @@
 #define USER_FILES_MAX_BYTES (4 * 1024 * 1024) /* everything read for one request */
 #define USER_FILES_MAX_FILES 256
 #define USER_FILES_TIMEOUT_MS 3000
+#define USER_FILES_MAX_REQUEST (8 * 1024 * 1024) /* one encoded request */
+#define USER_FILES_MAX_PROGRAMS 4096
+/* Helpers kept alive (daemon/user_files_pool.c). */
+#define USER_FILES_HELPER_IDLE_MS 30000 /* a helper with nothing to do exits after this */
+#define USER_FILES_HELPERS_PER_ID 2     /* per identity (uid, gid, groups) */
+#define USER_FILES_MAX_HELPERS 32       /* kept alive in all; more are used once */
 
 struct user_file {
 	char *name; /* path as found */
@@ -86,5 +95,30 @@ void user_files_cancel(struct user_files_loader *l);
 
 /* Parse a helper's record stream (exposed for unit tests and fuzzing). */
 int user_files_parse(const char *buf, size_t len, struct user_files *ret);
+
+/*
+ * The length of the first complete answer in buf (its records through
+ * UF_END), 0 when more bytes are needed, -EPROTO for a malformed record,
+ * -E2BIG past USER_FILES_MAX_BYTES.
+ */
+ssize_t user_files_frame_len(const char *buf, size_t len);
+
+/* A request as the helper reads it (strings are copied; *ret is malloc'd). */
+int user_files_request_encode(const struct user_files_request *req, char **ret, size_t *ret_len);
+/*
+ * Decode the body of one request (after its header).  The strings point
+ * into body; req->programs is *ret_programs, which the caller frees.
+ */
+int user_files_request_decode(const char *body, size_t len, struct user_files_request *req,
+			      const char ***ret_programs);
+
+/*
+ * In the helper, already running as the user: answer requests read from
+ * fd until it is closed or something malformed arrives.
+ */
+void user_files_helper_serve(int fd);
+
+/* Kill every helper (shutdown) and free the pool. */
+void user_files_pool_free(struct daemon *d);
 
 #endif

@@ -28,7 +28,7 @@
 #include "common/strv.h"
 #include "daemon/user_files.h"
 #include "policy/layers.h"
-// fuzz-sources: daemon/user_files.c daemon/privdrop.c daemon/child.c
+// fuzz-sources: daemon/user_files.c
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -161,14 +161,29 @@ wait_until()
 	"$@"
 }
 
+# user_pids USER [pgrep options]: the user's processes, less the daemon's
+# user-files helpers (comm codexd-files, children of a codexd), which are
+# kept alive per user between requests (daemon/user_files_pool.c).
+user_pids()
+{
+	local p pp
+	for p in $(pgrep -u "$1" "${@:2}"); do
+		if [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == codexd-files ]]; then
+			pp=$(awk '{ print $4 }' "/proc/$p/stat" 2>/dev/null)
+			[[ -n "$pp" && "$(cat "/proc/$pp/comm" 2>/dev/null)" == codexd ]] && continue
+		fi
+		echo "$p"
+	done
+}
+
 procs_of()
 {
-	pgrep -u "$1" "${@:2}" >/dev/null
+	[[ -n "$(user_pids "$@")" ]]
 }
 
 no_procs_of()
 {
-	! pgrep -u "$1" "${@:2}" >/dev/null
+	[[ -z "$(user_pids "$@")" ]]
 }
 
 # wait_no_procs USER SECONDS [pgrep options]

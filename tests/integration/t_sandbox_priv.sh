@@ -333,7 +333,7 @@ _max_procs_sampler()
 {
 	local max=0 n end=$((SECONDS + $1))
 	while ((SECONDS < end)); do
-		n=$(pgrep -c -u "$M_USER")
+		n=$(user_pids "$M_USER" | wc -l)
 		if ((n > max)); then
 			max=$n
 			echo "$max" >"$TD/max_procs"
