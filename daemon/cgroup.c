@@ -296,8 +296,14 @@ int cgroup_create(const struct cgroup_setup *cg, const char *id, const struct cg
 			continue;
 		}
 		{
+			/*
+			 * "tasks", not "cgroup.procs": PID 1 is single-threaded and moves
+			 * itself ("0"), and moving one thread spares the kernel the global
+			 * cgroup_threadgroup_rwsem, whose write side waits for an RCU grace
+			 * period (the 4-15 ms tail of tests/bench/README).
+			 */
 			char procs[sizeof(dir) + 16];
-			if (!cg_join(procs, sizeof(procs), dir, "cgroup.procs")) {
+			if (!cg_join(procs, sizeof(procs), dir, "tasks")) {
 				r = -ENAMETOOLONG;
 				goto fail;
 			}
