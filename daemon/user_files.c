@@ -49,15 +49,84 @@ struct uf_request_header {
 
 /* ------------------------------------------------------------ helper (child) */
 
+/*
+ * One answer is collected here and written with one write(2) at UF_END:
+ * the daemon wakes up once per request, not once per record.  A record
+ * that would take the answer past USER_FILES_MAX_BYTES is left out and the
+ * answer ends with an error instead (the request is refused, as the daemon
+ * would refuse the oversized answer).
+ */
+static struct {
+	char *buf;
+	size_t len, cap;
+	bool over;
+} out;
+
+static bool out_reserve(size_t n)
+{
+	size_t cap = out.cap ? out.cap : 16384;
+	char *t;
+
+	if (out.len + n <= out.cap)
+		return true;
+	if (out.len + n > USER_FILES_MAX_BYTES)
+		return false;
+	while (cap < out.len + n)
+		cap *= 2;
+	t = realloc(out.buf, cap);
+	if (!t)
+		return false;
+	out.buf = t;
+	out.cap = cap;
+	return true;
+}
+
+static void out_record(const struct uf_header *h, const char *name, const void *data)
+{
+	memcpy(out.buf + out.len, h, sizeof(*h));
+	out.len += sizeof(*h);
+	if (h->name_len)
+		memcpy(out.buf + out.len, name, h->name_len);
+	out.len += h->name_len;
+	if (h->data_len)
+		memcpy(out.buf + out.len, data, h->data_len);
+	out.len += h->data_len;
+}
+
 static void emit(int fd, enum uf_kind kind, const char *name, const void *data, size_t len)
 {
 	struct uf_header h = { UF_MAGIC, kind, name ? (uint32_t)strlen(name) : 0, (uint32_t)len };
 
-	(void)fd_write_all(fd, &h, sizeof(h));
-	if (h.name_len)
-		(void)fd_write_all(fd, name, h.name_len);
-	if (len)
-		(void)fd_write_all(fd, data, len);
+	if (kind == UF_END) {
+		static const char msg[] = "answer too large";
+		struct uf_header e = { UF_MAGIC, UF_ERROR, 0, sizeof(msg) - 1 };
+		/* Room for these two was kept back (see below), unless nothing came before. */
+		if (!out_reserve(2 * sizeof(h) + sizeof(msg))) {
+			/* No memory: refuse (an error record), never an empty answer. */
+			(void)fd_write_all(fd, &e, sizeof(e));
+			(void)fd_write_all(fd, msg, sizeof(msg) - 1);
+			(void)fd_write_all(fd, &h, sizeof(h));
+			out.len = 0;
+			out.over = false;
+			return;
+		}
+		if (out.over)
+			out_record(&e, NULL, msg);
+		out_record(&h, NULL, NULL);
+		(void)fd_write_all(fd, out.buf, out.len);
+		out.len = 0;
+		out.over = false;
+		return;
+	}
+	if (out.over)
+		return;
+	/* Always keep room for an error record and the end. */
+	if (!out_reserve(3 * sizeof(h) + h.name_len + len + 32)) {
+		out.over = true;
+		(void)out_reserve(3 * sizeof(h) + 32);
+		return;
+	}
+	out_record(&h, name, data);
 }
 
 static void emit_error(int fd, const char *path, int err)
