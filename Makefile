@@ -121,8 +121,9 @@ $(DAEMON_LIB): $(call obj,$(filter-out $(DAEMON_MAIN),$(DAEMON_SRC)))
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 
+# libcurl is loaded when OTLP forwarding starts (daemon/curl_lazy.h), not linked.
 $(CODEXD): $(call obj,$(DAEMON_MAIN)) $(DAEMON_LIB) $(LIBPOLICY) $(LIBCOMMON)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkglibs,$(PKGS_DAEMON))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pkglibs,$(filter-out libcurl,$(PKGS_DAEMON)))
 
 $(PROXY_LIB): $(call obj,$(filter-out $(PROXY_MAIN),$(PROXY_SRC)))
 	@mkdir -p $(dir $@)

@@ -20,6 +20,7 @@
 #include "common/strv.h"
 #include "daemon/audit_conf.h"
 #include "daemon/telemetry.h"
+#include "daemon/curl_lazy.h" /* last: it renames the curl_* calls */
 
 struct tel_item {
 	struct tel_item *next;
@@ -539,7 +540,7 @@ int telemetry_start(const struct audit_config *cfg, const char *host, struct tel
 	t->headers = cfg->otel_headers ? strv_copy(cfg->otel_headers) : NULL;
 	if (t->otlp && !curl_ready) {
 		/* Not thread-safe: once, from the main thread, before any worker runs. */
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		if (cx_curl_load() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 			log_warning("libcurl failed to initialise: OTLP export is off");
 			t->otlp = false;
 		} else
