@@ -35,7 +35,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void fuzz_stream(const char *buf, size_t len)
 {
 	struct user_files f;
+	ssize_t end = user_files_frame_len(buf, len);
 
+	/* The daemon cuts the helper's stream at the first UF_END: never past it. */
+	if (end > (ssize_t)len)
+		abort();
+	if (end > 0 && user_files_parse(buf, (size_t)end, &f) == 0) {
+		struct user_files *heap = malloc(sizeof(*heap));
+		if (!heap)
+			abort();
+		*heap = f;
+		user_files_free(heap);
+	}
 	if (user_files_parse(buf, len, &f) < 0)
 		return;
 	for (size_t i = 0; f.resolved && f.resolved[i]; i += 2) {
