@@ -1665,6 +1665,14 @@ void decide_conn_gone(struct conn *c)
 	LIST_FOREACH_SAFE(pos, tmp, &c->jobs)
 	{
 		struct job *j = list_entry(pos, struct job, conn_node);
+		/*
+		 * The requester left while its approval was pending: job_free
+		 * withdraws the approval (approvers see approval/resolved) and
+		 * nothing runs; the audit trail says so.
+		 */
+		if (j->ap)
+			audit_ev_approval_answer(c, j->audit_req, &j->req, "abort",
+						 "requester_gone");
 		j->c = NULL;
 		job_free(j);
 	}
