@@ -33,6 +33,7 @@ import json
 import os
 import pwd
 import random
+import socket
 import sys
 import time
 
@@ -75,6 +76,21 @@ class Stats:
         self.errors[key] = self.errors.get(key, 0) + 1
 
 
+async def open_conn(path):
+    """A connected stream pair.  The connect is blocking on purpose: when the
+    daemon's listen backlog is full a non-blocking AF_UNIX connect fails with
+    EAGAIN, which asyncio mistakes for "in progress" (the socket is then
+    never connected); a blocking one waits for room, as codexctl does."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(path)
+    except OSError:
+        s.close()
+        raise
+    s.setblocking(False)
+    return await asyncio.open_unix_connection(sock=s, limit=256 * 1024)
+
+
 def frame(obj):
     return (json.dumps(obj, separators=(",", ":")) + "\n").encode()
 
@@ -91,8 +107,7 @@ class Client:
         self.reader = self.writer = None
 
     async def connect(self):
-        self.reader, self.writer = await asyncio.open_unix_connection(
-            self.args.socket, limit=256 * 1024)
+        self.reader, self.writer = await open_conn(self.args.socket)
         self.stats.connections += 1
 
     async def close(self):
@@ -159,7 +174,7 @@ class Client:
     async def side_connection(self):
         st = self.stats
         try:
-            r, w = await asyncio.open_unix_connection(self.args.socket, limit=256 * 1024)
+            r, w = await open_conn(self.args.socket)
         except OSError as e:
             st.violation("side connection: %s" % e)
             return
