@@ -145,7 +145,7 @@ $(B)/tests/%: $(B)/obj/tests/helpers/%.o $(LIBCOMMON)
 
 # ---------------------------------------------------------------- tests
 
-check: check-unit check-fuzz check-integration check-stress
+check: check-unit check-fuzz check-stress check-integration
 
 check-unit: $(UNIT_BINS)
 	@tests/unit/run $(UNIT_BINS)
