@@ -704,6 +704,16 @@ bool proxy_usable(struct daemon *d, const char **ret_why)
 	return false;
 }
 
+const char *proxy_outage(struct daemon *d)
+{
+	struct proxy *p = d->proxy;
+	const char *why;
+
+	if (!p || p->ready || !proxy_usable(d, &why))
+		return NULL;
+	return p->error[0] ? p->error : "the worker is starting";
+}
+
 static void psb_free(struct psb *s)
 {
 	for (int i = 0; i < PROXY_N_LISTENERS; i++)

@@ -93,7 +93,9 @@ proxy_program = \"$prog\""
 	out=$(SB_SOCK=$SB_SOCK sbx --network proxy --allow-domain localhost -- \
 		curl -sS --max-time 2 "http://localhost:$NET_HTTP_PORT/new-during-outage" 2>&1)
 	(($? != 0)) || fail "a proxied request went through while the worker was down: $out"
-	note "new command during the outage: $(head -c 200 <<<"$out")"
+	note "new command during the outage: $(tr '\n' ' ' <<<"$out" | head -c 400)"
+	assert_match "network proxy is restarting \(the worker (was killed|exited)" "$out" \
+		"the warning a command started during the outage gets"
 	wait_until 10 _f2_restarts_at_least 2 || fail "no restart attempts counted"
 	out=$(ctl cxt-admin --socket "$SB_SOCK" --json status)
 	note "proxy during the outage: $(jq -c .proxy <<<"$out")"
