@@ -46,9 +46,8 @@ static void check_line(const char *line, size_t len, bool want_jsonrpc)
 	v = json_loadb(line, len - 1, JSON_REJECT_DUPLICATES, &err);
 	if (!json_is_object(v))
 		abort();
-	if (want_jsonrpc &&
-	    !(json_is_string(json_object_get(v, "jsonrpc")) &&
-	      strcmp(json_string_value(json_object_get(v, "jsonrpc")), "2.0") == 0))
+	if (want_jsonrpc && !(json_is_string(json_object_get(v, "jsonrpc")) &&
+			      strcmp(json_string_value(json_object_get(v, "jsonrpc")), "2.0") == 0))
 		abort();
 	json_decref(v);
 }
