@@ -72,7 +72,7 @@ test_user_files_helper_is_the_user()
 	[[ -n "$pid" ]] || fail "no user-files helper of $M_USER after a command"
 	st=$(cat "/proc/$pid/status") || fail "cannot read the helper's status"
 	note "$(grep -E '^(Uid|Gid|Groups|CapEff|CapPrm|CapBnd|NoNewPrivs)' <<<"$st" | tr '\n\t' '; ')"
-	assert_match "Uid:[[:space:]]+$M_UID[[:space:]]+$M_UID[[:space:]]+$M_UID[[:space:]]+$M_UID" "$st" "its uids"
+	assert_match "Uid:[[:space:]]+${M_UID}[[:space:]]+${M_UID}[[:space:]]+${M_UID}[[:space:]]+${M_UID}" "$st" "its uids"
 	assert_match 'CapEff:[[:space:]]+0+$' "$(grep CapEff <<<"$st")" "effective capabilities"
 	assert_match 'CapPrm:[[:space:]]+0+$' "$(grep CapPrm <<<"$st")" "permitted capabilities"
 	assert_match 'CapBnd:[[:space:]]+0+$' "$(grep CapBnd <<<"$st")" "bounding set"
