@@ -470,18 +470,27 @@ static void on_rule_saved(void *userdata, struct user_files *files, int err)
 	job_run(j);
 }
 
-static void save_rule_then_run(struct job *j)
+/* A request to the user-files helper, as the caller (daemon/user_files.h). */
+static struct user_files_request job_files_request(const struct job *j)
 {
-	struct conn *c = j->c;
-	struct user_files_request ur = {
+	const struct conn *c = j->c;
+
+	return (struct user_files_request){
 		.uid = c->peer.uid,
 		.gid = c->peer.gid,
 		.groups = c->peer.groups,
 		.n_groups = c->peer.n_groups,
-		.home = c->peer.home,
-		.append_rule = j->amendment,
+		.home = c->peer.home[0] ? c->peer.home : "/nonexistent",
 	};
+}
+
+static void save_rule_then_run(struct job *j)
+{
+	struct conn *c = j->c;
+	struct user_files_request ur = job_files_request(j);
 	int r;
+
+	ur.append_rule = j->amendment;
 
 	if (!c->peer.home[0] || !path_is_absolute_normalized(c->peer.home)) {
 		if (add_warning(j, "the rule was not saved: your account has no home directory") <
@@ -975,6 +984,40 @@ static int load_user_rules(const struct user_files *f, bool project, struct rule
 	return 0;
 }
 
+/*
+ * The caller's layers: config.toml (the user's, and the project's when
+ * the user trusts the project) and rules files.  The user's rules add
+ * matches beside the managed ones (the strictest decision wins, so they
+ * cannot loosen a managed rule).  With [requirements] user_layers = false
+ * all of them are ignored.  -EINVAL with err when one cannot be used (the
+ * caller fails closed), another -errno on internal failure.
+ */
+static int load_user_layers(const struct job *j, struct conf_doc **user,
+			    struct conf_doc **project, struct rules_set **rules, char *err,
+			    size_t errsz)
+{
+	bool trusted;
+	int r;
+
+	if (!j->d->cfg->user_layers)
+		return 0;
+	if (j->files->error) {
+		snprintf(err, errsz, "%s", j->files->error);
+		return -EINVAL;
+	}
+	r = parse_user_doc(&j->files->user_config, user, err, errsz);
+	if (r < 0)
+		return r;
+	trusted = *user && j->files->project_root &&
+		  layers_project_trusted(*user, j->files->project_root);
+	if (trusted) {
+		r = parse_user_doc(&j->files->project_config, project, err, errsz);
+		if (r < 0)
+			return r;
+	}
+	return load_user_rules(j->files, trusted, rules, err, errsz);
+}
+
 static int start_loader(struct job *j);
 
 /*
@@ -1047,46 +1090,13 @@ static void decide(struct job *j)
 	json_object_del(j->extra, "warnings"); /* a second round starts afresh */
 
 	/* 1. The caller's configuration (fail closed; ignored whole with user_layers off). */
-	if (j->files->error && cfg->user_layers) {
-		job_fail_closed(j, j->files->error);
+	r = load_user_layers(j, &user, &project, &user_rules, err, sizeof(err));
+	if (r == -EINVAL) {
+		job_fail_closed(j, err);
 		return;
 	}
-	if (cfg->user_layers) {
-		r = parse_user_doc(&j->files->user_config, &user, err, sizeof(err));
-		if (r == -EINVAL) {
-			job_fail_closed(j, err);
-			return;
-		}
-		if (r < 0)
-			goto internal;
-	}
-	{
-		bool trusted = user && j->files->project_root &&
-			       layers_project_trusted(user, j->files->project_root);
-		if (trusted) {
-			r = parse_user_doc(&j->files->project_config, &project, err, sizeof(err));
-			if (r == -EINVAL) {
-				job_fail_closed(j, err);
-				return;
-			}
-			if (r < 0)
-				goto internal;
-		}
-		/*
-		 * The user's rules add matches beside the managed ones (the strictest
-		 * decision wins, so they cannot loosen a managed rule); with
-		 * [requirements] user_layers = false they are ignored like the rest.
-		 */
-		if (cfg->user_layers) {
-			r = load_user_rules(j->files, trusted, &user_rules, err, sizeof(err));
-			if (r == -EINVAL) {
-				job_fail_closed(j, err);
-				return;
-			}
-			if (r < 0)
-				goto internal;
-		}
-	}
+	if (r < 0)
+		goto internal;
 
 	/* 2. The layers. */
 	if (j->have_eff) {
@@ -1450,17 +1460,11 @@ static void on_files(void *userdata, struct user_files *files, int err)
 
 static int start_loader(struct job *j)
 {
-	struct conn *c = j->c;
-	struct user_files_request ur = {
-		.uid = c->peer.uid,
-		.gid = c->peer.gid,
-		.groups = c->peer.groups,
-		.n_groups = c->peer.n_groups,
-		.home = c->peer.home[0] ? c->peer.home : "/nonexistent",
-		.cwd = j->req.cwd,
-		.programs = j->programs,
-		.path = j->path,
-	};
+	struct user_files_request ur = job_files_request(j);
+
+	ur.cwd = j->req.cwd;
+	ur.programs = j->programs;
+	ur.path = j->path;
 
 	return user_files_load(j->d, &ur, on_files, j, &j->loader);
 }
