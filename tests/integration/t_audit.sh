@@ -494,6 +494,50 @@ test_sessions_roles_and_kill()
 		fail "no exec.start with the session"
 }
 
+# _au_session_state USER ID: the session's state as USER sees it.
+_au_session_state()
+{
+	_au_ctl "$1" --json sessions show "$2" | jq -r .session.state
+}
+
+test_session_idle_expiry()
+{
+	local out id busy
+	_au_daemon idle '[sessions]
+idle_timeout_ms = 1000'
+	id=$(_au_ctl cxt-member sessions create --label idle) || fail "create: $id"
+	busy=$(_au_ctl cxt-member sessions create --label busy) || fail "create: $busy"
+	out=$(_au_ctl cxt-member --json sessions show "$id")
+	[[ "$(jqv "$out" .session.last_active)" =~ ^20[0-9]{2}- ]] || fail "no last_active: $out"
+	assert_eq 0 "$(jqv "$out" .session.execs_running)" "nothing runs"
+	# A session with a command running never expires, however long it runs.
+	_au_ctl cxt-member exec --session "$busy" -- sleep 4 >/dev/null 2>&1 &
+	AU_PIDS+=($!)
+	wait_until 5 procs_of cxt-member -x sleep || fail "sleep did not start"
+	wait_until 10 _au_has ".event == \"session.expire\" and .session == \"$id\"" ||
+		fail "the idle session did not expire"
+	assert_eq expired "$(_au_session_state cxt-member "$id")" "idle session state"
+	assert_eq ready "$(_au_session_state cxt-member "$busy")" "a session with a running command"
+	out=$(_au_ctl cxt-member sessions list)
+	assert_match "$busy .* active now " "$out" "list shows the busy session active"
+	assert_no_match "$id" "$out" "list hides expired sessions"
+	out=$(_au_ctl cxt-member sessions list --all)
+	assert_match "$id .*expired" "$out" "list --all shows the expired session"
+	out=$(_au_ctl cxt-member exec --session "$id" -- true 2>&1)
+	assert_rc 1 $? "exec in an expired session"
+	assert_match "session $id is expired" "$out" "message"
+	# Idle time counts from the command's end.
+	wait_no_procs cxt-member 10 -x sleep || fail "sleep did not end"
+	wait_until 10 _au_has ".event == \"session.expire\" and .session == \"$busy\"" ||
+		fail "the busy session did not expire after its command"
+	out=$(jq -c "select(.event == \"session.expire\" and .session == \"$id\")" "$AU_LOG")
+	assert_eq cxt-member "$(jqv "$out" .user)" "expire record names the owner"
+	assert_eq 1000 "$(jqv "$out" .idle_timeout_ms)" "expire record has the timeout"
+	(($(jqv "$out" .idle_ms) >= 1000)) || fail "idle_ms: $out"
+	out=$(_au_verify_json)
+	assert_eq true "$(jqv "$out" .intact)" "chain intact: $out"
+}
+
 test_session_setup_phase()
 {
 	local out id sec=$TD/secrets script=$TD/setup.sh
