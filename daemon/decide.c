@@ -1675,6 +1675,26 @@ void decide_conn_gone(struct conn *c)
 	decide_forget_conn_grants(c);
 }
 
+bool decide_cancel_request(struct conn *c, const struct rpc_id *id)
+{
+	struct list_node *pos, *tmp;
+
+	LIST_FOREACH_SAFE(pos, tmp, &c->jobs)
+	{
+		struct job *j = list_entry(pos, struct job, conn_node);
+		if (j->show || j->id.type != id->type ||
+		    (id->type == RPC_ID_INT ? j->id.num != id->num : strcmp(j->id.str, id->str) != 0))
+			continue;
+		log_info("uid %u: exec/start %s cancelled before it started%s",
+			 (unsigned)c->peer.uid, j->audit_req, j->ap ? " (approval withdrawn)" : "");
+		job_reply_error(j, CX_ERR_CANCELLED, CX_REASON_CANCELLED,
+				json_pack("{s:s, s:i}", "decision", "cancelled", "exit_code", 126),
+				"cancelled by the client before it started (exec/cancel)");
+		return true;
+	}
+	return false;
+}
+
 void decide_cancel_all(struct daemon *d)
 {
 	/* One at a time from the head: a reply may close a connection and free its other jobs. */

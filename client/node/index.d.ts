@@ -405,6 +405,8 @@ export interface Methods {
 	'exec/close_stdin': [{ id: string }, Record<string, never>];
 	'exec/signal': [{ id: string; signal: SignalName | number | `${number}` }, Record<string, never>];
 	'exec/resize': [{ id: string; rows: number; cols: number }, Record<string, never>];
+	/** Withdraw an exec/start of this connection that has not started (error -32800 "cancelled"). */
+	'exec/cancel': [{ request_id: number | string }, { cancelled: boolean }];
 	'approval/watch': [Record<string, never>, ApprovalWatchResult];
 	'approval/list': [Record<string, never>, ApprovalListResult];
 	'approval/respond': [{ approval_id: string; decision: ApprovalDecision }, Record<string, never>];
