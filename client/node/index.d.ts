@@ -416,7 +416,7 @@ export interface Methods {
 	'session/kill': [SessionParams, Record<string, unknown>];
 	'audit/query': [AuditQueryParams, Record<string, unknown>];
 	'audit/export': [AuditQueryParams, Record<string, unknown>];
-	'audit/verify': [Record<string, unknown>, Record<string, unknown>];
+	'audit/verify': [{ from_seq?: number }, Record<string, unknown>];
 }
 
 /** Notification name -> params. */

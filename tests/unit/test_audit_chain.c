@@ -304,6 +304,79 @@ static void test_torn_tail_is_cut(void **state)
 	assert_false(ver.failed);
 }
 
+/* Verify lines from seq from on. */
+static struct audit_verifier verify_from(char **v, int64_t from, int64_t expect_last)
+{
+	struct audit_verifier ver;
+	uint64_t ln = 0;
+
+	audit_verifier_init(&ver, NULL, 0);
+	ver.from_seq = from;
+	for (char **p = v; p && *p; p++)
+		if (audit_verifier_line(&ver, "audit.jsonl", ++ln, *p, strlen(*p)) > 0)
+			break;
+	audit_verifier_end(&ver, expect_last);
+	return ver;
+}
+
+static void test_verify_from(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *p = log_path(f);
+	_cleanup_strv_free_ char **v = NULL;
+	struct audit_verifier ver;
+	char *at;
+
+	write_records(f, 8);
+	v = read_lines(p);
+	/* Records before the start are not checked: an edit there goes unseen. */
+	at = strstr(v[1], "\"uid\":1001");
+	assert_non_null(at);
+	at[9] = '9';
+	ver = verify_from(v, 4, 8);
+	assert_false(ver.failed);
+	assert_int_equal(ver.records, 5);
+	assert_int_equal(ver.first_seq, 4);
+	assert_int_equal(ver.last_seq, 8);
+	/* ... and the full verification still finds it. */
+	ver = verify(v, NULL, 0, 8);
+	assert_string_equal(ver.reason, "edited");
+	assert_int_equal(ver.bad_seq, 2);
+	/* From the start on, everything is checked as before. */
+	strv_free(v);
+	v = read_lines(p);
+	at = strstr(v[5], "\"uid\":1005");
+	assert_non_null(at);
+	at[9] = '0';
+	ver = verify_from(v, 4, 8);
+	assert_string_equal(ver.reason, "edited");
+	assert_int_equal(ver.bad_seq, 6);
+	/* The starting record itself deleted: the records from it on are incomplete. */
+	strv_free(v);
+	v = read_lines(p);
+	free(v[3]);
+	memmove(&v[3], &v[4], 5 * sizeof(char *));
+	ver = verify_from(v, 4, 8);
+	assert_true(ver.failed);
+	assert_string_equal(ver.reason, "deleted");
+	assert_int_equal(ver.bad_seq, 4);
+	/* A later one deleted, and the tail. */
+	strv_free(v);
+	v = read_lines(p);
+	free(v[6]);
+	memmove(&v[6], &v[7], 2 * sizeof(char *));
+	ver = verify_from(v, 4, 8);
+	assert_string_equal(ver.reason, "deleted");
+	assert_int_equal(ver.bad_seq, 7);
+	strv_free(v);
+	v = read_lines(p);
+	free(v[7]);
+	v[7] = NULL;
+	ver = verify_from(v, 4, 8);
+	assert_string_equal(ver.reason, "deleted");
+	assert_int_equal(ver.bad_seq, 8);
+}
+
 static void test_rotation_keeps_chain(void **state)
 {
 	struct fixture *f = *state;
@@ -356,6 +429,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hmac, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tail_is_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_keeps_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_from, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
