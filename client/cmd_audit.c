@@ -239,8 +239,6 @@ usage:
 
 static int cmd_audit_verify(const struct client_opts *o, int argc, char **argv)
 {
-	struct rpc_client c;
-	struct rpc_message err;
 	json_t *res = NULL, *e, *params = json_object();
 	int r;
 
@@ -265,20 +263,9 @@ static int cmd_audit_verify(const struct client_opts *o, int argc, char **argv)
 		json_decref(params);
 		return CX_EXIT_USAGE;
 	}
-	r = rpc_connect(&c, o->socket);
-	if (r > 0) {
-		json_decref(params);
-		return r == CX_EXIT_REFUSED ? CX_EXIT_ERROR : r;
-	}
-	r = rpc_call(&c, "audit/verify", params, &res, &err);
-	rpc_close(&c);
-	if (r < 0)
-		return CX_EXIT_ERROR;
-	if (r == 1) {
-		print_rpc_error(&err);
-		jsonrpc_message_done(&err);
-		return CX_EXIT_ERROR;
-	}
+	r = rpc_call_once(o->socket, "audit/verify", params, &res);
+	if (r > 0)
+		return r;
 	if (o->json) {
 		char *s = json_dumps(res, JSON_COMPACT);
 		if (s)
