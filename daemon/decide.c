@@ -194,6 +194,15 @@ static int add_warning(struct job *j, const char *w)
 	return json_array_append_new(a, json_string(w)) < 0 ? -ENOMEM : 0;
 }
 
+/* add_warning(), or answer "internal error" when it fails: false then (the job is over). */
+static bool job_warn(struct job *j, const char *w)
+{
+	if (add_warning(j, w) == 0)
+		return true;
+	job_fail_internal(j, -ENOMEM);
+	return false;
+}
+
 /* ------------------------------------------------------------------ session grants */
 
 static char *grant_scope(const struct job *j)
@@ -381,11 +390,9 @@ static void job_run(struct job *j)
 			on_start_durable(j, r);
 			return;
 		}
-		if (add_warning(j, "the audit log cannot be written: this command runs unaudited "
-				   "([audit] on_failure = \"continue\")") < 0) {
-			job_fail_internal(j, -ENOMEM);
+		if (!job_warn(j, "the audit log cannot be written: this command runs unaudited "
+				 "([audit] on_failure = \"continue\")"))
 			return;
-		}
 	}
 	job_launch(j);
 }
@@ -402,11 +409,9 @@ static void job_launch(struct job *j)
 	else if (j->dec.bypass_sandbox && cfg->allow_rules_bypass_sandbox) {
 		/* Codex's behaviour, only when the administrator asked for it. */
 		mode = SANDBOX_DANGER_FULL_ACCESS;
-		if (add_warning(j, "every part of the command matched an allow rule: running "
-				   "outside the sandbox ([approvals] allow_rules_bypass_sandbox)") < 0) {
-			job_fail_internal(j, -ENOMEM);
+		if (!job_warn(j, "every part of the command matched an allow rule: running "
+				 "outside the sandbox ([approvals] allow_rules_bypass_sandbox)"))
 			return;
-		}
 	}
 	json_object_set_new(j->extra, "approval_policy",
 			    json_string(approval_policy_to_string(j->eff.approval.policy)));
@@ -459,13 +464,12 @@ static void on_rule_saved(void *userdata, struct user_files *files, int err)
 			 : err < 0	      ? strerror(-err)
 					      : "unknown error");
 		log_warning("uid %u: approve_always: %s", (unsigned)j->c->peer.uid, w);
-		if (add_warning(j, w) < 0) {
-			user_files_free(files);
-			job_fail_internal(j, -ENOMEM);
-			return;
-		}
-	} else
-		log_info("uid %u: saved %s", (unsigned)j->c->peer.uid, log_q(j->amendment));
+		user_files_free(files);
+		if (job_warn(j, w))
+			job_run(j);
+		return;
+	}
+	log_info("uid %u: saved %s", (unsigned)j->c->peer.uid, log_q(j->amendment));
 	user_files_free(files);
 	job_run(j);
 }
@@ -493,22 +497,15 @@ static void save_rule_then_run(struct job *j)
 	ur.append_rule = j->amendment;
 
 	if (!c->peer.home[0] || !path_is_absolute_normalized(c->peer.home)) {
-		if (add_warning(j, "the rule was not saved: your account has no home directory") <
-		    0) {
-			job_fail_internal(j, -ENOMEM);
-			return;
-		}
-		job_run(j);
+		if (job_warn(j, "the rule was not saved: your account has no home directory"))
+			job_run(j);
 		return;
 	}
 	r = user_files_load(j->d, &ur, on_rule_saved, j, &j->saver);
 	if (r < 0) {
 		j->saver = NULL;
-		if (add_warning(j, "the rule was not saved: cannot start the helper") < 0) {
-			job_fail_internal(j, -ENOMEM);
-			return;
-		}
-		job_run(j);
+		if (job_warn(j, "the rule was not saved: cannot start the helper"))
+			job_run(j);
 	}
 }
 
@@ -563,11 +560,8 @@ static void on_answer(void *userdata, const struct approval_answer *ans)
 			save_rule_then_run(j);
 			return;
 		}
-		if (add_warning(j, "the rule was not saved: the prefix cannot be written as a "
-				   "rule") < 0) {
-			job_fail_internal(j, -ENOMEM);
+		if (!job_warn(j, "the rule was not saved: the prefix cannot be written as a rule"))
 			return;
-		}
 	}
 	job_run(j);
 }
