@@ -89,12 +89,13 @@ int cmd_net(const struct client_opts *o, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind + 1 != argc || !json_string(argv[optind])) {
+	/* json_string() is NULL for a host that is not UTF-8. */
+	if (optind + 1 != argc ||
+	    json_object_set_new(params, "host", json_string(argv[optind])) < 0) {
 		net_usage(stderr);
 		r = CX_EXIT_USAGE;
 		goto out;
 	}
-	json_object_set_new(params, "host", json_string(argv[optind]));
 	if (json_array_size(allow))
 		json_object_set(params, "allow_domains", allow);
 	if (json_array_size(deny))

@@ -24,6 +24,7 @@
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/decide.h"
+#include "daemon/proxy.h"
 #include "daemon/net_policy.h"
 #include "daemon/sandbox_plan.h"
 #include "daemon/sessions.h"
@@ -1060,6 +1061,16 @@ static int decide_network(struct job *j, const struct rules_set *user_rules,
 	for (char **w = warnings; w && *w; w++)
 		if (add_warning(j, *w) < 0)
 			return -ENOMEM;
+	if (proxy_outage(j->d)) {
+		/* Fail closed, and say so: connections wait in the listeners. */
+		char w[512];
+		snprintf(w, sizeof(w),
+			 "the network proxy is restarting (%.200s): network requests wait "
+			 "until it is back, and fail if they time out first",
+			 proxy_outage(j->d));
+		if (add_warning(j, w) < 0)
+			return -ENOMEM;
+	}
 	return 1;
 }
 
@@ -1663,6 +1674,14 @@ void decide_conn_gone(struct conn *c)
 	LIST_FOREACH_SAFE(pos, tmp, &c->jobs)
 	{
 		struct job *j = list_entry(pos, struct job, conn_node);
+		/*
+		 * The requester left while its approval was pending: job_free
+		 * withdraws the approval (approvers see approval/resolved) and
+		 * nothing runs; the audit trail says so.
+		 */
+		if (j->ap)
+			audit_ev_approval_answer(c, j->audit_req, &j->req, "abort",
+						 "requester_gone");
 		j->c = NULL;
 		job_free(j);
 	}

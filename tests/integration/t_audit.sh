@@ -334,6 +334,8 @@ test_audit_full_filesystem()
 	wait_until 10 test -S "$D_SOCK" || fail "daemon did not start: $(tail -3 "$TD/d-full/log")"
 	wait_until 5 mode_is 660 "$D_SOCK" || true
 	_au_ctl cxt-member exec -- true || fail "exec before the disk is full"
+	# What is written before the outage, to check that none of it is lost.
+	cp "$AU_LOG" "$TD/log-before-full"
 	# Fill the file system, then the log's last page (each status call adds records).
 	dd if=/dev/zero of="$m/filler" bs=4k >/dev/null 2>&1
 	for _ in $(seq 1 40); do
@@ -359,6 +361,8 @@ test_audit_full_filesystem()
 	assert_eq runs-again "$out" "output"
 	out=$(_au_verify_json)
 	assert_eq true "$(jqv "$out" .intact)" "intact after the outage: $out"
+	cmp -s "$TD/log-before-full" <(head -c "$(stat -c %s "$TD/log-before-full")" "$AU_LOG") ||
+		fail "records written before the disk filled up were changed or lost"
 	# The refusal itself is in the trail.
 	_au_has '.event == "exec.refused" and .reason == "audit_unavailable"' ||
 		fail "no exec.refused audit_unavailable record"
