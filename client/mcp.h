@@ -44,7 +44,7 @@
 #define MCP_TIMEOUT_DEFAULT_MS (10LL * 60 * 1000)
 
 /* MCP revisions spoken, newest first. */
-#define MCP_VERSION_LATEST "2025-06-18"
+#define MCP_VERSION_LATEST "2025-11-25"
 
 enum mcp_call_kind {
 	MCP_CALL_EXEC,

@@ -25,7 +25,8 @@
 
 #define MCP_READ_CHUNK (64 * 1024)
 
-static const char *const supported_versions[] = {"2025-06-18", "2025-03-26", "2024-11-05"};
+static const char *const supported_versions[] = {"2025-11-25", "2025-06-18", "2025-03-26",
+						   "2024-11-05"};
 
 static const char mcp_instructions[] =
 	"Runs shell commands through codexd, which decides with the administrator's rules and "
@@ -268,6 +269,7 @@ static void on_initialize(struct mcp_server *s, const struct rpc_message *m)
 	json_t *pv = json_object_get(m->params, "protocolVersion");
 	json_t *caps = json_object_get(m->params, "capabilities");
 	json_t *info = json_object_get(m->params, "clientInfo");
+	json_t *el;
 	const char *want;
 	json_t *result;
 
@@ -288,9 +290,13 @@ static void on_initialize(struct mcp_server *s, const struct rpc_message *m)
 	for (size_t i = 0; i < ARRAY_SIZE(supported_versions); i++)
 		if (strcmp(want, supported_versions[i]) == 0)
 			snprintf(s->version, sizeof(s->version), "%s", supported_versions[i]);
-	/* Elicitation exists from 2025-06-18 on. */
-	s->elicitation = !s->no_elicitation &&
-			 json_is_object(json_object_get(caps, "elicitation")) &&
+	/*
+	 * Elicitation exists from 2025-06-18 on; from 2025-11-25 a client may
+	 * offer only the "url" mode, and ours is a form ({} means form).
+	 */
+	el = json_object_get(caps, "elicitation");
+	s->elicitation = !s->no_elicitation && json_is_object(el) &&
+			 (json_object_size(el) == 0 || json_object_get(el, "form")) &&
 			 strcmp(s->version, "2025-06-18") >= 0;
 	if (json_is_string(json_object_get(info, "name")))
 		keep_name(s->client_name, sizeof(s->client_name),
