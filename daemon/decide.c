@@ -995,6 +995,7 @@ static int decide_network(struct job *j, const struct rules_set *user_rules,
 		.project = cfg->user_layers ? project : NULL,
 		.allow = j->req.allow_domains,
 		.deny = j->req.deny_domains,
+		.session_allow = sessions_network_domains(j->d, j->req.session, j->c->peer.uid),
 	};
 	char err[512] = "";
 	int r;

@@ -243,6 +243,13 @@ void sessions_untrack_exec(struct daemon *d, const char *exec_id, int status)
 	free(t);
 }
 
+char *const *sessions_network_domains(struct daemon *d, const char *session, uid_t uid)
+{
+	struct session *s = session_find(d, session);
+
+	return s && s->uid == uid ? s->network_domains : NULL;
+}
+
 void sessions_note_grant(struct daemon *d, const char *session)
 {
 	struct session *s = session_find(d, session);
