@@ -148,3 +148,97 @@ allowed_domains = ["other.test"]'
 	assert_match "x-codexd-error: blocked-by-allowlist" "$out" "a session domain outside the managed allowlist"
 	assert_eq "GET /sdom 0" "$(cat "$NET_HTTP_LOG")" "what the server saw"
 }
+
+# _ng_user_config TEXT [RULES]: cxt-member's ~/.codex/config.toml and
+# rules/default.rules (removed after the test).
+_ng_user_config()
+{
+	local codex=$M_HOME/.codex
+	SB_CLEAN+=("$codex")
+	install -d -o "$M_USER" -g "$M_USER" -m 0700 "$codex" "$codex/rules"
+	printf '%s\n' "$1" >"$codex/config.toml"
+	rm -f "$codex/rules/default.rules"
+	[[ -n "${2:-}" ]] && printf '%s\n' "$2" >"$codex/rules/default.rules"
+	chown -R "$M_USER:" "$codex"
+}
+
+# _ng_check USER ARGS...: codexctl --json net check on the test daemon.
+_ng_check()
+{
+	local u=$1
+	shift
+	ctl "$u" --socket "$SB_SOCK" --json net check "$@"
+}
+
+test_net_grants_check_user_layers()
+{
+	local out id
+	sb_setup nogit
+	sb_daemon ncheck '[network]
+prompt_on_miss = false'
+	_ng_user_config '[network]
+allowed_domains = ["mine.test", "**.pkg.test"]
+denied_domains = ["bad.mine.test"]' 'network_rule(host="ruled.test", protocol="https", decision="allow")'
+	note "the caller's own config.toml allow list"
+	out=$(_ng_check cxt-member mine.test:443)
+	assert_eq "allow mine.test" "$(jqv "$out" '[.decision, .matched] | join(" ")')" "a domain of the user's allow list"
+	assert_eq "$M_HOME/.codex/config.toml" "$(jqv "$out" '.layers.user_config')" "the file read"
+	out=$(_ng_check cxt-member a.b.pkg.test)
+	assert_eq "allow" "$(jqv "$out" '.decision')" "a subdomain of a **. pattern"
+	out=$(_ng_check cxt-member other.test)
+	assert_eq "deny not_allowed" "$(jqv "$out" '[.decision, .reason] | join(" ")')" "a domain on no list"
+	note "the caller's deny list wins"
+	out=$(_ng_check cxt-member bad.mine.test --allow-domain bad.mine.test)
+	assert_eq "deny denied" "$(jqv "$out" '[.decision, .reason] | join(" ")')" "a domain the user denies"
+	note "the caller's network_rule()s"
+	out=$(_ng_check cxt-member ruled.test:443)
+	assert_eq "allow" "$(jqv "$out" '.decision')" "a network_rule() for https"
+	assert_eq 1 "$(jqv "$out" '.layers.user_rules')" "rules files read"
+	out=$(_ng_check cxt-member ruled.test:80 --protocol http)
+	assert_eq "deny" "$(jqv "$out" '.decision')" "the rule is for https only"
+	note "another user's check does not see cxt-member's files"
+	out=$(_ng_check cxt-viewer mine.test:443)
+	assert_eq "deny" "$(jqv "$out" '.decision')" "the viewer's own (empty) configuration"
+	note "the text form names the file"
+	out=$(ctl cxt-member --socket "$SB_SOCK" net check mine.test)
+	assert_match "decision: allow" "$out" "text decision"
+	assert_match "your configuration: $M_HOME/.codex/config.toml" "$out" "text names the file"
+	note "a session's network_domains"
+	id=$(ctl cxt-member --socket "$SB_SOCK" sessions create -C "$WS" --allow-domain sess.test) ||
+		fail "sessions create: $id"
+	out=$(_ng_check cxt-member sess.test --session "$id")
+	assert_eq "allow" "$(jqv "$out" '.decision')" "a domain of the session"
+	out=$(_ng_check cxt-member sess.test)
+	assert_eq "deny" "$(jqv "$out" '.decision')" "the same without the session"
+	note "a broken user file fails closed, with file:line"
+	_ng_user_config '[network]
+allowed_domains = "mine.test'
+	out=$(ctl cxt-member --socket "$SB_SOCK" net check mine.test 2>&1)
+	assert_rc 1 $? "net check with a broken config.toml"
+	assert_match "config.toml:2" "$out" "the message names the line"
+	_ng_user_config '[network]
+allowed_domains = ["http://x/"]'
+	out=$(ctl cxt-member --socket "$SB_SOCK" net check mine.test 2>&1)
+	assert_rc 1 $? "net check with a bad pattern in config.toml"
+	assert_match "config.toml:2" "$out" "the message names the line"
+	note "the managed allowlist clamps the user's"
+	sb_daemon ncheck2 '[network]
+prompt_on_miss = false
+allowed_domains = ["**.corp.test"]'
+	_ng_user_config '[network]
+allowed_domains = ["mine.test", "api.corp.test"]'
+	out=$(_ng_check cxt-member mine.test)
+	assert_eq "deny" "$(jqv "$out" '.decision')" "a user domain outside the managed allowlist"
+	assert_match "outside the managed" "$(jqv "$out" '.warnings | join(" ")')" "its warning"
+	out=$(_ng_check cxt-member api.corp.test)
+	assert_eq "allow" "$(jqv "$out" '.decision')" "a user domain inside it"
+	note "with [requirements] user_layers = false the user's files are not read"
+	sb_daemon ncheck3 '[requirements]
+user_layers = false
+[network]
+prompt_on_miss = false'
+	_ng_user_config '[network]
+allowed_domains = ["mine.test"]'
+	out=$(_ng_check cxt-member mine.test)
+	assert_eq "deny null" "$(jqv "$out" '[.decision, (.layers.user_config | tostring)] | join(" ")')" "no file read"
+}
