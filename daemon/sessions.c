@@ -691,6 +691,9 @@ static int start_setup(struct request *req, struct session *s, struct setup_para
 		.program = "/bin/sh",
 		.decision = "setup",
 		.exec_id = xid,
+		/* The managed Unix socket allowlist (no user layer is read for setup). */
+		.unix_allowlist = d->cfg->net_unix_sockets != NULL,
+		.unix_sockets = d->cfg->net_unix_sockets,
 		.result_extra = json_pack("{s:o}", "session", session_json(s, true)),
 	};
 	r = exec_start(c, &req->id, &er, NULL, &set);
