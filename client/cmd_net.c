@@ -47,7 +47,7 @@ int cmd_net(const struct client_opts *o, int argc, char **argv)
 		{ 0 },
 	};
 	json_t *params = json_object(), *allow = json_array(), *deny = json_array();
-	json_t *result = NULL;
+	json_t *result = NULL, *host;
 	struct rpc_client cl;
 	struct rpc_message err;
 	bool as_json = o->json;
@@ -95,12 +95,13 @@ int cmd_net(const struct client_opts *o, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind + 1 != argc || !json_string(argv[optind])) {
+	host = optind + 1 == argc ? json_string(argv[optind]) : NULL; /* NULL: not UTF-8 */
+	if (!host) {
 		net_usage(stderr);
 		r = CX_EXIT_USAGE;
 		goto out;
 	}
-	json_object_set_new(params, "host", json_string(argv[optind]));
+	json_object_set_new(params, "host", host);
 	if (json_array_size(allow))
 		json_object_set(params, "allow_domains", allow);
 	if (json_array_size(deny))
