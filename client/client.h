@@ -76,6 +76,14 @@ int rpc_read_raw(struct rpc_client *c, size_t n, int (*sink)(void *ud, const cha
 int rpc_call(struct rpc_client *c, const char *method, json_t *params, json_t **ret_result,
 	     struct rpc_message *ret_err);
 
+/*
+ * One request on its own connection to socket (takes params): 0 with
+ * *ret_result, or the codexctl exit status with the daemon's error or the
+ * transport failure printed (a refusal at connect counts as an error: nothing
+ * ran).
+ */
+int rpc_call_once(const char *socket, const char *method, json_t *params, json_t **ret_result);
+
 /* Print "codexctl: <message>" from a daemon error, escaped. */
 void print_rpc_error(const struct rpc_message *m);
 

@@ -239,23 +239,12 @@ usage:
 
 static int cmd_audit_verify(const struct client_opts *o)
 {
-	struct rpc_client c;
-	struct rpc_message err;
 	json_t *res = NULL, *e;
 	int r;
 
-	r = rpc_connect(&c, o->socket);
+	r = rpc_call_once(o->socket, "audit/verify", json_object(), &res);
 	if (r > 0)
-		return r == CX_EXIT_REFUSED ? CX_EXIT_ERROR : r;
-	r = rpc_call(&c, "audit/verify", json_object(), &res, &err);
-	rpc_close(&c);
-	if (r < 0)
-		return CX_EXIT_ERROR;
-	if (r == 1) {
-		print_rpc_error(&err);
-		jsonrpc_message_done(&err);
-		return CX_EXIT_ERROR;
-	}
+		return r;
 	if (o->json) {
 		char *s = json_dumps(res, JSON_COMPACT);
 		if (s)

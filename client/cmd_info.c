@@ -12,26 +12,12 @@
 static int call_and_print(const struct client_opts *o, const char *method, json_t *params,
 			  int (*pretty)(json_t *result))
 {
-	struct rpc_client c;
-	struct rpc_message err;
 	json_t *result = NULL;
 	int r;
 
-	r = rpc_connect(&c, o->socket);
-	if (r > 0) {
-		json_decref(params);
-		/* Nothing ran: a refusal at connect is a plain error here. */
-		return r == CX_EXIT_REFUSED ? CX_EXIT_ERROR : r;
-	}
-	r = rpc_call(&c, method, params, &result, &err);
-	rpc_close(&c);
-	if (r < 0)
-		return CX_EXIT_ERROR;
-	if (r == 1) {
-		print_rpc_error(&err);
-		jsonrpc_message_done(&err);
-		return CX_EXIT_ERROR;
-	}
+	r = rpc_call_once(o->socket, method, params, &result);
+	if (r > 0)
+		return r;
 	if (o->json || !pretty) {
 		char *s = json_dumps(result, o->json ? JSON_COMPACT : JSON_INDENT(2));
 		if (s)

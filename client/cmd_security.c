@@ -82,23 +82,12 @@ static void print_report(json_t *r)
 
 int cmd_status_security(const struct client_opts *o)
 {
-	struct rpc_client c;
-	struct rpc_message err;
 	json_t *result = NULL;
 	int r;
 
-	r = rpc_connect(&c, o->socket);
+	r = rpc_call_once(o->socket, "daemon/security", json_object(), &result);
 	if (r > 0)
-		return r == CX_EXIT_REFUSED ? CX_EXIT_ERROR : r;
-	r = rpc_call(&c, "daemon/security", json_object(), &result, &err);
-	rpc_close(&c);
-	if (r < 0)
-		return CX_EXIT_ERROR;
-	if (r == 1) {
-		print_rpc_error(&err);
-		jsonrpc_message_done(&err);
-		return CX_EXIT_ERROR;
-	}
+		return r;
 	if (o->json) {
 		char *s = json_dumps(result, JSON_COMPACT);
 

@@ -83,24 +83,11 @@ static void print_session(json_t *s)
 static int simple_call(const struct client_opts *o, const char *method, json_t *params,
 		       json_t **ret)
 {
-	struct rpc_client c;
-	struct rpc_message err;
 	int r;
 
-	r = rpc_connect(&c, o->socket);
-	if (r > 0) {
-		json_decref(params);
-		return r == CX_EXIT_REFUSED ? CX_EXIT_ERROR : r;
-	}
-	r = rpc_call(&c, method, params, ret, &err);
-	rpc_close(&c);
-	if (r < 0)
-		return CX_EXIT_ERROR;
-	if (r == 1) {
-		print_rpc_error(&err);
-		jsonrpc_message_done(&err);
-		return CX_EXIT_ERROR;
-	}
+	r = rpc_call_once(o->socket, method, params, ret);
+	if (r > 0)
+		return r;
 	if (o->json) {
 		char *s = json_dumps(*ret, JSON_COMPACT);
 		if (s)

@@ -284,6 +284,29 @@ int rpc_call(struct rpc_client *c, const char *method, json_t *params, json_t **
 	}
 }
 
+int rpc_call_once(const char *socket, const char *method, json_t *params, json_t **ret_result)
+{
+	struct rpc_client c;
+	struct rpc_message err;
+	int r;
+
+	r = rpc_connect(&c, socket);
+	if (r > 0) {
+		json_decref(params);
+		return r == CX_EXIT_REFUSED ? CX_EXIT_ERROR : r;
+	}
+	r = rpc_call(&c, method, params, ret_result, &err);
+	rpc_close(&c);
+	if (r < 0)
+		return CX_EXIT_ERROR;
+	if (r == 1) {
+		print_rpc_error(&err);
+		jsonrpc_message_done(&err);
+		return CX_EXIT_ERROR;
+	}
+	return 0;
+}
+
 void print_rpc_error(const struct rpc_message *m)
 {
 	fputs("codexctl: ", stderr);

@@ -350,44 +350,26 @@ static int vp_escape(struct vparse *p, char *out, size_t *o)
 	size_t start = p->pos, digits;
 	uint32_t cp = 0;
 	char ch;
+	static const char simple[][2] = {
+		{ 'b', '\b' }, { 't', '\t' }, { 'n', '\n' }, { 'f', '\f' },
+		{ 'r', '\r' }, { '"', '"' }, { '\\', '\\' },
+	};
 
 	p->pos++; /* the backslash */
 	if (p->pos >= p->n || p->s[p->pos] == '\n')
 		return vp_fail(p, start, "unterminated string");
 	ch = p->s[p->pos++];
-	switch (ch) {
-	case 'b':
-		out[(*o)++] = '\b';
-		return 0;
-	case 't':
-		out[(*o)++] = '\t';
-		return 0;
-	case 'n':
-		out[(*o)++] = '\n';
-		return 0;
-	case 'f':
-		out[(*o)++] = '\f';
-		return 0;
-	case 'r':
-		out[(*o)++] = '\r';
-		return 0;
-	case '"':
-		out[(*o)++] = '"';
-		return 0;
-	case '\\':
-		out[(*o)++] = '\\';
-		return 0;
-	case 'u':
-		digits = 4;
-		break;
-	case 'U':
-		digits = 8;
-		break;
-	default:
-		if (ch > 0x20 && ch < 0x7f)
-			return vp_fail(p, start, "invalid escape sequence '\\%c' in string", ch);
+	for (size_t i = 0; i < ARRAY_SIZE(simple); i++)
+		if (ch == simple[i][0]) {
+			out[(*o)++] = simple[i][1];
+			return 0;
+		}
+	if (ch == 'u' || ch == 'U')
+		digits = ch == 'u' ? 4 : 8;
+	else if (ch > 0x20 && ch < 0x7f)
+		return vp_fail(p, start, "invalid escape sequence '\\%c' in string", ch);
+	else
 		return vp_fail(p, start, "invalid escape sequence in string");
-	}
 	for (size_t i = 0; i < digits; i++) {
 		int h = p->pos < p->n ? hex_value(p->s[p->pos]) : -1;
 

@@ -29,6 +29,8 @@ struct net_event {
 	const char *address;   /* the address connected to (or refused), or NULL */
 	uint64_t bytes_out;    /* sandbox -> destination */
 	uint64_t bytes_in;     /* destination -> sandbox */
+	bool open;             /* a connection just went through: tell the caller, audit
+				  nothing yet (its end, with the bytes, is audited) */
 };
 
 void net_events_record(struct daemon *d, const struct net_event *ev);

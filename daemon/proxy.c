@@ -46,6 +46,12 @@ struct psb {
 	bool ask;
 	bool sent;
 	char scope[NET_GRANT_SCOPE_MAX]; /* whose session grants apply; "": none */
+	/*
+	 * The exec ended and the worker was told; kept (without listeners or
+	 * policy) until the worker answers "removed", so that the records of
+	 * connections it closes meanwhile still name their exec and user.
+	 */
+	bool removed;
 };
 
 struct pask {
@@ -85,6 +91,14 @@ struct proxy {
 };
 
 static void proxy_start(struct proxy *p);
+
+static void psb_free(struct psb *s)
+{
+	for (int i = 0; i < PROXY_N_LISTENERS; i++)
+		safe_close(s->fds[i]);
+	json_decref(s->policy);
+	free(s);
+}
 
 static struct psb *find_sb(struct proxy *p, const char *id)
 {
@@ -145,7 +159,7 @@ static void send_sandbox(struct proxy *p, struct psb *s)
 	json_t *granted;
 	int r;
 
-	if (!p->ready || s->sent)
+	if (!p->ready || s->sent || s->removed)
 		return;
 	granted = json_array();
 	if (granted && s->scope[0] &&
@@ -245,7 +259,7 @@ static void grant_for_session(struct proxy *p, const struct pask *a)
 	LIST_FOREACH_SAFE(pos, tmp, &p->sandboxes)
 	{
 		struct psb *s = list_entry(pos, struct psb, node);
-		if (s == asker || !s->sent || s->uid != asker->uid ||
+		if (s == asker || !s->sent || s->removed || s->uid != asker->uid ||
 		    strcmp(s->scope, asker->scope) != 0)
 			continue;
 		(void)chan_send(p,
@@ -335,6 +349,7 @@ static int on_event(struct proxy *p, json_t *m)
 	const char *reason = json_string_value(json_object_get(m, "reason"));
 	const char *method = json_string_value(json_object_get(m, "method"));
 	const char *address = json_string_value(json_object_get(m, "address"));
+	const char *state = json_string_value(json_object_get(m, "state"));
 	json_t *port = json_object_get(m, "port"), *bo = json_object_get(m, "bytes_out"),
 	       *bi = json_object_get(m, "bytes_in");
 	enum net_protocol np;
@@ -342,7 +357,8 @@ static int on_event(struct proxy *p, json_t *m)
 	struct net_event ev;
 
 	if (!s || !host_ok(host) || !proto || net_protocol_from_string(proto, &np) < 0 ||
-	    !decision || (strcmp(decision, "allow") != 0 && strcmp(decision, "deny") != 0) ||
+	    !state || (strcmp(state, "open") != 0 && strcmp(state, "closed") != 0) || !decision ||
+	    (strcmp(decision, "allow") != 0 && strcmp(decision, "deny") != 0) ||
 	    !word_ok(reason, 64) || (method && !word_ok(method, 23)) ||
 	    (address && !word_ok(address, 64)) || !json_is_integer(port) ||
 	    json_integer_value(port) < 0 || json_integer_value(port) > 65535 ||
@@ -361,8 +377,24 @@ static int on_event(struct proxy *p, json_t *m)
 		.address = address,
 		.bytes_out = (uint64_t)json_integer_value(bo),
 		.bytes_in = (uint64_t)json_integer_value(bi),
+		.open = strcmp(state, "open") == 0,
 	};
 	net_events_record(p->d, &ev);
+	return 0;
+}
+
+/* The worker has closed everything of a removed sandbox and reported it. */
+static int on_removed(struct proxy *p, json_t *m)
+{
+	const char *sbid = json_string_value(json_object_get(m, "sandbox"));
+	struct psb *s = sbid ? find_sb(p, sbid) : NULL;
+
+	if (!sbid)
+		return -EINVAL;
+	if (s && s->removed) {
+		list_del(&s->node);
+		psb_free(s);
+	}
 	return 0;
 }
 
@@ -387,7 +419,7 @@ static int on_ask(struct proxy *p, json_t *m)
 		deny_ask(p, (uint64_t)json_integer_value(jid));
 		return -EINVAL;
 	}
-	if (!x || !x->conn) {
+	if (s->removed || !x || !x->conn) {
 		deny_ask(p, (uint64_t)json_integer_value(jid));
 		return 0;
 	}
@@ -469,6 +501,8 @@ static void on_message(struct proxy *p, const char *buf, size_t len)
 		r = 0;
 	} else if (strcmp(op, "event") == 0)
 		r = on_event(p, m);
+	else if (strcmp(op, "removed") == 0)
+		r = on_removed(p, m);
 	else if (strcmp(op, "ask") == 0)
 		r = on_ask(p, m);
 out:
@@ -527,7 +561,12 @@ static void worker_gone(struct proxy *p)
 	cancel_asks(p, NULL);
 	LIST_FOREACH_SAFE(pos, tmp, &p->sandboxes)
 	{
-		list_entry(pos, struct psb, node)->sent = false;
+		struct psb *s = list_entry(pos, struct psb, node);
+		s->sent = false;
+		if (s->removed) { /* what the worker had not reported died with it */
+			list_del(&s->node);
+			psb_free(s);
+		}
 	}
 }
 
@@ -762,14 +801,6 @@ bool proxy_usable(struct daemon *d, const char **ret_why)
 	return false;
 }
 
-static void psb_free(struct psb *s)
-{
-	for (int i = 0; i < PROXY_N_LISTENERS; i++)
-		safe_close(s->fds[i]);
-	json_decref(s->policy);
-	free(s);
-}
-
 int proxy_add_sandbox(struct daemon *d, const char *exec_id, uid_t uid, json_t *policy, bool ask,
 		      int *fds)
 {
@@ -813,14 +844,21 @@ void proxy_remove_sandbox(struct daemon *d, const char *exec_id)
 	struct proxy *p = d->proxy;
 	struct psb *s = p ? find_sb(p, exec_id) : NULL;
 
-	if (!s)
+	if (!s || s->removed)
 		return;
 	cancel_asks(p, exec_id);
-	if (s->sent)
-		(void)chan_send(p, json_pack("{s:s, s:s}", "op", "remove", "sandbox", s->id), NULL,
-				0);
-	list_del(&s->node);
 	p->n_sandboxes--;
+	if (s->sent && chan_send(p, json_pack("{s:s, s:s}", "op", "remove", "sandbox", s->id),
+				 NULL, 0) == 0) {
+		/* Wait for "removed": the worker may still report connections. */
+		s->removed = true;
+		for (int i = 0; i < PROXY_N_LISTENERS; i++)
+			s->fds[i] = safe_close(s->fds[i]);
+		json_decref(s->policy);
+		s->policy = NULL;
+		return;
+	}
+	list_del(&s->node);
 	psb_free(s);
 }
 

@@ -666,12 +666,14 @@ static int count_examples(struct parser *p, size_t n, const struct bound *b)
 	return 0;
 }
 
-/* match= / not_match= of prefix_rule(): commands. */
-static int parse_command_examples(struct parser *p, const struct bound *b, const char *what,
-				  struct example **ret, size_t *ret_n)
+/*
+ * The start of match= / not_match=: nothing (0) when absent, else a list
+ * within the limits and room for its examples in *ex (1), or an error.
+ */
+static int examples_start(struct parser *p, const struct bound *b, const char *what,
+			  struct example **ret, size_t *ret_n, struct example **ex)
 {
 	const struct rules_value *list = b->v;
-	struct example *ex;
 	int r;
 
 	*ret = NULL;
@@ -684,9 +686,21 @@ static int parse_command_examples(struct parser *p, const struct bound *b, const
 	r = count_examples(p, list->list.n, b);
 	if (r < 0)
 		return r;
-	ex = rules_arena_alloc(&p->tmp, (list->list.n ? list->list.n : 1) * sizeof(*ex));
-	if (!ex)
-		return -ENOMEM;
+	*ex = rules_arena_alloc(&p->tmp, (list->list.n ? list->list.n : 1) * sizeof(**ex));
+	return *ex ? 1 : -ENOMEM;
+}
+
+/* match= / not_match= of prefix_rule(): commands. */
+static int parse_command_examples(struct parser *p, const struct bound *b, const char *what,
+				  struct example **ret, size_t *ret_n)
+{
+	const struct rules_value *list = b->v;
+	struct example *ex;
+	int r;
+
+	r = examples_start(p, b, what, ret, ret_n, &ex);
+	if (r <= 0)
+		return r;
 	for (size_t i = 0; i < list->list.n; i++) {
 		const struct rules_value *v = list->list.items[i];
 
@@ -754,19 +768,9 @@ static int parse_path_examples(struct parser *p, const struct bound *b, const ch
 	struct example *ex;
 	int r;
 
-	*ret = NULL;
-	*ret_n = 0;
-	if (!list)
-		return 0;
-	r = want_list(p, b, what);
-	if (r < 0)
+	r = examples_start(p, b, what, ret, ret_n, &ex);
+	if (r <= 0)
 		return r;
-	r = count_examples(p, list->list.n, b);
-	if (r < 0)
-		return r;
-	ex = rules_arena_alloc(&p->tmp, (list->list.n ? list->list.n : 1) * sizeof(*ex));
-	if (!ex)
-		return -ENOMEM;
 	for (size_t i = 0; i < list->list.n; i++) {
 		struct rules_value *v = list->list.items[i];
 

@@ -464,6 +464,26 @@ static void lexer_done(struct lexer *lx)
 	lx->n_pending = 0;
 }
 
+/*
+ * Past blanks, backslash-newline pairs and a comment, from pos in s[0..end):
+ * where the next token starts (end when none).
+ */
+static size_t skip_blanks(const char *s, size_t pos, size_t end)
+{
+	while (pos < end) {
+		if (s[pos] == ' ' || s[pos] == '\t')
+			pos++;
+		else if (s[pos] == '\\' && pos + 1 < end && s[pos + 1] == '\n')
+			pos += 2;
+		else if (s[pos] == '#')
+			while (pos < end && s[pos] != '\n')
+				pos++;
+		else
+			break;
+	}
+	return pos;
+}
+
 static bool at(const struct lexer *lx, size_t off, char c)
 {
 	return lx->pos + off < lx->len && lx->s[lx->pos + off] == c;
@@ -857,26 +877,12 @@ static int lex_next(struct lexer *lx, struct token *t)
 	int r;
 
 	token_done(t);
-	for (;;) {
-		char c;
-
-		if (lx->pos >= lx->len) {
-			if (lx->n_pending > 0)
-				return SHELL_SPLIT_SYNTAX; /* here-document never started */
-			t->kind = TOK_EOF;
-			return 0;
-		}
-		c = lx->s[lx->pos];
-		if (c == ' ' || c == '\t') {
-			lx->pos++;
-		} else if (c == '\\' && at(lx, 1, '\n')) {
-			lx->pos += 2;
-		} else if (c == '#') {
-			while (lx->pos < lx->len && lx->s[lx->pos] != '\n')
-				lx->pos++;
-		} else {
-			break;
-		}
+	lx->pos = skip_blanks(lx->s, lx->pos, lx->len);
+	if (lx->pos >= lx->len) {
+		if (lx->n_pending > 0)
+			return SHELL_SPLIT_SYNTAX; /* here-document never started */
+		t->kind = TOK_EOF;
+		return 0;
 	}
 
 	switch (lx->s[lx->pos]) {
@@ -1811,24 +1817,10 @@ static void lit_redir_op(struct lit *L, struct lit_token *t)
 static int lit_next(struct lit *L, struct lit_token *t, bool as_target)
 {
 	lit_token_done(t);
-	for (;;) {
-		char c;
-
-		if (L->pos >= L->end) {
-			t->kind = LT_EOF;
-			return 0;
-		}
-		c = L->s[L->pos];
-		if (c == ' ' || c == '\t') {
-			L->pos++;
-		} else if (c == '\\' && lit_at(L, 1, '\n')) {
-			L->pos += 2;
-		} else if (c == '#') {
-			while (L->pos < L->end && L->s[L->pos] != '\n')
-				L->pos++;
-		} else {
-			break;
-		}
+	L->pos = skip_blanks(L->s, L->pos, L->end);
+	if (L->pos >= L->end) {
+		t->kind = LT_EOF;
+		return 0;
 	}
 	switch (L->s[L->pos]) {
 	case '\n':

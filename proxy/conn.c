@@ -57,7 +57,7 @@ static void report(struct pconn *c)
 	if (c->reported || !c->have_target)
 		return;
 	c->reported = true;
-	worker_event(c->sb, c->host.name, c->port, c->proto, c->allowed,
+	worker_event(c->sb, WORKER_EVENT_CLOSED, c->host.name, c->port, c->proto, c->allowed,
 		     c->reason ? c->reason : (c->allowed ? "allowed" : "error"),
 		     c->method[0] ? c->method : NULL,
 		     c->have_connected ? (const struct sockaddr *)&c->connected : NULL, c->c2u.bytes,
@@ -545,6 +545,8 @@ static void connected(struct pconn *c)
 	if (!c->reason)
 		c->reason = "allowed"; /* or "approved" */
 	c->sb->w->connections++;
+	worker_event(c->sb, WORKER_EVENT_OPEN, c->host.name, c->port, c->proto, true, c->reason,
+		     c->method[0] ? c->method : NULL, (const struct sockaddr *)&c->connected, 0, 0);
 	free(c->out);
 	c->out = NULL;
 	if (c->front == FRONT_HTTP) {

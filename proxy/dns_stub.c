@@ -228,7 +228,7 @@ static void handle(struct psandbox *sb, const uint8_t *data, size_t len,
 	}
 	worker_check(sb, &d->host, 0, NET_PROTO_DNS, &d->check);
 	if (d->check.verdict != DOMAIN_ALLOWED) {
-		worker_event(sb, d->host.name, 53, NET_PROTO_DNS, false,
+		worker_event(sb, WORKER_EVENT_CLOSED, d->host.name, 53, NET_PROTO_DNS, false,
 			     domain_verdict_to_string(d->check.verdict), NULL, NULL, 0, 0);
 		answer(d, LDNS_RCODE_REFUSED, NULL, 0);
 		goto out;

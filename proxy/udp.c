@@ -123,8 +123,9 @@ static void dest_decided(struct udp_dest *d, bool allowed, const char *reason)
 {
 	d->decided = true;
 	d->allowed = allowed;
-	worker_event(d->a->sb, d->host.name, d->port, NET_PROTO_SOCKS5_UDP, allowed, reason, NULL,
-		     allowed ? (const struct sockaddr *)&d->addr : NULL, d->pending_len, 0);
+	worker_event(d->a->sb, WORKER_EVENT_CLOSED, d->host.name, d->port, NET_PROTO_SOCKS5_UDP,
+		     allowed, reason, NULL, allowed ? (const struct sockaddr *)&d->addr : NULL,
+		     d->pending_len, 0);
 }
 
 static void on_resolved(void *ud, int err, const struct sockaddr_storage *addrs, size_t n)

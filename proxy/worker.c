@@ -8,10 +8,12 @@
  *   daemon -> worker: config {dns_server}, add {sandbox, policy, ask, granted?} + 5 fds,
  *                     remove {sandbox}, answer {id, allow, session},
  *                     grant {sandbox, host}
+ *   worker -> daemon: ready {}, event {state: open|closed, ...},
+ *                     ask {id, sandbox, host, port, protocol},
+ *                     removed {sandbox} (after the last event of a removed sandbox)
  *   (granted / grant: host names approved "for the session" of the
  *   sandbox's session, daemon/net_grants.h; they allow what the policy
  *   would otherwise have asked about, never a denied or local target)
- *   worker -> daemon: ready {}, event {...}, ask {id, sandbox, host, port, protocol}
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -77,12 +79,15 @@ static int chan_send(struct worker *w, json_t *msg)
 	return r;
 }
 
-void worker_event(struct psandbox *sb, const char *host, uint16_t port, enum net_protocol proto,
-		  bool allowed, const char *reason, const char *method, const struct sockaddr *addr,
-		  uint64_t bytes_out, uint64_t bytes_in)
+void worker_event(struct psandbox *sb, enum worker_event_state state, const char *host,
+		  uint16_t port, enum net_protocol proto, bool allowed, const char *reason,
+		  const char *method, const struct sockaddr *addr, uint64_t bytes_out,
+		  uint64_t bytes_in)
 {
-	json_t *m = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:I, s:I}", "op", "event",
-			      "sandbox", sb->id, "host", host, "port", (int)port, "protocol",
+	json_t *m = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:I, s:I}", "op", "event",
+			      "sandbox", sb->id, "state",
+			      state == WORKER_EVENT_OPEN ? "open" : "closed", "host", host, "port",
+			      (int)port, "protocol",
 			      net_protocol_to_string(proto), "decision", allowed ? "allow" : "deny",
 			      "reason", reason, "bytes_out", (json_int_t)bytes_out, "bytes_in",
 			      (json_int_t)bytes_in);
@@ -200,11 +205,19 @@ struct psandbox *worker_find_sandbox(struct worker *w, const char *id)
 	return NULL;
 }
 
+/* Every event of the sandbox has been sent before this: the daemon forgets it. */
+static void send_removed(struct worker *w, const char *id)
+{
+	if (chan_send(w, json_pack("{s:s, s:s}", "op", "removed", "sandbox", id)) < 0)
+		log_debug("removal of sandbox %s not reported", id);
+}
+
 void worker_sandbox_maybe_free(struct psandbox *sb)
 {
 	if (!sb->removed || sb->handles > 0 || !list_empty(&sb->conns) ||
 	    !list_empty(&sb->assocs) || !list_empty(&sb->dnsq) || !list_empty(&sb->dnstcp))
 		return;
+	send_removed(sb->w, sb->id);
 	domain_policy_done(&sb->policy);
 	domain_policy_done(&sb->granted);
 	free(sb);
@@ -389,6 +402,8 @@ static void handle_message(struct worker *w, const char *buf, size_t len, int *f
 		struct psandbox *sb = id ? worker_find_sandbox(w, id) : NULL;
 		if (sb)
 			sandbox_remove(sb);
+		else if (id)
+			send_removed(w, id);
 		r = 0;
 	} else if (strcmp(op, "config") == 0) {
 		const char *dns = json_string_value(json_object_get(m, "dns_server"));

@@ -84,9 +84,17 @@ int worker_chan_start(struct worker *w);
 /* "IP" or "IP:PORT" / "[IPv6]:PORT" of the upstream DNS server; -EINVAL. */
 int worker_set_dns_server(struct worker *w, const char *s);
 /* Report one decision to the daemon (net_events_record() there). */
-void worker_event(struct psandbox *sb, const char *host, uint16_t port, enum net_protocol proto,
-		  bool allowed, const char *reason, const char *method, const struct sockaddr *addr,
-		  uint64_t bytes_out, uint64_t bytes_in);
+/*
+ * Report a decision to the daemon.  WORKER_EVENT_OPEN: a connection just
+ * went through (the caller hears of it at once; nothing is audited yet);
+ * WORKER_EVENT_CLOSED: it ended, with the bytes each way (audited), or a
+ * refusal, which is both.
+ */
+enum worker_event_state { WORKER_EVENT_OPEN, WORKER_EVENT_CLOSED };
+void worker_event(struct psandbox *sb, enum worker_event_state state, const char *host,
+		  uint16_t port, enum net_protocol proto, bool allowed, const char *reason,
+		  const char *method, const struct sockaddr *addr, uint64_t bytes_out,
+		  uint64_t bytes_in);
 /* Ask the daemon about an allowlist miss; cb(ud, allow) later (also on timeout: false). */
 typedef void (*worker_ask_cb)(void *ud, bool allow);
 int worker_ask(struct psandbox *sb, const struct domain_host *h, uint16_t port,

@@ -388,8 +388,27 @@ export interface ApprovalResolvedParams {
 	decision: ApprovalDecision;
 	by: ApprovalAnsweredBy;
 }
+/** A decision of the network proxy for one of this connection's commands. */
 export interface NetEventParams {
-	[key: string]: unknown;
+	/** The exec whose sandbox made the connection. */
+	id: string;
+	/** "open": the destination is connected; "closed": it ended, or was refused. */
+	state: 'open' | 'closed';
+	host: string;
+	port: number;
+	protocol: 'http' | 'https' | 'socks5_tcp' | 'socks5_udp' | 'dns';
+	decision: 'allow' | 'deny';
+	/** "allowed", "approved", "denied", "not_allowed", "not_allowed_local", ... */
+	reason: string;
+	/** The HTTP method, when known. */
+	method?: string;
+	/** The address connected to, or the local one that was refused. */
+	address?: string;
+	/** Bytes from the sandbox to the destination (0 while open). */
+	bytes_out: number;
+	/** Bytes from the destination to the sandbox (0 while open). */
+	bytes_in: number;
+	session?: string;
 }
 
 /** Method name -> [params, result]. */

@@ -315,14 +315,17 @@ test_net_proxy_events()
 	sess_send ev "$(rpc_line 1 hello '{"client":"t","version":"1"}')"
 	sess_send ev "$(rpc_line 2 exec/start "$(printf '{"argv":["sh","-c","curl -sS -m 10 http://localhost:%s/ev; curl -sS -m 10 http://nope.test/ >/dev/null"],"cwd":"%s","network":{"mode":"proxy","allow_domains":["localhost"]},"stdin":false}' "$NET_HTTP_PORT" "$WS")")"
 	sess_wait ev '.method == "exec/exited"' 20 >/dev/null || fail "no exec/exited: $(head -c 800 "$TD/ev.out")"
-	ev=$(sess_find ev '.method == "net/event" and .params.decision == "allow"')
-	[[ -n "$ev" ]] || fail "no allow net/event: $(head -c 800 "$TD/ev.out")"
+	ev=$(sess_find ev '.method == "net/event" and .params.decision == "allow" and .params.state == "open"')
+	[[ -n "$ev" ]] || fail "no allow net/event when the connection opened: $(head -c 800 "$TD/ev.out")"
 	assert_eq "localhost $NET_HTTP_PORT http GET allowed 127.0.0.1" \
 		"$(jqv "$ev" '[.params.host, .params.port, .params.protocol, .params.method, .params.reason, .params.address] | join(" ")')" "the allow event"
+	# Its end, with the bytes: the worker sends it before anything about the
+	# second curl, whose refusal below arrived before exec/exited.
+	ev=$(sess_find ev '.method == "net/event" and .params.decision == "allow" and .params.state == "closed"')
 	[[ "$(jqv "$ev" '.params.bytes_in')" -gt 0 && "$(jqv "$ev" '.params.bytes_out')" -gt 0 ]] ||
-		fail "no byte counts: $ev"
+		fail "no byte counts when the connection ended: $ev"
 	ev=$(sess_find ev '.method == "net/event" and .params.decision == "deny"')
-	assert_eq "nope.test 80 not_allowed" "$(jqv "$ev" '[.params.host, .params.port, .params.reason] | join(" ")')" "the deny event"
+	assert_eq "nope.test 80 not_allowed closed" "$(jqv "$ev" '[.params.host, .params.port, .params.reason, .params.state] | join(" ")')" "the deny event"
 	sess_close ev
 }
 
