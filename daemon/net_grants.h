@@ -29,7 +29,7 @@
 #include "common/cxlimits.h"
 #include "common/list.h"
 
-#define NET_GRANTS_MAX 4096       /* in all */
+#define NET_GRANTS_MAX 4096 /* in all */
 #define NET_GRANTS_MAX_PER_UID 256
 #define NET_GRANT_SCOPE_MAX (CX_MAX_SESSION_ID + 8)
 

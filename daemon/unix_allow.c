@@ -33,7 +33,8 @@ static int narrow(const struct conf_doc *doc, bool managed, char ***list, bool *
 		char w[600];
 
 		if (!path_is_absolute_normalized(*p)) {
-			snprintf(err, errsz, "%s:%u: [network] %s: %s is not an absolute, normalised path",
+			snprintf(err, errsz,
+				 "%s:%u: [network] %s: %s is not an absolute, normalised path",
 				 e->file, e->line, KEY, log_q(*p));
 			return -EINVAL;
 		}

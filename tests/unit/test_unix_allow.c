@@ -33,7 +33,8 @@ static void test_off_by_default(void **state)
 
 	(void)state;
 	assert_int_equal(conf_defaults(NULL, "/tmp", &cfg), 0);
-	assert_int_equal(unix_allow_build(cfg, NULL, NULL, &on, &list, &warnings, err, sizeof(err)), 0);
+	assert_int_equal(unix_allow_build(cfg, NULL, NULL, &on, &list, &warnings, err, sizeof(err)),
+			 0);
 	assert_false(on);
 	assert_null(list);
 	assert_null(warnings);
@@ -44,15 +45,17 @@ static void test_managed_and_user(void **state)
 {
 	struct daemon_config *cfg = NULL;
 	char **list = NULL, **warnings = NULL, err[256];
-	struct conf_doc *user = doc("[network]\nallow_unix_sockets = [\"/run/b.sock\", \"/home/u/x.sock\"]\n");
+	struct conf_doc *user =
+		doc("[network]\nallow_unix_sockets = [\"/run/b.sock\", \"/home/u/x.sock\"]\n");
 	struct conf_doc *project = doc("[network]\nallow_unix_sockets = []\n");
 	bool on = false;
 
 	(void)state;
 	assert_int_equal(conf_defaults(NULL, "/tmp", &cfg), 0);
 	/* Managed only, an empty list: on, nothing allowed. */
-	cfg->net_unix_sockets = strv_copy((char *[]){ NULL });
-	assert_int_equal(unix_allow_build(cfg, NULL, NULL, &on, &list, &warnings, err, sizeof(err)), 0);
+	cfg->net_unix_sockets = strv_copy((char *[]){NULL});
+	assert_int_equal(unix_allow_build(cfg, NULL, NULL, &on, &list, &warnings, err, sizeof(err)),
+			 0);
 	assert_true(on);
 	assert_non_null(list);
 	assert_int_equal(strv_length(list), 0);
@@ -61,8 +64,9 @@ static void test_managed_and_user(void **state)
 
 	/* The user keeps what the managed list has; the rest is a warning. */
 	cfg->net_unix_sockets =
-		strv_copy((char *[]){ (char *)"/run/a.sock", (char *)"/run/b.sock", NULL });
-	assert_int_equal(unix_allow_build(cfg, user, NULL, &on, &list, &warnings, err, sizeof(err)), 0);
+		strv_copy((char *[]){(char *)"/run/a.sock", (char *)"/run/b.sock", NULL});
+	assert_int_equal(unix_allow_build(cfg, user, NULL, &on, &list, &warnings, err, sizeof(err)),
+			 0);
 	assert_true(on);
 	assert_int_equal(strv_length(list), 1);
 	assert_string_equal(list[0], "/run/b.sock");
@@ -73,7 +77,8 @@ static void test_managed_and_user(void **state)
 	warnings = NULL;
 
 	/* A project layer narrows further. */
-	assert_int_equal(unix_allow_build(cfg, user, project, &on, &list, &warnings, err, sizeof(err)), 0);
+	assert_int_equal(
+		unix_allow_build(cfg, user, project, &on, &list, &warnings, err, sizeof(err)), 0);
 	assert_true(on);
 	assert_int_equal(strv_length(list), 0);
 	strv_free(list);
@@ -83,7 +88,8 @@ static void test_managed_and_user(void **state)
 	/* Without a managed list, the user's key turns the allowlist on, allowing nothing. */
 	strv_free(cfg->net_unix_sockets);
 	cfg->net_unix_sockets = NULL;
-	assert_int_equal(unix_allow_build(cfg, user, NULL, &on, &list, &warnings, err, sizeof(err)), 0);
+	assert_int_equal(unix_allow_build(cfg, user, NULL, &on, &list, &warnings, err, sizeof(err)),
+			 0);
 	assert_true(on);
 	assert_int_equal(strv_length(list), 0);
 	assert_int_equal(strv_length(warnings), 2);
