@@ -21,7 +21,7 @@
 	"       codexctl audit export [--since TIME] [--until TIME] [--user U] [--uid N]\n"       \
 	"                             [--session ID] [--type T] [--limit N]\n"                    \
 	"                             [--format json|csv|cef|syslog]\n"                           \
-	"       codexctl audit verify\n"                                                          \
+	"       codexctl audit verify [--from SEQ]\n"                                                          \
 	"TIME: YYYY-MM-DDTHH:MM:SS[.ffffff]Z, YYYY-MM-DD[ HH:MM[:SS]] (local time),\n"            \
 	"      @EPOCH, or an age such as 30s, 10m, 2h, 7d (that long ago)\n"
 
@@ -237,12 +237,33 @@ usage:
 	return CX_EXIT_USAGE;
 }
 
-static int cmd_audit_verify(const struct client_opts *o)
+static int cmd_audit_verify(const struct client_opts *o, int argc, char **argv)
 {
-	json_t *res = NULL, *e;
+	json_t *res = NULL, *e, *params = json_object();
 	int r;
 
-	r = rpc_call_once(o->socket, "audit/verify", json_object(), &res);
+	if (!params)
+		return CX_EXIT_ERROR;
+	/* verify [--from SEQ] */
+	if (argc == 3 && strcmp(argv[1], "--from") == 0) {
+		char *end;
+		long long seq;
+		errno = 0;
+		seq = strtoll(argv[2], &end, 10);
+		if (errno || end == argv[2] || *end || seq < 1) {
+			fprintf(stderr, "codexctl: audit verify --from: a sequence number (1 or more), "
+					"not \"%.64s\"\n",
+				argv[2]);
+			json_decref(params);
+			return CX_EXIT_USAGE;
+		}
+		json_object_set_new(params, "from_seq", json_integer(seq));
+	} else if (argc != 1) {
+		fputs(AUDIT_USAGE, stderr);
+		json_decref(params);
+		return CX_EXIT_USAGE;
+	}
+	r = rpc_call_once(o->socket, "audit/verify", params, &res);
 	if (r > 0)
 		return r;
 	if (o->json) {
@@ -251,7 +272,8 @@ static int cmd_audit_verify(const struct client_opts *o)
 			puts(s);
 		free(s);
 	} else if (json_is_true(json_object_get(res, "intact"))) {
-		printf("audit log intact: %lld records, seq %lld to %lld, %zu file(s), HMAC %s\n",
+		printf("audit log intact%s: %lld records, seq %lld to %lld, %zu file(s), HMAC %s\n",
+		       json_object_get(res, "from_seq") ? " from the given seq on" : "",
 		       (long long)json_integer_value(json_object_get(res, "records")),
 		       (long long)json_integer_value(json_object_get(res, "first_seq")),
 		       (long long)json_integer_value(json_object_get(res, "last_seq")),
@@ -281,8 +303,8 @@ int cmd_audit(const struct client_opts *o, int argc, char **argv)
 		return cmd_audit_query(o, argc - 1, argv + 1, false);
 	if (argc >= 2 && strcmp(argv[1], "export") == 0)
 		return cmd_audit_query(o, argc - 1, argv + 1, true);
-	if (argc == 2 && strcmp(argv[1], "verify") == 0)
-		return cmd_audit_verify(o);
+	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+		return cmd_audit_verify(o, argc - 1, argv + 1);
 	fputs(AUDIT_USAGE, stderr);
 	return CX_EXIT_USAGE;
 }

@@ -47,7 +47,7 @@ int cmd_net(const struct client_opts *o, int argc, char **argv)
 		{ 0 },
 	};
 	json_t *params = json_object(), *allow = json_array(), *deny = json_array();
-	json_t *result = NULL, *host;
+	json_t *result = NULL;
 	struct rpc_client cl;
 	struct rpc_message err;
 	bool as_json = o->json;
@@ -95,13 +95,13 @@ int cmd_net(const struct client_opts *o, int argc, char **argv)
 			goto out;
 		}
 	}
-	host = optind + 1 == argc ? json_string(argv[optind]) : NULL; /* NULL: not UTF-8 */
-	if (!host) {
+	/* json_string() is NULL for a host that is not UTF-8. */
+	if (optind + 1 != argc ||
+	    json_object_set_new(params, "host", json_string(argv[optind])) < 0) {
 		net_usage(stderr);
 		r = CX_EXIT_USAGE;
 		goto out;
 	}
-	json_object_set_new(params, "host", host);
 	if (json_array_size(allow))
 		json_object_set(params, "allow_domains", allow);
 	if (json_array_size(deny))

@@ -32,14 +32,38 @@ static const char *str(json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : "-";
 }
 
+/* How long a session has been idle: "now" while commands run, else "12s", "5m", "3h", "2d". */
+static const char *idle_text(json_t *s, char *buf, size_t n)
+{
+	json_t *v = json_object_get(s, "idle_seconds");
+	long long t = json_integer_value(v);
+
+	if (!json_is_integer(v))
+		return "-";
+	if (json_integer_value(json_object_get(s, "execs_running")) > 0 || t <= 0)
+		return "now";
+	if (t < 120)
+		snprintf(buf, n, "%llds", t);
+	else if (t < 2 * 3600)
+		snprintf(buf, n, "%lldm", t / 60);
+	else if (t < 2 * 86400)
+		snprintf(buf, n, "%lldh", t / 3600);
+	else
+		snprintf(buf, n, "%lldd", t / 86400);
+	return buf;
+}
+
 static void print_session_line(json_t *s)
 {
+	char idle[32];
+
 	term_print_oneline(stdout, str(s, "id"), 64);
 	putchar(' ');
 	term_print_oneline(stdout, str(s, "user"), 32);
-	printf(" %-12s %3lld running %4lld total  ", str(s, "state"),
+	printf(" %-12s %3lld running %4lld total  active %-5s ", str(s, "state"),
 	       (long long)json_integer_value(json_object_get(s, "execs_running")),
-	       (long long)json_integer_value(json_object_get(s, "execs_total")));
+	       (long long)json_integer_value(json_object_get(s, "execs_total")),
+	       idle_text(s, idle, sizeof(idle)));
 	term_print_oneline(stdout, str(s, "workspace"), 200);
 	putchar('\n');
 }
@@ -48,6 +72,7 @@ static void print_session(json_t *s)
 {
 	static const char *const keys[] = { "id",      "user",	  "state",	     "workspace",
 					    "sandbox", "approval_policy", "label", "created" };
+	char idle[32];
 	json_t *v;
 	size_t i;
 
@@ -56,6 +81,9 @@ static void print_session(json_t *s)
 		term_print_oneline(stdout, str(s, keys[i]), 0);
 		putchar('\n');
 	}
+	printf("%-16s ", "last active");
+	term_print_oneline(stdout, str(s, "last_active"), 0);
+	printf(" (idle %s)\n", idle_text(s, idle, sizeof(idle)));
 	printf("%-16s %lld running, %lld in all\n", "commands",
 	       (long long)json_integer_value(json_object_get(s, "execs_running")),
 	       (long long)json_integer_value(json_object_get(s, "execs_total")));

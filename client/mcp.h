@@ -44,7 +44,7 @@
 #define MCP_TIMEOUT_DEFAULT_MS (10LL * 60 * 1000)
 
 /* MCP revisions spoken, newest first. */
-#define MCP_VERSION_LATEST "2025-06-18"
+#define MCP_VERSION_LATEST "2025-11-25"
 
 enum mcp_call_kind {
 	MCP_CALL_EXEC,
@@ -92,6 +92,13 @@ struct mcp_elicitation {
 
 struct mcp_server {
 	const struct client_opts *o;
+	/*
+	 * Where messages to the MCP client go: NULL = standard output
+	 * (blocking, whole lines).  The fuzz target collects them instead.
+	 * Returns 0 or -errno; a failure ends codexctl mcp.
+	 */
+	int (*write_out)(void *ud, const char *line, size_t len);
+	void *write_ud;
 	/* The daemon. */
 	struct rpc_client c;
 	bool connected;
@@ -128,6 +135,18 @@ int mcp_send_notification(struct mcp_server *s, const char *method, json_t *para
 
 /* Connect to the daemon when not connected (hello included): 0, or -errno. */
 int mcp_daemon_ensure(struct mcp_server *s);
+
+/*
+ * One line from the MCP client (without its '\n'), parsed strictly and
+ * dispatched; every answer goes out through write_out or to the daemon's
+ * queue (s->c.out).  Reads no descriptor, so it can be fed bytes without
+ * a daemon (tests/fuzz/fuzz_mcp.c).
+ */
+void mcp_server_on_client_frame(struct mcp_server *s, const char *frame, size_t len);
+/* One message from the daemon (already parsed), dispatched the same way. */
+void mcp_server_on_daemon_message(struct mcp_server *s, struct rpc_message *m);
+/* Free every call and elicitation and the daemon connection (end of the loop). */
+void mcp_server_release(struct mcp_server *s);
 
 /* ----------------------------------------------------------- mcp_tools.c */
 

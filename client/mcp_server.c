@@ -25,7 +25,8 @@
 
 #define MCP_READ_CHUNK (64 * 1024)
 
-static const char *const supported_versions[] = {"2025-06-18", "2025-03-26", "2024-11-05"};
+static const char *const supported_versions[] = {"2025-11-25", "2025-06-18", "2025-03-26",
+						   "2024-11-05"};
 
 static const char mcp_instructions[] =
 	"Runs shell commands through codexd, which decides with the administrator's rules and "
@@ -56,13 +57,13 @@ static int write_stdout(const char *line, size_t len)
 	return 0;
 }
 
-static int send_line(char *line, size_t len)
+static int send_line(struct mcp_server *s, char *line, size_t len)
 {
 	int r;
 
 	if (!line)
 		return -ENOMEM;
-	r = write_stdout(line, len);
+	r = s->write_out ? s->write_out(s->write_ud, line, len) : write_stdout(line, len);
 	free(line);
 	if (r < 0) {
 		fprintf(stderr, "codexctl mcp: writing to the MCP client: %s\n", strerror(-r));
@@ -75,10 +76,9 @@ int mcp_send_result(struct mcp_server *s, const struct rpc_id *id, json_t *resul
 {
 	size_t len;
 
-	(void)s;
 	char *line = jsonrpc_build_result(id, result, &len);
 
-	return send_line(line, len);
+	return send_line(s, line, len);
 }
 
 int mcp_send_error(struct mcp_server *s, const struct rpc_id *id, int code, const char *reason,
@@ -86,10 +86,9 @@ int mcp_send_error(struct mcp_server *s, const struct rpc_id *id, int code, cons
 {
 	size_t len;
 
-	(void)s;
 	char *line = jsonrpc_build_error(id, code, reason, message, NULL, &len);
 
-	return send_line(line, len);
+	return send_line(s, line, len);
 }
 
 int mcp_send_request(struct mcp_server *s, const char *id, const char *method, json_t *params)
@@ -97,21 +96,19 @@ int mcp_send_request(struct mcp_server *s, const char *id, const char *method, j
 	struct rpc_id rid = {.type = RPC_ID_STRING};
 	size_t len;
 
-	(void)s;
 	snprintf(rid.str, sizeof(rid.str), "%s", id);
 	char *line = jsonrpc_build_request(&rid, method, params, &len);
 
-	return send_line(line, len);
+	return send_line(s, line, len);
 }
 
 int mcp_send_notification(struct mcp_server *s, const char *method, json_t *params)
 {
 	size_t len;
 
-	(void)s;
 	char *line = jsonrpc_build_notification(method, params, &len);
 
-	return send_line(line, len);
+	return send_line(s, line, len);
 }
 
 /* ---------------------------------------------------------------- daemon */
@@ -161,6 +158,9 @@ static struct mcp_call *call_by_daemon_id(struct mcp_server *s, int64_t id)
 {
 	struct list_node *pos;
 
+	/* 0 marks a call already answered: an answer with id 0 is nobody's. */
+	if (id <= 0)
+		return NULL;
 	LIST_FOREACH (pos, &s->calls) {
 		struct mcp_call *call = list_entry(pos, struct mcp_call, node);
 		if (call->daemon_id == id)
@@ -184,7 +184,7 @@ static struct mcp_call *call_by_exec_id(struct mcp_server *s, json_t *params)
 	return NULL;
 }
 
-static void on_daemon_message(struct mcp_server *s, struct rpc_message *m)
+void mcp_server_on_daemon_message(struct mcp_server *s, struct rpc_message *m)
 {
 	struct mcp_call *call;
 
@@ -242,7 +242,7 @@ static void daemon_readable(struct mcp_server *s)
 			daemon_lost(s, r == 0 ? "codexd closed the connection" : "protocol error");
 			return;
 		}
-		on_daemon_message(s, &m);
+		mcp_server_on_daemon_message(s, &m);
 		jsonrpc_message_done(&m);
 		if (!s->connected)
 			return;
@@ -269,6 +269,7 @@ static void on_initialize(struct mcp_server *s, const struct rpc_message *m)
 	json_t *pv = json_object_get(m->params, "protocolVersion");
 	json_t *caps = json_object_get(m->params, "capabilities");
 	json_t *info = json_object_get(m->params, "clientInfo");
+	json_t *el;
 	const char *want;
 	json_t *result;
 
@@ -289,9 +290,13 @@ static void on_initialize(struct mcp_server *s, const struct rpc_message *m)
 	for (size_t i = 0; i < ARRAY_SIZE(supported_versions); i++)
 		if (strcmp(want, supported_versions[i]) == 0)
 			snprintf(s->version, sizeof(s->version), "%s", supported_versions[i]);
-	/* Elicitation exists from 2025-06-18 on. */
-	s->elicitation = !s->no_elicitation &&
-			 json_is_object(json_object_get(caps, "elicitation")) &&
+	/*
+	 * Elicitation exists from 2025-06-18 on; from 2025-11-25 a client may
+	 * offer only the "url" mode, and ours is a form ({} means form).
+	 */
+	el = json_object_get(caps, "elicitation");
+	s->elicitation = !s->no_elicitation && json_is_object(el) &&
+			 (json_object_size(el) == 0 || json_object_get(el, "form")) &&
 			 strcmp(s->version, "2025-06-18") >= 0;
 	if (json_is_string(json_object_get(info, "name")))
 		keep_name(s->client_name, sizeof(s->client_name),
@@ -389,7 +394,7 @@ static void on_notification(struct mcp_server *s, const struct rpc_message *m)
 	/* notifications/initialized and others need nothing. */
 }
 
-static void on_client_frame(struct mcp_server *s, const char *frame, size_t len)
+void mcp_server_on_client_frame(struct mcp_server *s, const char *frame, size_t len)
 {
 	struct rpc_parse_error perr;
 	struct rpc_message m;
@@ -433,7 +438,7 @@ static int client_readable(struct mcp_server *s)
 		return 0;
 	frame_reader_commit(&s->in, (size_t)n);
 	while ((r = frame_reader_next(&s->in, &frame, &flen)) == 1)
-		on_client_frame(s, frame, flen);
+		mcp_server_on_client_frame(s, frame, flen);
 	if (r < 0)
 		goto too_big;
 	return 1;
@@ -446,6 +451,18 @@ too_big:
 }
 
 /* ---------------------------------------------------------------- main */
+
+void mcp_server_release(struct mcp_server *s)
+{
+	struct list_node *pos, *tmp;
+
+	LIST_FOREACH_SAFE (pos, tmp, &s->calls) {
+		mcp_call_free(s, list_entry(pos, struct mcp_call, node));
+	}
+	s->connected = false;
+	mcp_approval_drop_all(s, false);
+	rpc_close(&s->c);
+}
 
 static void mcp_usage(FILE *f)
 {
@@ -595,15 +612,7 @@ int cmd_mcp(const struct client_opts *o, int argc, char **argv)
 	 * End of input: the MCP client is gone.  Closing the connection makes
 	 * the daemon end every command still running for us.
 	 */
-	{
-		struct list_node *pos, *tmp;
-		LIST_FOREACH_SAFE (pos, tmp, &s.calls) {
-			mcp_call_free(&s, list_entry(pos, struct mcp_call, node));
-		}
-	}
-	s.connected = false;
-	mcp_approval_drop_all(&s, false);
-	rpc_close(&s.c);
+	mcp_server_release(&s);
 	frame_reader_done(&s.in);
 	return r < 0 ? CX_EXIT_ERROR : 0;
 }

@@ -359,11 +359,19 @@ void mcp_call_fail(struct mcp_server *s, struct mcp_call *call, const char *fmt,
 void mcp_call_cancel(struct mcp_server *s, struct mcp_call *call)
 {
 	call->cancelled = true;
-	/* Still being decided: killed as soon as it starts (mcp_call_on_answer). */
 	if (call->exec_id && s->connected)
 		(void)rpc_queue_request(
 			&s->c, "exec/signal",
 			json_pack("{s:s, s:s}", "id", call->exec_id, "signal", "KILL"));
+	/*
+	 * Still being decided, or waiting for an approval: the daemon withdraws
+	 * it (approval/resolved then takes down our elicitation) and refuses it,
+	 * so nothing runs.  Should it have started meanwhile, it is killed as
+	 * soon as its start is answered (mcp_call_on_answer).
+	 */
+	else if (call->kind == MCP_CALL_EXEC && call->daemon_id > 0 && s->connected)
+		(void)rpc_queue_request(&s->c, "exec/cancel",
+					json_pack("{s:I}", "request_id", (json_int_t)call->daemon_id));
 	if (!call->exec_id && call->kind != MCP_CALL_EXEC)
 		mcp_call_free(s, call); /* a dry run: its answer is simply dropped */
 }

@@ -36,6 +36,7 @@ enum cx_error_code {
 	CX_ERR_STATE = -32009,             /* valid request, wrong state (stdin closed ...) */
 	CX_ERR_CONFIG = -32010,            /* configuration invalid (reload, check) */
 	CX_ERR_SHUTTING_DOWN = -32011,
+	CX_ERR_CANCELLED = -32800,         /* exec/cancel withdrew the request (LSP's code) */
 };
 
 #define CX_REASON_PARSE "parse_error"
@@ -57,6 +58,7 @@ enum cx_error_code {
 #define CX_REASON_STATE "bad_state"
 #define CX_REASON_CONFIG "config_invalid"
 #define CX_REASON_SHUTTING_DOWN "shutting_down"
+#define CX_REASON_CANCELLED "cancelled"
 
 /* codexctl's own exit statuses (INTERFACES.md). */
 enum cx_exit {

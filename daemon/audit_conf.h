@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The [audit], [otel] and [sessions] sections of codexd.conf
- * (codexd.conf(5)), read from the configuration document that
- * daemon/conf.c loaded and validated whole with it, so a reload that gets
- * any of them wrong keeps the previous configuration.  The HMAC key is
- * read here too (from [audit] hmac_key_file or the systemd credential
+ * (codexd.conf(5)).  daemon/conf.c reads their keys with its own key
+ * table (one reader, one error format), so a reload that gets any of
+ * them wrong keeps the previous configuration; this file holds the
+ * defaults, the value rules and the HMAC key, which is read here (from [audit] hmac_key_file or the systemd credential
  * $CREDENTIALS_DIRECTORY/audit-key), so a missing or badly protected key
  * fails the load, not the first record.
  *
@@ -16,10 +16,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-
-struct conf_doc;
-struct json_t;
 
 enum audit_fsync {
 	AUDIT_FSYNC_ALWAYS, /* a command starts once its record is on disk (group commit) */
@@ -77,26 +73,29 @@ struct audit_config {
 	char *secrets_dir;       /* USER.env files of NAME=VALUE lines, root-only */
 	bool setup_network;      /* a session's setup phase has full network */
 	int64_t setup_timeout_ms;
+	int64_t sessions_idle_timeout_ms; /* a session idle this long ends (0: never) */
 };
 
-/* True for the sections this module owns (daemon/conf.c leaves them to it). */
-bool audit_conf_section(const char *section);
+/* A new configuration holding the built-in defaults (NULL: out of memory). */
+struct audit_config *audit_conf_new(void);
 
 /*
- * Defaults, then every entry of the owned sections of doc (in order, later
- * wins).  Unknown keys and bad values: -EINVAL with "file:line: why".
- * Returns 0 with *ret (free with audit_conf_free()).
+ * After daemon/conf.c set the keys: the checks that span keys ([otel]
+ * exporter needs an endpoint) and the HMAC key.  -EINVAL with err.
  */
-int audit_conf_load(const struct conf_doc *doc, struct audit_config **ret, char *err,
-		    size_t errsz);
+int audit_conf_finish(struct audit_config *c, char *err, size_t errsz);
 
 void audit_conf_free(struct audit_config *c);
 
-/* Values into the config/show "values" object; redact hides header values. */
-void audit_conf_to_json(const struct audit_config *c, struct json_t *values, bool redact);
+/* Value rules of the keys daemon/conf.c reads into this struct. */
+bool audit_conf_text_ok(const char *s);     /* 1 to 256 printable characters */
+bool audit_conf_header_ok(const char *h);   /* "Name: value", no control characters */
+bool audit_conf_endpoint_ok(const char *s); /* an http:// or https:// URL */
 
-/* Every key, as conf_list_keys() prints them (codexd --list-config-keys). */
-int audit_conf_list_keys(FILE *f);
+/* Value names of the enumerations, indexed by value, NULL-terminated. */
+extern const char *const audit_fsync_names[];
+extern const char *const audit_on_failure_names[];
+extern const char *const otel_exporter_names[];
 
 const char *audit_fsync_to_string(enum audit_fsync f);
 const char *audit_on_failure_to_string(enum audit_on_failure f);

@@ -204,6 +204,7 @@ static const char *event_name(const char *ev)
 		{ "net.decision", "network decision" },
 		{ "session.create", "session created" },
 		{ "session.kill", "session killed" },
+		{ "session.expire", "session expired" },
 		{ "session.setup_done", "session setup finished" },
 	};
 

@@ -74,6 +74,15 @@ int audit_verifier_line(struct audit_verifier *v, const char *file, uint64_t lin
 
 	if (v->failed)
 		return 1;
+	/* Before from_seq: skipped unread (records start {"seq":N,...; others are checked). */
+	if (v->from_seq > 1 && len > 8 && memcmp(line, "{\"seq\":", 7) == 0) {
+		int64_t n = 0;
+		size_t i = 7;
+		while (i < len && i < 7 + 18 && line[i] >= '0' && line[i] <= '9')
+			n = n * 10 + (line[i++] - '0');
+		if (i < len && line[i] == ',' && i > 7 && n < v->from_seq)
+			return 0;
+	}
 	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!o || !json_is_object(o) || len < 2 || line[len - 1] != '}') {
 		json_decref(o);
@@ -211,6 +220,7 @@ int audit_verifier_line(struct audit_verifier *v, const char *file, uint64_t lin
 
 int audit_verifier_end(struct audit_verifier *v, int64_t expect_last_seq)
 {
+	int64_t start = v->from_seq > 1 ? v->from_seq : 1;
 	char msg[400];
 
 	if (v->failed)
@@ -224,8 +234,9 @@ int audit_verifier_end(struct audit_verifier *v, int64_t expect_last_seq)
 			"records %s: deleted", msg);
 		return 1;
 	}
-	if (v->have_last && v->first_seq > 1 && v->retention_through != v->first_seq - 1) {
-		snprintf(msg, sizeof(msg), "records before seq %lld", (long long)v->first_seq);
+	if (v->have_last && v->first_seq > start && v->retention_through != v->first_seq - 1) {
+		snprintf(msg, sizeof(msg), "records %lld to %lld", (long long)start,
+			 (long long)v->first_seq - 1);
 		set_bad(v, "deleted", v->first_seq - 1, "", 0,
 			"%s are missing and no audit.retention record says they were retired",
 			msg);
@@ -248,6 +259,8 @@ json_t *audit_verifier_result(const struct audit_verifier *v)
 			      "last_seq", (json_int_t)(v->have_last ? v->last_seq : 0), "hmac_checked",
 			      v->key != NULL);
 
+	if (o && v->from_seq > 1)
+		json_object_set_new(o, "from_seq", json_integer(v->from_seq));
 	if (o && v->failed)
 		json_object_set_new(o, "error",
 				    json_pack("{s:s, s:I, s:s, s:I, s:s}", "reason", v->reason, "seq",

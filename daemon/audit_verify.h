@@ -30,6 +30,11 @@
 struct audit_verifier {
 	const unsigned char *key; /* HMAC key (borrowed), or NULL */
 	size_t key_len;
+	/*
+	 * > 1: verify only from this seq on (records before it are skipped
+	 * unchecked; the first one checked starts the chain).  Set after init.
+	 */
+	int64_t from_seq;
 
 	bool have_last;
 	int64_t last_seq;

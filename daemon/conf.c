@@ -40,6 +40,11 @@ enum conf_kind {
 	CK_DOMAINS,  /* char ** of domain patterns (policy/domains.h); max 1: deny list */
 	CK_NETMODE,  /* bool limited from "full" | "limited" */
 	CK_HOSTPORT, /* char *, "IP" or "IP:PORT" */
+	CK_U64,      /* uint64_t in [min, max] */
+	CK_ENUM,     /* int: index into names */
+	CK_TEXT,     /* char *, 1 to 256 printable characters */
+	CK_URL,      /* char *, an http:// or https:// URL */
+	CK_HEADERS,  /* char ** of at most max "Name: value" HTTP headers */
 };
 
 struct conf_key {
@@ -48,9 +53,13 @@ struct conf_key {
 	enum conf_kind kind;
 	size_t offset;
 	int64_t min, max;
+	bool audit;               /* offset is into struct audit_config (c->audit) */
+	const char *const *names; /* CK_ENUM: the values, NULL-terminated */
 };
 
 #define OFF(field) offsetof(struct daemon_config, field)
+#define AOFF(field) offsetof(struct audit_config, field)
+#define AUDIT .audit = true
 
 /* Every key codexd enforces (codexd.conf(5) documents each). */
 static const struct conf_key keys[] = {
@@ -122,6 +131,37 @@ static const struct conf_key keys[] = {
 	  OFF(env.ignore_default_excludes) },
 	{ "shell_environment_policy", "exclude", CK_GLOBS, OFF(env.exclude) },
 	{ "shell_environment_policy", "include_only", CK_GLOBS, OFF(env.include_only) },
+	/* [audit], [otel], [sessions]: struct audit_config (daemon/audit_conf.h) */
+	{ "audit", "enabled", CK_BOOL, AOFF(enabled), AUDIT },
+	{ "audit", "on_failure", CK_ENUM, AOFF(on_failure), AUDIT, .names = audit_on_failure_names },
+	{ "audit", "fsync", CK_ENUM, AOFF(fsync), AUDIT, .names = audit_fsync_names },
+	{ "audit", "fsync_interval_ms", CK_U32, AOFF(fsync_interval_ms), 10, 3600 * 1000, AUDIT },
+	{ "audit", "max_file_size", CK_U64, AOFF(max_file_bytes), 4096,
+	  (int64_t)1024 * 1024 * 1024 * 1024, AUDIT },
+	{ "audit", "max_files", CK_U32, AOFF(max_files), 0, 100000, AUDIT },
+	{ "audit", "pending_max_bytes", CK_U32, AOFF(pending_max_bytes), 64 * 1024,
+	  256 * 1024 * 1024, AUDIT },
+	{ "audit", "append_only", CK_BOOL, AOFF(append_only), AUDIT },
+	{ "audit", "journald", CK_BOOL, AOFF(journald), AUDIT },
+	{ "audit", "syslog", CK_BOOL, AOFF(syslog), AUDIT },
+	{ "audit", "hmac_key_file", CK_PATH, AOFF(hmac_key_file), AUDIT },
+	{ "otel", "exporter", CK_ENUM, AOFF(otel_exporter), AUDIT, .names = otel_exporter_names },
+	{ "otel", "endpoint", CK_URL, AOFF(otel_endpoint), AUDIT },
+	{ "otel", "headers", CK_HEADERS, AOFF(otel_headers), 0, AUDIT_MAX_HEADERS, AUDIT },
+	{ "otel", "environment", CK_TEXT, AOFF(otel_environment), AUDIT },
+	{ "otel", "log_command_args", CK_BOOL, AOFF(otel_log_command_args), AUDIT },
+	{ "otel", "queue_max", CK_U32, AOFF(otel_queue_max), 16, 1000000, AUDIT },
+	{ "otel", "batch_max", CK_U32, AOFF(otel_batch_max), 1, 10000, AUDIT },
+	{ "otel", "interval_ms", CK_U32, AOFF(otel_interval_ms), 10, 600000, AUDIT },
+	{ "otel", "timeout_ms", CK_U32, AOFF(otel_timeout_ms), 100, 600000, AUDIT },
+	{ "sessions", "max_sessions", CK_U32, AOFF(sessions_max), 1, 65536, AUDIT },
+	{ "sessions", "max_sessions_per_uid", CK_U32, AOFF(sessions_max_per_uid), 1, 65536, AUDIT },
+	{ "sessions", "secrets_dir", CK_PATH, AOFF(secrets_dir), AUDIT },
+	{ "sessions", "setup_network", CK_BOOL, AOFF(setup_network), AUDIT },
+	{ "sessions", "setup_timeout_ms", CK_I64, AOFF(setup_timeout_ms), 100, 24 * 3600 * 1000,
+	  AUDIT },
+	{ "sessions", "idle_timeout_ms", CK_I64, AOFF(sessions_idle_timeout_ms), 0,
+	  (int64_t)30 * 24 * 3600 * 1000, AUDIT },
 };
 
 #define ENV_SET_SECTION "shell_environment_policy.set"
@@ -131,7 +171,8 @@ static const struct conf_key keys[] = {
 static const char *const owned_sections[] = { "daemon", "roles", "shell_environment_policy",
 					      ENV_SET_SECTION, "sandbox_workspace_write", "sandbox",
 					      "limits", "approvals", "requirements",
-					      GRANULAR_SECTION, "network" };
+					      GRANULAR_SECTION, "network", "audit", "otel",
+					      "sessions" };
 
 /* Where each key's value came from (parallel to keys[]). */
 struct origins {
@@ -207,7 +248,8 @@ static struct daemon_config *conf_new_defaults(void)
 	c->net_prompt_on_miss = true;
 	c->net_proxy_user = strdup("codexd-proxy");
 	c->doc = conf_doc_new();
-	if (!c->socket_path || !c->state_dir || !c->role_group_names[ROLE_ADMIN] ||
+	c->audit = audit_conf_new();
+	if (!c->audit || !c->socket_path || !c->state_dir || !c->role_group_names[ROLE_ADMIN] ||
 	    !c->role_group_names[ROLE_MEMBER] || !c->role_group_names[ROLE_VIEWER] ||
 	    !c->role_group_names[ROLE_NONE] || !c->reviewer_user || !c->doc || !c->net_proxy_user) {
 		conf_free(c);
@@ -255,50 +297,155 @@ static bool deny_entry_ok(const char *s)
 	}
 }
 
+/* Where key k's value lives in c. */
+static void *key_ptr(const struct daemon_config *c, const struct conf_key *k)
+{
+	return (char *)(k->audit ? (const void *)c->audit : (const void *)c) + k->offset;
+}
+
+/* k->names as "a, b or c" (sep ", ") or "a|b|c" (sep "|"). */
+static const char *names_join(const struct conf_key *k, const char *sep, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; k->names[i] && len < n; i++) {
+		const char *s = i == 0 ? "" : !k->names[i + 1] && sep[0] == ',' ? " or " : sep;
+		int w = snprintf(buf + len, n - len, "%s%s", s, k->names[i]);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	return buf;
+}
+
+/* A string value checked by ok(); replaces *dst. */
+static int set_string(char **dst, const struct conf_key *k, const struct conf_entry *e,
+		      bool (*ok)(const char *), const char *what, char *err, size_t errsz)
+{
+	const char *s;
+	char *dup;
+	int r;
+
+	r = conf_entry_get_string(e, &s, err, errsz);
+	if (r < 0)
+		return r;
+	if (!ok(s)) {
+		snprintf(err, errsz, "%s:%u: %s must be %s", e->file, e->line, k->key, what);
+		return -EINVAL;
+	}
+	dup = strdup(s);
+	if (!dup)
+		return -ENOMEM;
+	free(*dst);
+	*dst = dup;
+	return 0;
+}
+
+static bool path_ok(const char *s)
+{
+	return path_is_absolute_normalized(s);
+}
+
+/*
+ * An array of at most k->max strings (no limit when max is 0), each
+ * passing ok(); replaces *dst.  bad says what is wrong with an entry: after
+ * the entry itself, or (echo false, for secrets) after "each entry must be".
+ */
+static int set_strv(char ***dst, const struct conf_key *k, const struct conf_entry *e,
+		    bool (*ok)(const char *), const char *bad, bool echo, char *err, size_t errsz)
+{
+	char **v = NULL;
+	int r;
+
+	r = conf_entry_get_strv(e, &v, err, errsz);
+	if (r < 0)
+		return r;
+	if (k->max > 0 && (int64_t)strv_length(v) > k->max) {
+		snprintf(err, errsz, "%s:%u: %s: more than %lld entries", e->file, e->line, k->key,
+			 (long long)k->max);
+		strv_free(v);
+		return -EINVAL;
+	}
+	for (char **p = v; *p; p++)
+		if (!ok(*p)) {
+			if (echo)
+				snprintf(err, errsz, "%s:%u: %s: %s %s", e->file, e->line, k->key,
+					 log_q(*p), bad);
+			else
+				snprintf(err, errsz, "%s:%u: %s: each entry must be %s", e->file,
+					 e->line, k->key, bad);
+			strv_free(v);
+			return -EINVAL;
+		}
+	strv_free(*dst);
+	*dst = v;
+	return 0;
+}
+
+static bool hostport_ok(const char *s)
+{
+	struct domain_host h;
+
+	return domain_host_normalize(s, strlen(s), &h) == 0 && h.is_ip && !h.scoped;
+}
+
 static int set_key(struct daemon_config *c, const struct conf_key *k, const struct conf_entry *e,
 		   char *err, size_t errsz)
 {
-	void *dst = (char *)c + k->offset;
+	void *dst = key_ptr(c, k);
 	const char *s;
 	int64_t i;
 	int r;
 
 	switch (k->kind) {
 	case CK_PATH:
-	case CK_NAME: {
-		char *dup;
-		r = conf_entry_get_string(e, &s, err, errsz);
-		if (r < 0)
-			return r;
-		if (k->kind == CK_PATH && !path_is_absolute_normalized(s)) {
-			snprintf(err, errsz, "%s:%u: %s must be an absolute, normalised path", e->file,
-				 e->line, k->key);
-			return -EINVAL;
-		}
-		if (k->kind == CK_NAME && !group_name_ok(s)) {
-			snprintf(err, errsz, "%s:%u: %s must be a %s name", e->file, e->line, k->key,
-				 strcmp(k->section, "approvals") == 0 || strcmp(k->section, "network") == 0
-					 ? "user"
-					 : "group");
-			return -EINVAL;
-		}
-		dup = strdup(s);
-		if (!dup)
-			return -ENOMEM;
-		free(*(char **)dst);
-		*(char **)dst = dup;
-		return 0;
-	}
+		return set_string(dst, k, e, path_ok, "an absolute, normalised path", err, errsz);
+	case CK_NAME:
+		return set_string(dst, k, e, group_name_ok,
+				  strcmp(k->section, "approvals") == 0 ||
+						  strcmp(k->section, "network") == 0
+					  ? "a user name"
+					  : "a group name",
+				  err, errsz);
+	case CK_TEXT:
+		return set_string(dst, k, e, audit_conf_text_ok, "1 to 256 printable characters",
+				  err, errsz);
+	case CK_URL:
+		return set_string(dst, k, e, audit_conf_endpoint_ok, "an http:// or https:// URL",
+				  err, errsz);
+	case CK_HOSTPORT:
+		return set_string(dst, k, e, hostport_ok,
+				  "an IP address with an optional port (\"127.0.0.1:5353\", "
+				  "\"[::1]:53\")",
+				  err, errsz);
 	case CK_U32:
+	case CK_U64:
 	case CK_I64:
 		r = conf_entry_get_int(e, k->min, k->max, &i, err, errsz);
 		if (r < 0)
 			return r;
 		if (k->kind == CK_U32)
 			*(uint32_t *)dst = (uint32_t)i;
+		else if (k->kind == CK_U64)
+			*(uint64_t *)dst = (uint64_t)i;
 		else
 			*(int64_t *)dst = i;
 		return 0;
+	case CK_ENUM: {
+		char names[128];
+		r = conf_entry_get_string(e, &s, err, errsz);
+		if (r < 0)
+			return r;
+		for (int v = 0; k->names[v]; v++)
+			if (strcmp(s, k->names[v]) == 0) {
+				*(int *)dst = v;
+				return 0;
+			}
+		snprintf(err, errsz, "%s:%u: %s: invalid value %s (%s)", e->file, e->line, k->key,
+			 log_q(s), names_join(k, ", ", names, sizeof(names)));
+		return -EINVAL;
+	}
 	case CK_BOOL:
 		return conf_entry_get_bool(e, (bool *)dst, err, errsz);
 	case CK_SANDBOX:
@@ -323,22 +470,20 @@ static int set_key(struct daemon_config *c, const struct conf_key *k, const stru
 			return -EINVAL;
 		}
 		return 0;
-	case CK_GLOBS: {
-		char **v = NULL;
-		r = conf_entry_get_strv(e, &v, err, errsz);
-		if (r < 0)
-			return r;
-		for (char **p = v; *p; p++)
-			if (!env_policy_pattern_is_valid(*p)) {
-				snprintf(err, errsz, "%s:%u: %s: invalid pattern %s", e->file,
-					 e->line, k->key, log_q(*p));
-				strv_free(v);
-				return -EINVAL;
-			}
-		strv_free(*(char ***)dst);
-		*(char ***)dst = v;
-		return 0;
-	}
+	case CK_GLOBS:
+		return set_strv(dst, k, e, env_policy_pattern_is_valid, "is not a valid name pattern",
+				true, err, errsz);
+	case CK_PATHS:
+		return set_strv(dst, k, e, path_ok, "is not an absolute, normalised path", true, err,
+				errsz);
+	case CK_DENY:
+		return set_strv(dst, k, e, deny_entry_ok,
+				"is neither an absolute, normalised path nor a path pattern", true, err,
+				errsz);
+	case CK_HEADERS:
+		/* Not echoed: header values carry API keys. */
+		return set_strv(dst, k, e, audit_conf_header_ok,
+				"\"Name: value\" without control characters", false, err, errsz);
 	case CK_TMP:
 		r = conf_entry_get_string(e, &s, err, errsz);
 		if (r < 0)
@@ -392,30 +537,6 @@ static int set_key(struct daemon_config *c, const struct conf_key *k, const stru
 		*(unsigned *)dst = mask;
 		return 0;
 	}
-	case CK_DENY: {
-		char **v = NULL;
-		r = conf_entry_get_strv(e, &v, err, errsz);
-		if (r < 0)
-			return r;
-		if ((int64_t)strv_length(v) > k->max) {
-			snprintf(err, errsz, "%s:%u: %s: more than %lld entries", e->file, e->line,
-				 k->key, (long long)k->max);
-			strv_free(v);
-			return -EINVAL;
-		}
-		for (char **p = v; *p; p++)
-			if (!deny_entry_ok(*p)) {
-				snprintf(err, errsz,
-					 "%s:%u: %s: %s is neither an absolute, normalised path nor a "
-					 "path pattern",
-					 e->file, e->line, k->key, log_q(*p));
-				strv_free(v);
-				return -EINVAL;
-			}
-		strv_free(*(char ***)dst);
-		*(char ***)dst = v;
-		return 0;
-	}
 	case CK_DOMAINS: {
 		char **v = NULL;
 		r = conf_entry_get_strv(e, &v, err, errsz);
@@ -453,47 +574,6 @@ static int set_key(struct daemon_config *c, const struct conf_key *k, const stru
 		}
 		*(bool *)dst = strcmp(s, "limited") == 0;
 		return 0;
-	case CK_HOSTPORT: {
-		struct domain_host h;
-		char *dup;
-		r = conf_entry_get_string(e, &s, err, errsz);
-		if (r < 0)
-			return r;
-		if (domain_host_normalize(s, strlen(s), &h) < 0 || !h.is_ip || h.scoped) {
-			snprintf(err, errsz, "%s:%u: %s must be an IP address with an optional port "
-					     "(\"127.0.0.1:5353\", \"[::1]:53\")",
-				 e->file, e->line, k->key);
-			return -EINVAL;
-		}
-		dup = strdup(s);
-		if (!dup)
-			return -ENOMEM;
-		free(*(char **)dst);
-		*(char **)dst = dup;
-		return 0;
-	}
-	case CK_PATHS: {
-		char **v = NULL;
-		r = conf_entry_get_strv(e, &v, err, errsz);
-		if (r < 0)
-			return r;
-		if ((int64_t)strv_length(v) > k->max) {
-			snprintf(err, errsz, "%s:%u: %s: more than %lld paths", e->file, e->line,
-				 k->key, (long long)k->max);
-			strv_free(v);
-			return -EINVAL;
-		}
-		for (char **p = v; *p; p++)
-			if (!path_is_absolute_normalized(*p)) {
-				snprintf(err, errsz, "%s:%u: %s: %s is not an absolute, normalised path",
-					 e->file, e->line, k->key, log_q(*p));
-				strv_free(v);
-				return -EINVAL;
-			}
-		strv_free(*(char ***)dst);
-		*(char ***)dst = v;
-		return 0;
-	}
 	}
 	return -EINVAL;
 }
@@ -558,8 +638,6 @@ static int apply_doc(struct daemon_config *c, struct origins *o, char *err, size
 				return r;
 			continue;
 		}
-		if (audit_conf_section(e->section))
-			continue; /* [audit], [otel], [sessions]: daemon/audit_conf.c */
 		if (strcmp(e->section, GRANULAR_SECTION) == 0) {
 			bool b;
 			r = conf_entry_get_bool(e, &b, err, errsz);
@@ -778,7 +856,7 @@ static int finish(struct daemon_config *c, const char *socket_override,
 	r = finish_policy(c, o, err, errsz);
 	if (r < 0)
 		return r;
-	r = audit_conf_load(c->doc, &c->audit, err, errsz);
+	r = audit_conf_finish(c->audit, err, errsz);
 	if (r < 0)
 		return r;
 	return resolve_groups(c);
@@ -866,14 +944,30 @@ static json_t *strv_json(char **v)
 	return a;
 }
 
-static json_t *key_json(const struct daemon_config *c, const struct conf_key *k)
+static json_t *headers_json(char **v, bool redact)
 {
-	const void *src = (const char *)c + k->offset;
+	json_t *a = json_array();
+
+	for (char **p = v; a && p && *p; p++) {
+		_cleanup_free_ char *s = NULL;
+		/* Header values carry API keys: names only. */
+		if (redact && asprintf(&s, "%.*s: (redacted)", (int)strcspn(*p, ":"), *p) < 0)
+			continue;
+		json_array_append_new(a, json_string(s ? s : *p));
+	}
+	return a;
+}
+
+static json_t *key_json(const struct daemon_config *c, const struct conf_key *k, bool redact)
+{
+	const void *src = key_ptr(c, k);
 
 	switch (k->kind) {
 	case CK_PATH:
 	case CK_NAME:
 	case CK_HOSTPORT:
+	case CK_TEXT:
+	case CK_URL:
 		return *(char *const *)src ? json_string(*(char *const *)src) : json_null();
 	case CK_DOMAINS:
 		return strv_json(*(char **const *)src);
@@ -881,6 +975,12 @@ static json_t *key_json(const struct daemon_config *c, const struct conf_key *k)
 		return json_string(*(const bool *)src ? "limited" : "full");
 	case CK_U32:
 		return json_integer(*(const uint32_t *)src);
+	case CK_U64:
+		return json_integer((json_int_t) * (const uint64_t *)src);
+	case CK_ENUM:
+		return json_string(k->names[*(const int *)src]);
+	case CK_HEADERS:
+		return headers_json(*(char **const *)src, redact);
 	case CK_I64:
 		return json_integer(*(const int64_t *)src);
 	case CK_BOOL:
@@ -917,14 +1017,23 @@ static json_t *key_json(const struct daemon_config *c, const struct conf_key *k)
 	return json_null();
 }
 
-static const char *key_type(const struct conf_key *k)
+static const char *key_type(const struct conf_key *k, char *buf, size_t n)
 {
 	switch (k->kind) {
+	case CK_ENUM:
+		return names_join(k, "|", buf, n);
+	case CK_TEXT:
+		return "string";
+	case CK_URL:
+		return "URL";
+	case CK_HEADERS:
+		return "array of headers";
 	case CK_PATH:
 		return "path";
 	case CK_NAME:
 		return "name";
 	case CK_U32:
+	case CK_U64:
 	case CK_I64:
 		return "integer";
 	case CK_BOOL:
@@ -971,14 +1080,14 @@ int conf_list_keys(FILE *f)
 	if (r < 0)
 		return r;
 	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
-		char name[160];
-		json_t *v = key_json(c, &keys[k]);
+		char name[160], type[128];
+		json_t *v = key_json(c, &keys[k], false);
 		_cleanup_free_ char *dflt = v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 
 		json_decref(v);
 		snprintf(name, sizeof(name), "%s%s%s", keys[k].section, keys[k].section[0] ? "." : "",
 			 keys[k].key);
-		fprintf(f, "%s\t%s\t%s\t%s\t%s\n", keys[k].section, keys[k].key, key_type(&keys[k]),
+		fprintf(f, "%s\t%s\t%s\t%s\t%s\n", keys[k].section, keys[k].key, key_type(&keys[k], type, sizeof(type)),
 			dflt ? dflt : "-", layers_user_may_set(name) ? "managed,user" : "managed");
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(granular); i++)
@@ -996,8 +1105,6 @@ int conf_list_keys(FILE *f)
 				dot ? dot + 1 : *u);
 	}
 	conf_free(c);
-	if (audit_conf_list_keys(f) < 0)
-		return -EIO;
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -1064,7 +1171,7 @@ json_t *conf_to_json(const struct daemon_config *c, bool origins, bool redact)
 	}
 	for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
 		json_object_set_new(section_obj(values, keys[k].section), keys[k].key,
-				    key_json(c, &keys[k]));
+				    key_json(c, &keys[k], redact));
 	for (char **p = c->env.set; p && *p; p++) {
 		const char *eq = strchr(*p, '=');
 		_cleanup_free_ char *name = strndup(*p, (size_t)(eq - *p));
@@ -1072,7 +1179,6 @@ json_t *conf_to_json(const struct daemon_config *c, bool origins, bool redact)
 			json_object_set_new(setobj, name, json_string(redact ? "(redacted)" : eq + 1));
 	}
 	json_object_set_new(section_obj(values, "shell_environment_policy"), "set", setobj);
-	audit_conf_to_json(c->audit, values, redact);
 	if (c->approval.policy == APPROVAL_GRANULAR)
 		json_object_set_new(
 			values, "approval_granular",
@@ -1088,7 +1194,7 @@ json_t *conf_to_json(const struct daemon_config *c, bool origins, bool redact)
 		const struct conf_entry *e = conf_doc_entry(c->doc, i);
 		char name[160], where[PATH_MAX + 16];
 		bool known = strcmp(e->section, ENV_SET_SECTION) == 0 ||
-			     strcmp(e->section, GRANULAR_SECTION) == 0 || audit_conf_section(e->section);
+			     strcmp(e->section, GRANULAR_SECTION) == 0;
 
 		for (size_t k = 0; !known && k < ARRAY_SIZE(keys); k++)
 			known = strcmp(keys[k].section, e->section) == 0 &&

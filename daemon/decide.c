@@ -24,6 +24,7 @@
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/decide.h"
+#include "daemon/proxy.h"
 #include "daemon/net_policy.h"
 #include "daemon/sandbox_plan.h"
 #include "daemon/sessions.h"
@@ -196,6 +197,15 @@ static int add_warning(struct job *j, const char *w)
 			return -ENOMEM;
 	}
 	return json_array_append_new(a, json_string(w)) < 0 ? -ENOMEM : 0;
+}
+
+/* add_warning(), or answer "internal error" when it fails: false then (the job is over). */
+static bool job_warn(struct job *j, const char *w)
+{
+	if (add_warning(j, w) == 0)
+		return true;
+	job_fail_internal(j, -ENOMEM);
+	return false;
 }
 
 /* ------------------------------------------------------------------ session grants */
@@ -385,11 +395,9 @@ static void job_run(struct job *j)
 			on_start_durable(j, r);
 			return;
 		}
-		if (add_warning(j, "the audit log cannot be written: this command runs unaudited "
-				   "([audit] on_failure = \"continue\")") < 0) {
-			job_fail_internal(j, -ENOMEM);
+		if (!job_warn(j, "the audit log cannot be written: this command runs unaudited "
+				 "([audit] on_failure = \"continue\")"))
 			return;
-		}
 	}
 	job_launch(j);
 }
@@ -406,11 +414,9 @@ static void job_launch(struct job *j)
 	else if (j->dec.bypass_sandbox && cfg->allow_rules_bypass_sandbox) {
 		/* Codex's behaviour, only when the administrator asked for it. */
 		mode = SANDBOX_DANGER_FULL_ACCESS;
-		if (add_warning(j, "every part of the command matched an allow rule: running "
-				   "outside the sandbox ([approvals] allow_rules_bypass_sandbox)") < 0) {
-			job_fail_internal(j, -ENOMEM);
+		if (!job_warn(j, "every part of the command matched an allow rule: running "
+				 "outside the sandbox ([approvals] allow_rules_bypass_sandbox)"))
 			return;
-		}
 	}
 	json_object_set_new(j->extra, "approval_policy",
 			    json_string(approval_policy_to_string(j->eff.approval.policy)));
@@ -465,47 +471,48 @@ static void on_rule_saved(void *userdata, struct user_files *files, int err)
 			 : err < 0	      ? strerror(-err)
 					      : "unknown error");
 		log_warning("uid %u: approve_always: %s", (unsigned)j->c->peer.uid, w);
-		if (add_warning(j, w) < 0) {
-			user_files_free(files);
-			job_fail_internal(j, -ENOMEM);
-			return;
-		}
-	} else
-		log_info("uid %u: saved %s", (unsigned)j->c->peer.uid, log_q(j->amendment));
+		user_files_free(files);
+		if (job_warn(j, w))
+			job_run(j);
+		return;
+	}
+	log_info("uid %u: saved %s", (unsigned)j->c->peer.uid, log_q(j->amendment));
 	user_files_free(files);
 	job_run(j);
+}
+
+/* A request to the user-files helper, as the caller (daemon/user_files.h). */
+static struct user_files_request job_files_request(const struct job *j)
+{
+	const struct conn *c = j->c;
+
+	return (struct user_files_request){
+		.uid = c->peer.uid,
+		.gid = c->peer.gid,
+		.groups = c->peer.groups,
+		.n_groups = c->peer.n_groups,
+		.home = c->peer.home[0] ? c->peer.home : "/nonexistent",
+	};
 }
 
 static void save_rule_then_run(struct job *j)
 {
 	struct conn *c = j->c;
-	struct user_files_request ur = {
-		.uid = c->peer.uid,
-		.gid = c->peer.gid,
-		.groups = c->peer.groups,
-		.n_groups = c->peer.n_groups,
-		.home = c->peer.home,
-		.append_rule = j->amendment,
-	};
+	struct user_files_request ur = job_files_request(j);
 	int r;
 
+	ur.append_rule = j->amendment;
+
 	if (!c->peer.home[0] || !path_is_absolute_normalized(c->peer.home)) {
-		if (add_warning(j, "the rule was not saved: your account has no home directory") <
-		    0) {
-			job_fail_internal(j, -ENOMEM);
-			return;
-		}
-		job_run(j);
+		if (job_warn(j, "the rule was not saved: your account has no home directory"))
+			job_run(j);
 		return;
 	}
 	r = user_files_load(j->d, &ur, on_rule_saved, j, &j->saver);
 	if (r < 0) {
 		j->saver = NULL;
-		if (add_warning(j, "the rule was not saved: cannot start the helper") < 0) {
-			job_fail_internal(j, -ENOMEM);
-			return;
-		}
-		job_run(j);
+		if (job_warn(j, "the rule was not saved: cannot start the helper"))
+			job_run(j);
 	}
 }
 
@@ -560,11 +567,8 @@ static void on_answer(void *userdata, const struct approval_answer *ans)
 			save_rule_then_run(j);
 			return;
 		}
-		if (add_warning(j, "the rule was not saved: the prefix cannot be written as a "
-				   "rule") < 0) {
-			job_fail_internal(j, -ENOMEM);
+		if (!job_warn(j, "the rule was not saved: the prefix cannot be written as a rule"))
 			return;
-		}
 	}
 	job_run(j);
 }
@@ -981,6 +985,40 @@ static int load_user_rules(const struct user_files *f, bool project, struct rule
 	return 0;
 }
 
+/*
+ * The caller's layers: config.toml (the user's, and the project's when
+ * the user trusts the project) and rules files.  The user's rules add
+ * matches beside the managed ones (the strictest decision wins, so they
+ * cannot loosen a managed rule).  With [requirements] user_layers = false
+ * all of them are ignored.  -EINVAL with err when one cannot be used (the
+ * caller fails closed), another -errno on internal failure.
+ */
+static int load_user_layers(const struct job *j, struct conf_doc **user,
+			    struct conf_doc **project, struct rules_set **rules, char *err,
+			    size_t errsz)
+{
+	bool trusted;
+	int r;
+
+	if (!j->d->cfg->user_layers)
+		return 0;
+	if (j->files->error) {
+		snprintf(err, errsz, "%s", j->files->error);
+		return -EINVAL;
+	}
+	r = parse_user_doc(&j->files->user_config, user, err, errsz);
+	if (r < 0)
+		return r;
+	trusted = *user && j->files->project_root &&
+		  layers_project_trusted(*user, j->files->project_root);
+	if (trusted) {
+		r = parse_user_doc(&j->files->project_config, project, err, errsz);
+		if (r < 0)
+			return r;
+	}
+	return load_user_rules(j->files, trusted, rules, err, errsz);
+}
+
 static int start_loader(struct job *j);
 
 /*
@@ -1030,6 +1068,16 @@ static int decide_network(struct job *j, const struct rules_set *user_rules,
 	for (char **w = warnings; w && *w; w++)
 		if (add_warning(j, *w) < 0)
 			return -ENOMEM;
+	if (proxy_outage(j->d)) {
+		/* Fail closed, and say so: connections wait in the listeners. */
+		char w[512];
+		snprintf(w, sizeof(w),
+			 "the network proxy is restarting (%.200s): network requests wait "
+			 "until it is back, and fail if they time out first",
+			 proxy_outage(j->d));
+		if (add_warning(j, w) < 0)
+			return -ENOMEM;
+	}
 	return 1;
 }
 
@@ -1054,46 +1102,13 @@ static void decide(struct job *j)
 	json_object_del(j->extra, "warnings"); /* a second round starts afresh */
 
 	/* 1. The caller's configuration (fail closed; ignored whole with user_layers off). */
-	if (j->files->error && cfg->user_layers) {
-		job_fail_closed(j, j->files->error);
+	r = load_user_layers(j, &user, &project, &user_rules, err, sizeof(err));
+	if (r == -EINVAL) {
+		job_fail_closed(j, err);
 		return;
 	}
-	if (cfg->user_layers) {
-		r = parse_user_doc(&j->files->user_config, &user, err, sizeof(err));
-		if (r == -EINVAL) {
-			job_fail_closed(j, err);
-			return;
-		}
-		if (r < 0)
-			goto internal;
-	}
-	{
-		bool trusted = user && j->files->project_root &&
-			       layers_project_trusted(user, j->files->project_root);
-		if (trusted) {
-			r = parse_user_doc(&j->files->project_config, &project, err, sizeof(err));
-			if (r == -EINVAL) {
-				job_fail_closed(j, err);
-				return;
-			}
-			if (r < 0)
-				goto internal;
-		}
-		/*
-		 * The user's rules add matches beside the managed ones (the strictest
-		 * decision wins, so they cannot loosen a managed rule); with
-		 * [requirements] user_layers = false they are ignored like the rest.
-		 */
-		if (cfg->user_layers) {
-			r = load_user_rules(j->files, trusted, &user_rules, err, sizeof(err));
-			if (r == -EINVAL) {
-				job_fail_closed(j, err);
-				return;
-			}
-			if (r < 0)
-				goto internal;
-		}
-	}
+	if (r < 0)
+		goto internal;
 
 	/* 2. The layers. */
 	if (j->have_eff) {
@@ -1476,17 +1491,11 @@ static void on_files(void *userdata, struct user_files *files, int err)
 
 static int start_loader(struct job *j)
 {
-	struct conn *c = j->c;
-	struct user_files_request ur = {
-		.uid = c->peer.uid,
-		.gid = c->peer.gid,
-		.groups = c->peer.groups,
-		.n_groups = c->peer.n_groups,
-		.home = c->peer.home[0] ? c->peer.home : "/nonexistent",
-		.cwd = j->req.cwd,
-		.programs = j->programs,
-		.path = j->path,
-	};
+	struct user_files_request ur = job_files_request(j);
+
+	ur.cwd = j->req.cwd;
+	ur.programs = j->programs;
+	ur.path = j->path;
 
 	return user_files_load(j->d, &ur, on_files, j, &j->loader);
 }
@@ -1691,10 +1700,38 @@ void decide_conn_gone(struct conn *c)
 	LIST_FOREACH_SAFE(pos, tmp, &c->jobs)
 	{
 		struct job *j = list_entry(pos, struct job, conn_node);
+		/*
+		 * The requester left while its approval was pending: job_free
+		 * withdraws the approval (approvers see approval/resolved) and
+		 * nothing runs; the audit trail says so.
+		 */
+		if (j->ap)
+			audit_ev_approval_answer(c, j->audit_req, &j->req, "abort",
+						 "requester_gone");
 		j->c = NULL;
 		job_free(j);
 	}
 	decide_forget_conn_grants(c);
+}
+
+bool decide_cancel_request(struct conn *c, const struct rpc_id *id)
+{
+	struct list_node *pos, *tmp;
+
+	LIST_FOREACH_SAFE(pos, tmp, &c->jobs)
+	{
+		struct job *j = list_entry(pos, struct job, conn_node);
+		if (j->show || j->id.type != id->type ||
+		    (id->type == RPC_ID_INT ? j->id.num != id->num : strcmp(j->id.str, id->str) != 0))
+			continue;
+		log_info("uid %u: exec/start %s cancelled before it started%s",
+			 (unsigned)c->peer.uid, j->audit_req, j->ap ? " (approval withdrawn)" : "");
+		job_reply_error(j, CX_ERR_CANCELLED, CX_REASON_CANCELLED,
+				json_pack("{s:s, s:i}", "decision", "cancelled", "exit_code", 126),
+				"cancelled by the client before it started (exec/cancel)");
+		return true;
+	}
+	return false;
 }
 
 void decide_cancel_all(struct daemon *d)

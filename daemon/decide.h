@@ -41,6 +41,14 @@ int decide_exec_start(struct conn *c, const struct rpc_id *id, struct exec_reque
 int decide_config_show(struct conn *c, const struct rpc_id *id, char *cwd, char **overrides,
 		       json_t *base);
 
+/*
+ * exec/cancel: c's exec/start id, still being decided or waiting for an
+ * approval, is refused ("cancelled"; its approval withdrawn, nothing
+ * runs).  False when c has no such pending request (it has started or
+ * ended already).
+ */
+bool decide_cancel_request(struct conn *c, const struct rpc_id *id);
+
 /* c is closing: abandon its pending decisions (no replies). */
 void decide_conn_gone(struct conn *c);
 

@@ -26,6 +26,7 @@ static const struct method_def methods[] = {
 	{ "exec/write", rpc_exec_write, ROLE_MEMBER },
 	{ "exec/close_stdin", rpc_exec_close_stdin, ROLE_MEMBER },
 	{ "exec/signal", rpc_exec_signal, ROLE_MEMBER },
+	{ "exec/cancel", rpc_exec_cancel, ROLE_MEMBER },
 	{ "exec/resize", rpc_exec_resize, ROLE_MEMBER },
 	{ "approval/list", rpc_approval_list, ROLE_MEMBER },
 	{ "approval/watch", rpc_approval_watch, ROLE_MEMBER },

@@ -44,6 +44,7 @@ int rpc_exec_start(struct request *req);
 int rpc_exec_write(struct request *req);
 int rpc_exec_close_stdin(struct request *req);
 int rpc_exec_signal(struct request *req);
+int rpc_exec_cancel(struct request *req);
 int rpc_exec_resize(struct request *req);
 int rpc_config_show(struct request *req);
 int rpc_policy_reload(struct request *req);

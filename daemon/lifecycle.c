@@ -16,6 +16,7 @@
 #include "daemon/decide.h"
 #include "daemon/exec.h"
 #include "daemon/listen.h"
+#include "daemon/memtrim.h"
 #include "daemon/notify.h"
 #include "daemon/policy_store.h"
 #include "daemon/proxy.h"
@@ -79,6 +80,7 @@ void daemon_shutdown(struct daemon *d, const char *why)
 			uv_close((uv_handle_t *)&d->shutdown_timer, on_handle_closed_noop);
 		}
 		notify_watchdog_stop(d);
+		memtrim_stop(d);
 		proxy_stop(d);
 	}
 }

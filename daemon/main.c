@@ -31,6 +31,7 @@
 #include "daemon/exec.h"
 #include "daemon/fdlimit.h"
 #include "daemon/listen.h"
+#include "daemon/memtrim.h"
 #include "daemon/notify.h"
 #include "daemon/policy_store.h"
 #include "policy/rules.h"
@@ -396,6 +397,7 @@ int main(int argc, char **argv)
 	uv_signal_start(&d.sig_int, on_signal, SIGINT);
 	uv_signal_start(&d.sig_hup, on_signal, SIGHUP);
 	notify_watchdog_start(&d);
+	memtrim_start(&d);
 
 	log_info("codexd %s ready (pid %d, landlock ABI %d, cgroup %s)", CX_VERSION, (int)getpid(),
 		 d.features.landlock_abi, d.features.cgroup);
@@ -410,6 +412,7 @@ int main(int argc, char **argv)
 
 	uv_run(d.loop, UV_RUN_DEFAULT);
 
+	memtrim_stop(&d);
 	listen_stop(&d);
 	approvals_free_all(&d);
 	decide_free_all(&d);

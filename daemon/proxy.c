@@ -801,6 +801,16 @@ bool proxy_usable(struct daemon *d, const char **ret_why)
 	return false;
 }
 
+const char *proxy_outage(struct daemon *d)
+{
+	struct proxy *p = d->proxy;
+	const char *why;
+
+	if (!p || p->ready || !proxy_usable(d, &why))
+		return NULL;
+	return p->error[0] ? p->error : "the worker is starting";
+}
+
 int proxy_add_sandbox(struct daemon *d, const char *exec_id, uid_t uid, json_t *policy, bool ask,
 		      int *fds)
 {

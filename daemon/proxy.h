@@ -39,6 +39,11 @@ void proxy_reconfigure(struct daemon *d);
 
 /* Can proxied sandboxes be started?  If not, why (static or daemon-owned text). */
 bool proxy_usable(struct daemon *d, const char **ret_why);
+/*
+ * Usable but not serving now (the worker is restarting): why, as
+ * proxy_usable; NULL while the worker is ready (or not usable at all).
+ */
+const char *proxy_outage(struct daemon *d);
 
 /*
  * A proxied sandbox started: its listeners (PROXY_N_LISTENERS descriptors,

@@ -45,6 +45,7 @@ struct query_params {
 	char *since, *until, *user, *session, *type, *format;
 	int64_t uid, after_seq;
 	uint32_t limit;
+	int64_t from_seq; /* audit/verify */
 };
 
 struct scan {
@@ -61,6 +62,7 @@ struct scan {
 
 	char **files;
 	size_t n_files, cur;
+	size_t skipped; /* files left out before the first one read */
 	int fd;
 	char *buf;
 	size_t buf_len, buf_off;
@@ -317,7 +319,7 @@ static void scan_reply(struct scan *s)
 		res = audit_verifier_result(&s->v);
 		if (res) {
 			json_t *files = json_array();
-			for (size_t i = 0; files && i < s->n_files; i++)
+			for (size_t i = s->skipped; files && i < s->n_files; i++)
 				json_array_append_new(files, json_string(strrchr(s->files[i], '/') + 1));
 			json_object_set_new(res, "files", files);
 		}
@@ -434,6 +436,35 @@ static const struct jd_field query_fields[] = {
 };
 
 /*
+ * Where a log file starts: a rotated file's name says it; the current
+ * file's first record does ({"seq":N,...).  0 when unknown.
+ */
+static int64_t file_first_seq(const char *path, bool current)
+{
+	char buf[32];
+	int64_t n = 0;
+	ssize_t len;
+	int fd;
+
+	if (!current)
+		return atoll(strrchr(path, '.') + 1);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (len < 9 || memcmp(buf, "{\"seq\":", 7) != 0)
+		return 0;
+	for (ssize_t i = 7; i < len && i < 7 + 18 && buf[i] >= '0' && buf[i] <= '9'; i++)
+		n = n * 10 + (buf[i] - '0');
+	return n;
+}
+
+static const struct jd_field verify_fields[] = {
+	{ "from_seq", JD_INT64, offsetof(struct query_params, from_seq), 0, 1, INT64_MAX },
+};
+
+/*
  * A time bound: "YYYY-MM-DDTHH:MM:SS[.ffffff]Z", normalised to the
  * records' own form (microseconds) so that comparing strings compares
  * times.
@@ -500,9 +531,11 @@ static int start_scan(struct request *req, enum scan_kind kind)
 	s->caller = c->peer.uid;
 	s->own_only = c->role < ROLE_ADMIN;
 	if (kind == SCAN_VERIFY) {
-		if (json_object_size(req->params) != 0) {
+		r = jd_decode(req->params, "params", verify_fields, ARRAY_SIZE(verify_fields), &s->q,
+			      NULL, err, sizeof(err));
+		if (r < 0) {
 			free(s);
-			return rpc_reply_invalid_params(req, "params: audit/verify takes no parameters");
+			return r == -ENOMEM ? r : rpc_reply_invalid_params(req, err);
 		}
 	} else {
 		r = jd_decode(req->params, "params", query_fields, ARRAY_SIZE(query_fields), &s->q,
@@ -565,19 +598,38 @@ static int start_scan(struct request *req, enum scan_kind kind)
 			s->key_len = kl;
 		}
 		audit_verifier_init(&s->v, s->key, s->key_len);
+		s->v.from_seq = s->q.from_seq;
 		/* The tail must be there too: what the daemon wrote (not what it holds). */
 		{
 			json_t *st = audit_status_json(d->audit);
 			s->expect_last = json_integer_value(json_object_get(st, "written_seq"));
 			json_decref(st);
 		}
+		if (s->q.from_seq > 0 && s->q.from_seq > s->expect_last) {
+			char msg[128];
+			snprintf(msg, sizeof(msg), "params.from_seq: the log ends at seq %lld",
+				 (long long)s->expect_last);
+			r = rpc_reply_invalid_params(req, msg);
+			free(s->key);
+			strv_free(s->files);
+			free(s->buf);
+			free(s);
+			return r;
+		}
 	}
-	/* Skip rotated files that end before after_seq (their names say where they start). */
-	while (kind != SCAN_VERIFY && s->q.after_seq > 0 && s->cur + 1 < s->n_files - 1) {
-		const char *next = strrchr(s->files[s->cur + 1], '.') + 1;
-		if (atoll(next) > s->q.after_seq + 1)
-			break;
-		s->cur++;
+	/*
+	 * Skip rotated files that end before after_seq, or before from_seq for
+	 * audit/verify (their names say where they start).
+	 */
+	{
+		int64_t skip = kind == SCAN_VERIFY ? s->q.from_seq - 1 : s->q.after_seq;
+		while (skip > 0 && s->cur + 1 < s->n_files) {
+			int64_t next = file_first_seq(s->files[s->cur + 1], s->cur + 2 == s->n_files);
+			if (next <= 0 || next > skip + 1)
+				break;
+			s->cur++;
+		}
+		s->skipped = s->cur;
 	}
 	uv_idle_init(d->loop, &s->idle);
 	s->idle.data = s;

@@ -200,6 +200,51 @@ int rpc_exec_signal(struct request *req)
 	return r;
 }
 
+/* A JSON-RPC id: an integer or a string of at most CX_MAX_ID_STRING bytes. */
+static int parse_rpc_id(json_t *v, void *dst, char *err, size_t errsz)
+{
+	struct rpc_id *id = dst;
+
+	if (json_is_integer(v)) {
+		id->type = RPC_ID_INT;
+		id->num = json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v) && json_string_length(v) <= CX_MAX_ID_STRING &&
+	    strlen(json_string_value(v)) == json_string_length(v)) {
+		id->type = RPC_ID_STRING;
+		memcpy(id->str, json_string_value(v), json_string_length(v) + 1);
+		return 0;
+	}
+	snprintf(err, errsz, "must be the id of an exec/start request (an integer or a string)");
+	return -EINVAL;
+}
+
+struct cancel_params {
+	struct rpc_id request_id;
+};
+
+static const struct jd_field cancel_fields[] = {
+	{ "request_id", JD_CUSTOM, offsetof(struct cancel_params, request_id), JD_REQUIRED, 0, 0,
+	  0, NULL, parse_rpc_id, NULL },
+};
+
+/* exec/cancel {request_id}: withdraw this connection's exec/start that has not started. */
+int rpc_exec_cancel(struct request *req)
+{
+	struct cancel_params p = { 0 };
+	char err[256];
+	int r;
+
+	r = jd_decode(req->params, "params", cancel_fields, ARRAY_SIZE(cancel_fields), &p, NULL,
+		      err, sizeof(err));
+	if (r < 0)
+		return r == -ENOMEM ? r : rpc_reply_invalid_params(req, err);
+	return conn_reply_result(req->conn, &req->id,
+				 json_pack("{s:b}", "cancelled",
+					   decide_cancel_request(req->conn, &p.request_id)));
+}
+
 struct resize_params {
 	char *id;
 	uint32_t rows, cols;

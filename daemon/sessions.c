@@ -52,11 +52,16 @@ enum session_state {
 	SESSION_READY,
 	SESSION_SETUP_FAILED, /* its setup command failed: nothing else runs */
 	SESSION_ENDED,        /* killed */
+	SESSION_EXPIRED,      /* idle longer than [sessions] idle_timeout_ms */
 	_SESSION_STATE_MAX,
 };
 
 static const char *const state_names[_SESSION_STATE_MAX] = { "setup", "ready", "setup_failed",
-							     "ended" };
+							     "ended", "expired" };
+
+/* Idle sessions are looked for this often at most (and at least every minute). */
+#define EXPIRE_CHECK_MIN_MS 500
+#define EXPIRE_CHECK_MAX_MS 60000
 
 struct session {
 	struct list_node node;
@@ -70,6 +75,7 @@ struct session {
 	char **network_domains;
 	char **secret_names;
 	uint64_t created_usec;
+	uint64_t active_usec; /* last activity: created, a command named it, started or ended */
 	enum session_state state;
 	char setup_exec[24];
 	int setup_status;
@@ -91,6 +97,7 @@ struct sessions {
 	struct list_node list;
 	unsigned n;
 	struct list_node execs;
+	uv_timer_t expire_timer; /* looks for idle sessions */
 };
 
 static uint64_t now_usec(void)
@@ -99,6 +106,57 @@ static uint64_t now_usec(void)
 
 	gettimeofday(&tv, NULL);
 	return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+}
+
+/* Finished sessions are kept (their id stays refused) until room is needed. */
+static bool session_over(const struct session *s)
+{
+	return s->state == SESSION_ENDED || s->state == SESSION_EXPIRED;
+}
+
+/*
+ * A session nothing happened in for [sessions] idle_timeout_ms ends, with
+ * an audit record; one with a command still running never does (its
+ * activity is the command's end).
+ */
+static void expire_idle(struct daemon *d)
+{
+	int64_t idle_ms = d->cfg->audit->sessions_idle_timeout_ms;
+	uint64_t now = now_usec();
+	struct list_node *pos;
+
+	if (idle_ms <= 0)
+		return;
+	SESS_FOREACH(pos, &d->sessions->list)
+	{
+		struct session *s = list_entry(pos, struct session, node);
+		if (session_over(s) || s->execs_running > 0 ||
+		    now < s->active_usec + (uint64_t)idle_ms * 1000)
+			continue;
+		s->state = SESSION_EXPIRED;
+		audit_append(d->audit, "session.expire",
+			     json_pack("{s:I, s:s, s:s, s:I, s:I}", "uid", (json_int_t)s->uid, "user",
+				       s->user, "session", s->id, "idle_ms",
+				       (json_int_t)((now - s->active_usec) / 1000), "idle_timeout_ms",
+				       (json_int_t)idle_ms));
+		log_info("session %s of uid %u expired (idle for %llu s)", s->id, (unsigned)s->uid,
+			 (unsigned long long)((now - s->active_usec) / 1000000));
+	}
+}
+
+static void on_expire_timer(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+	int64_t idle_ms = d->cfg->audit->sessions_idle_timeout_ms;
+	uint64_t next = idle_ms > 0 ? (uint64_t)idle_ms / 4 : EXPIRE_CHECK_MAX_MS;
+
+	expire_idle(d);
+	/* Re-armed each time: a reload may have changed the timeout. */
+	uv_timer_start(t, on_expire_timer,
+		       next < EXPIRE_CHECK_MIN_MS	? EXPIRE_CHECK_MIN_MS
+		       : next > EXPIRE_CHECK_MAX_MS ? EXPIRE_CHECK_MAX_MS
+						    : next,
+		       0);
 }
 
 int sessions_init(struct daemon *d)
@@ -110,7 +168,16 @@ int sessions_init(struct daemon *d)
 	list_init(&s->list);
 	list_init(&s->execs);
 	d->sessions = s;
+	uv_timer_init(d->loop, &s->expire_timer);
+	s->expire_timer.data = d;
+	uv_unref((uv_handle_t *)&s->expire_timer); /* never keeps the daemon alive */
+	on_expire_timer(&s->expire_timer);
 	return 0;
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	(void)h;
 }
 
 static void session_free(struct session *s)
@@ -131,6 +198,8 @@ void sessions_free(struct daemon *d)
 
 	if (!ss)
 		return;
+	uv_close((uv_handle_t *)&ss->expire_timer, on_timer_closed);
+	uv_run(d->loop, UV_RUN_NOWAIT);
 	LIST_FOREACH_SAFE(pos, tmp, &ss->list)
 	{
 		session_free(list_entry(pos, struct session, node));
@@ -197,6 +266,7 @@ void sessions_track_exec(struct daemon *d, const char *exec_id, const char *requ
 	if (s) {
 		s->execs_running++;
 		s->execs_total++;
+		s->active_usec = now_usec();
 	}
 }
 
@@ -229,6 +299,7 @@ void sessions_untrack_exec(struct daemon *d, const char *exec_id, int status)
 	if (s) {
 		if (s->execs_running > 0)
 			s->execs_running--;
+		s->active_usec = now_usec();
 		if (s->state == SESSION_SETUP && strcmp(s->setup_exec, exec_id) == 0) {
 			s->setup_status = status;
 			s->state = status == 0 ? SESSION_READY : SESSION_SETUP_FAILED;
@@ -254,8 +325,10 @@ void sessions_note_grant(struct daemon *d, const char *session)
 {
 	struct session *s = session_find(d, session);
 
-	if (s)
+	if (s) {
 		s->grants++;
+		s->active_usec = now_usec();
+	}
 }
 
 int sessions_apply_request(struct daemon *d, struct conn *c, struct exec_request *req,
@@ -273,9 +346,12 @@ int sessions_apply_request(struct daemon *d, struct conn *c, struct exec_request
 		snprintf(msg, msgsz, "session %s is %s", s->id,
 			 s->state == SESSION_SETUP	   ? "still in its setup phase"
 			 : s->state == SESSION_SETUP_FAILED ? "unusable: its setup command failed"
+			 : s->state == SESSION_EXPIRED	   ? "expired (idle too long: [sessions] "
+							     "idle_timeout_ms)"
 							    : "ended");
 		return -ESRCH;
 	}
+	s->active_usec = now_usec();
 	if (!req->has_sandbox && s->sandbox >= 0) {
 		req->sandbox = s->sandbox;
 		req->has_sandbox = true;
@@ -290,14 +366,20 @@ int sessions_apply_request(struct daemon *d, struct conn *c, struct exec_request
 
 static json_t *session_json(const struct session *s, bool full)
 {
-	char t[40];
+	char t[40], active[40];
+	uint64_t now = now_usec();
 	json_t *o;
 
 	audit_format_time(s->created_usec, t, sizeof(t));
-	o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:I, s:i}", "id", s->id, "uid",
-		      (json_int_t)s->uid, "user", s->user, "workspace", s->workspace, "state",
-		      state_names[s->state], "created", t, "execs_running", (int)s->execs_running,
-		      "execs_total", (json_int_t)s->execs_total, "approval_grants", (int)s->grants);
+	audit_format_time(s->active_usec, active, sizeof(active));
+	o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:I, s:i, s:s, s:I}", "id", s->id,
+		      "uid", (json_int_t)s->uid, "user", s->user, "workspace", s->workspace,
+		      "state", state_names[s->state], "created", t, "execs_running",
+		      (int)s->execs_running, "execs_total", (json_int_t)s->execs_total,
+		      "approval_grants", (int)s->grants, "last_active", active, "idle_seconds",
+		      (json_int_t)(s->execs_running > 0 || now < s->active_usec
+					   ? 0
+					   : (now - s->active_usec) / 1000000));
 	if (!o)
 		return NULL;
 	json_object_set_new(o, "sandbox",
@@ -339,9 +421,10 @@ json_t *sessions_status_json(struct daemon *d)
 	{
 		n[list_entry(pos, struct session, node)->state]++;
 	}
-	return json_pack("{s:i, s:i, s:i, s:i, s:i}", "total", (int)d->sessions->n, "setup",
+	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "total", (int)d->sessions->n, "setup",
 			 (int)n[SESSION_SETUP], "ready", (int)n[SESSION_READY], "setup_failed",
-			 (int)n[SESSION_SETUP_FAILED], "ended", (int)n[SESSION_ENDED]);
+			 (int)n[SESSION_SETUP_FAILED], "ended", (int)n[SESSION_ENDED], "expired",
+			 (int)n[SESSION_EXPIRED]);
 }
 
 /* ------------------------------------------------------------------ secrets */
@@ -498,7 +581,7 @@ static unsigned sessions_of(struct daemon *d, uid_t uid, bool count_ended)
 	SESS_FOREACH(pos, &d->sessions->list)
 	{
 		struct session *s = list_entry(pos, struct session, node);
-		if (s->uid == uid && (count_ended || s->state != SESSION_ENDED))
+		if (s->uid == uid && (count_ended || !session_over(s)))
 			n++;
 	}
 	return n;
@@ -514,7 +597,7 @@ static void evict_ended(struct daemon *d)
 		struct session *s = list_entry(pos, struct session, node);
 		if (d->sessions->n < d->cfg->audit->sessions_max)
 			return;
-		if (s->state == SESSION_ENDED) {
+		if (session_over(s)) {
 			session_free(s);
 			d->sessions->n--;
 		}
@@ -794,7 +877,7 @@ int rpc_session_create(struct request *req)
 	s->approval_policy = TAKE_PTR(p.approval_policy);
 	s->network_domains = TAKE_PTR(p.network_domains);
 	s->secret_names = sp.secrets ? strv_copy(sp.secrets) : NULL;
-	s->created_usec = now_usec();
+	s->created_usec = s->active_usec = now_usec();
 	s->state = p.setup ? SESSION_SETUP : SESSION_READY;
 	list_add_tail(&d->sessions->list, &s->node);
 	d->sessions->n++;
@@ -876,7 +959,7 @@ int rpc_session_list(struct request *req)
 		struct session *s = list_entry(pos, struct session, node);
 		if (s->uid != c->peer.uid && c->role < ROLE_ADMIN)
 			continue;
-		if (s->state == SESSION_ENDED && !p.all)
+		if (session_over(s) && !p.all)
 			continue;
 		json_array_append_new(a, session_json(s, false));
 	}

@@ -424,6 +424,8 @@ export interface Methods {
 	'exec/close_stdin': [{ id: string }, Record<string, never>];
 	'exec/signal': [{ id: string; signal: SignalName | number | `${number}` }, Record<string, never>];
 	'exec/resize': [{ id: string; rows: number; cols: number }, Record<string, never>];
+	/** Withdraw an exec/start of this connection that has not started (error -32800 "cancelled"). */
+	'exec/cancel': [{ request_id: number | string }, { cancelled: boolean }];
 	'approval/watch': [Record<string, never>, ApprovalWatchResult];
 	'approval/list': [Record<string, never>, ApprovalListResult];
 	'approval/respond': [{ approval_id: string; decision: ApprovalDecision }, Record<string, never>];
@@ -433,7 +435,7 @@ export interface Methods {
 	'session/kill': [SessionParams, Record<string, unknown>];
 	'audit/query': [AuditQueryParams, Record<string, unknown>];
 	'audit/export': [AuditQueryParams, Record<string, unknown>];
-	'audit/verify': [Record<string, unknown>, Record<string, unknown>];
+	'audit/verify': [{ from_seq?: number }, Record<string, unknown>];
 }
 
 /** Notification name -> params. */

@@ -282,6 +282,50 @@ test_approval_deny()
 	_ap_watch_stop
 }
 
+# exec/cancel: the requester withdraws an exec/start waiting for an approval.
+test_exec_cancel_withdraws_approval()
+{
+	local line out
+	_ap_daemon cancel "$AP_TOP" "" "$AP_PROMPT_RULE"
+	_ap_watch
+	sess_open req cxt-member "$AP_SOCK"
+	sess_send req "$(rpc_line 1 exec/start "$(exec_params "[\"echo\",\"$AP_TOK\",\"cancelme\"]")")"
+	_ap_wait_request "$AP_TOK"
+	# Another connection cannot withdraw it: not its request.
+	as_prefix cxt-member "$AP_SOCK"
+	out=$(rpc_line 5 exec/cancel '{"request_id":1}' | "${AS[@]}" "$CXRAW" --lines 1 "$AP_SOCK")
+	assert_eq false "$(jqv "$out" .result.cancelled)" "exec/cancel from another connection"
+	sess_send req "$(rpc_line 2 exec/cancel '{"request_id":1}')"
+	line=$(sess_wait req '.id == 2' 10) || fail "no answer to exec/cancel"
+	assert_eq true "$(jqv "$line" .result.cancelled)" "exec/cancel result"
+	line=$(sess_wait req '.id == 1' 10) || fail "no answer to the exec/start"
+	expect_error "$line" 1 -32800 "the cancelled exec/start"
+	assert_eq cancelled "$(jqv "$line" .error.data.reason)" "reason"
+	wait_until 5 _ap_has_resolved "$REQ_ID" || fail "no approval/resolved for $REQ_ID"
+	line=$(_ap_resolved "$REQ_ID")
+	assert_eq abort "$(jqv "$line" .decision)" "resolved decision"
+	assert_eq cancelled "$(jqv "$line" .by)" "resolved by"
+	out=$(_ap_ctl cxt-member --json approvals list)
+	assert_eq 0 "$(jqv "$out" '.approvals | length')" "pending approvals after exec/cancel"
+	# Again, unknown ids, bad params: answered, and the connection goes on.
+	sess_send req "$(rpc_line 3 exec/cancel '{"request_id":1}')"
+	line=$(sess_wait req '.id == 3' 10) || fail "no answer to a second exec/cancel"
+	assert_eq false "$(jqv "$line" .result.cancelled)" "a second exec/cancel"
+	sess_send req "$(rpc_line 4 exec/cancel '{"request_id":[1]}')"
+	line=$(sess_wait req '.id == 4' 10) || fail "no answer to a malformed exec/cancel"
+	expect_error "$line" 4 -32602 "exec/cancel with a bad request_id"
+	sess_send req "$(rpc_line 6 exec/cancel '{}')"
+	line=$(sess_wait req '.id == 6' 10) || fail "no answer to an empty exec/cancel"
+	expect_error "$line" 6 -32602 "exec/cancel without request_id"
+	sess_close req
+	# Nothing ran; the log says why.
+	wait_until 5 grep -q '"reason":"cancelled"' "$D_DIR/state/audit.jsonl" ||
+		fail "no exec.refused with reason cancelled in the audit log"
+	grep '"event":"exec.start"' "$D_DIR/state/audit.jsonl" | grep -q cancelme &&
+		fail "the cancelled command has an exec.start record"
+	_ap_watch_stop
+}
+
 test_approval_timeout()
 {
 	local t0

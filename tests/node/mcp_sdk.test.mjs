@@ -263,9 +263,64 @@ test('cancelling a call kills the command', async () => {
 	}
 });
 
+test('cancelling a call that waits for approval withdraws the approval; nothing runs', async () => {
+	const asked = [];
+	let withdrawn = false;
+	const client = await connect({ elicitation: {} });
+	// The person never answers; the elicitation ends only when it is withdrawn.
+	client.setRequestHandler(ElicitRequestSchema, (req, extra) => new Promise((resolve, reject) => {
+		asked.push(req.params);
+		extra.signal.addEventListener('abort', () => { withdrawn = true; reject(new Error('withdrawn')); });
+	}));
+	const marker = `${TOK}-withdrawn-${process.pid}`;
+	try {
+		const ac = new AbortController();
+		const call = client.callTool({ name: 'run_command', arguments: { argv: ['echo', TOK, marker] } }, undefined, { signal: ac.signal });
+		for (let i = 0; i < 100 && asked.length === 0; i++) await sleep(100);
+		assert.equal(asked.length, 1, 'the approval was shown');
+		const pending = () => JSON.parse(ctl('--json', 'approvals', 'list')).approvals.filter((x) => x.argv.includes(marker));
+		assert.equal(pending().length, 1, 'the daemon waits for the approval');
+		ac.abort();
+		await assert.rejects(call);
+		for (let i = 0; i < 100 && !withdrawn; i++) await sleep(100);
+		assert.ok(withdrawn, 'the elicitation was withdrawn (notifications/cancelled)');
+		assert.equal(pending().length, 0, 'no approval left pending');
+		// The daemon saw the exec abandoned, and nothing ran.
+		const records = () => ctl('audit', 'query', '--type', 'exec', '--format', 'json')
+			.split('\n').filter((l) => l.includes(marker)).map((l) => JSON.parse(l));
+		let mine = records();
+		for (let i = 0; i < 50 && !mine.some((r) => r.event === 'exec.refused'); i++) { await sleep(100); mine = records(); }
+		const refused = mine.find((r) => r.event === 'exec.refused');
+		assert.ok(refused, `exec.refused recorded: ${JSON.stringify(mine)}`);
+		assert.equal(refused.reason, 'cancelled');
+		assert.ok(!mine.some((r) => r.event === 'exec.start'), `nothing started: ${JSON.stringify(mine)}`);
+		// The server goes on.
+		const r = await client.callTool({ name: 'run_command', arguments: { argv: ['echo', 'after-withdrawal'] } });
+		assert.equal(r.structuredContent.stdout, 'after-withdrawal\n');
+	} finally {
+		await client.close();
+	}
+});
+
 test('protocol version negotiation', async () => {
 	assert.ok(LATEST_PROTOCOL_VERSION);
-	for (const [want, got] of [['2025-06-18', '2025-06-18'], ['2025-03-26', '2025-03-26'], ['2024-11-05', '2024-11-05'], ['1999-01-01', '2025-06-18']]) {
+	// The SDK's newest revision is answered with itself when we speak it.
+	const client = await connect();
+	try {
+		const sdkLatest = LATEST_PROTOCOL_VERSION;
+		const ours = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
+		if (ours.includes(sdkLatest)) {
+			const out = execFileSync(CODEXCTL, ['mcp', '-C', WS], {
+				input: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: sdkLatest, capabilities: {}, clientInfo: { name: 'x', version: '1' } } }) + '\n',
+				encoding: 'utf8',
+				timeout: 10000,
+			});
+			assert.equal(JSON.parse(out.split('\n')[0]).result.protocolVersion, sdkLatest);
+		}
+	} finally {
+		await client.close();
+	}
+	for (const [want, got] of [['2025-11-25', '2025-11-25'], ['2025-06-18', '2025-06-18'], ['2025-03-26', '2025-03-26'], ['2024-11-05', '2024-11-05'], ['1999-01-01', '2025-11-25']]) {
 		const out = execFileSync(CODEXCTL, ['mcp', '-C', WS], {
 			input: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: want, capabilities: {}, clientInfo: { name: 'x', version: '1' } } }) + '\n',
 			encoding: 'utf8',

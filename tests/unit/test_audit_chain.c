@@ -107,19 +107,26 @@ static char **read_lines(const char *path)
 	return v;
 }
 
-/* Verify lines; returns the verifier (reason NULL when intact). */
-static struct audit_verifier verify(char **v, const unsigned char *key, size_t kl,
-				    int64_t expect_last)
+/* Verify lines from seq from on (0: all); returns the verifier (reason NULL when intact). */
+static struct audit_verifier verify_from(char **v, const unsigned char *key, size_t kl,
+					 int64_t from, int64_t expect_last)
 {
 	struct audit_verifier ver;
 	uint64_t ln = 0;
 
 	audit_verifier_init(&ver, key, kl);
+	ver.from_seq = from;
 	for (char **p = v; p && *p; p++)
 		if (audit_verifier_line(&ver, "audit.jsonl", ++ln, *p, strlen(*p)) > 0)
 			break;
 	audit_verifier_end(&ver, expect_last);
 	return ver;
+}
+
+static struct audit_verifier verify(char **v, const unsigned char *key, size_t kl,
+				    int64_t expect_last)
+{
+	return verify_from(v, key, kl, 0, expect_last);
 }
 
 static char *log_path(struct fixture *f)
@@ -304,6 +311,77 @@ static void test_torn_tail_is_cut(void **state)
 	assert_false(ver.failed);
 }
 
+/* Helpers for test_verify_from: the lines of record i (seq i + 1, uid 1000 + i). */
+static void reread(char ***v, const char *p)
+{
+	strv_free(*v);
+	*v = read_lines(p);
+}
+
+static void edit_uid(char **v, int i, char digit)
+{
+	char want[32];
+	char *at;
+
+	snprintf(want, sizeof(want), "\"uid\":%d", 1000 + i);
+	at = strstr(v[i], want);
+	assert_non_null(at);
+	at[9] = digit;
+}
+
+static void drop_line(char **v, size_t i)
+{
+	free(v[i]);
+	memmove(&v[i], &v[i + 1], (strv_length(v + i + 1) + 1) * sizeof(char *));
+}
+
+static void assert_bad(const struct audit_verifier *ver, const char *reason, int64_t seq)
+{
+	assert_true(ver->failed);
+	assert_string_equal(ver->reason, reason);
+	assert_int_equal(ver->bad_seq, seq);
+}
+
+static void test_verify_from(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *p = log_path(f);
+	_cleanup_strv_free_ char **v = NULL;
+	struct audit_verifier ver;
+
+	write_records(f, 8);
+	v = read_lines(p);
+	/* Records before the start are not checked: an edit there goes unseen ... */
+	edit_uid(v, 1, '9');
+	ver = verify_from(v, NULL, 0, 4, 8);
+	assert_false(ver.failed);
+	assert_int_equal(ver.records, 5);
+	assert_int_equal(ver.first_seq, 4);
+	assert_int_equal(ver.last_seq, 8);
+	/* ... and the full verification still finds it. */
+	ver = verify(v, NULL, 0, 8);
+	assert_bad(&ver, "edited", 2);
+	/* From the start on, everything is checked as before. */
+	reread(&v, p);
+	edit_uid(v, 5, '0');
+	ver = verify_from(v, NULL, 0, 4, 8);
+	assert_bad(&ver, "edited", 6);
+	/* The starting record itself deleted: the records from it on are incomplete. */
+	reread(&v, p);
+	drop_line(v, 3);
+	ver = verify_from(v, NULL, 0, 4, 8);
+	assert_bad(&ver, "deleted", 4);
+	/* A later one deleted, and the tail. */
+	reread(&v, p);
+	drop_line(v, 6);
+	ver = verify_from(v, NULL, 0, 4, 8);
+	assert_bad(&ver, "deleted", 7);
+	reread(&v, p);
+	drop_line(v, 7);
+	ver = verify_from(v, NULL, 0, 4, 8);
+	assert_bad(&ver, "deleted", 8);
+}
+
 static void test_rotation_keeps_chain(void **state)
 {
 	struct fixture *f = *state;
@@ -356,6 +434,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hmac, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tail_is_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_keeps_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_from, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,50 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/conf.h"
-
-static char dir[] = "/tmp/cx-test-conf.XXXXXX";
-static char path[sizeof(dir) + 32];
-
-static int setup(void **state)
-{
-	(void)state;
-	if (geteuid() != 0)
-		return 0;
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(path, sizeof(path), "%s/codexd.conf", dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[sizeof(dir) + 16];
-
-	(void)state;
-	if (geteuid() != 0)
-		return 0;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* Load text as the configuration: 0 with *ret, or -errno with err. */
-static int load(const char *text, struct daemon_config **ret, char *err, size_t errsz)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	assert_int_equal(chmod(path, 0644), 0);
-	return conf_load(path, NULL, NULL, ret, err, errsz);
-}
-
-#define NEED_ROOT()                                                                                \
-	do {                                                                                       \
-		if (geteuid() != 0)                                                                \
-			skip();                                                                    \
-	} while (0)
+#include "conf_file.h"
 
 static void test_defaults(void **state)
 {
@@ -69,7 +26,7 @@ static void test_defaults(void **state)
 
 	(void)state;
 	NEED_ROOT();
-	assert_int_equal(load("", &c, err, sizeof(err)), 0);
+	assert_int_equal(load_conf("", &c, err, sizeof(err)), 0);
 	assert_int_equal(c->approval.policy, APPROVAL_ON_REQUEST);
 	assert_false(c->approval_set);
 	assert_false(c->sandbox_mode_set);
@@ -90,13 +47,13 @@ static void test_approval_policy(void **state)
 
 	(void)state;
 	NEED_ROOT();
-	assert_int_equal(load("approval_policy = \"full-auto\"\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(load_conf("approval_policy = \"full-auto\"\n", &c, err, sizeof(err)), 0);
 	assert_int_equal(c->approval.policy, APPROVAL_NEVER);
 	assert_true(c->approval.forbid_escalation);
 	assert_true(c->approval_set);
 	conf_free(c);
 
-	assert_int_equal(load("approval_policy = \"sometimes\"\n", &c, err, sizeof(err)), -EINVAL);
+	assert_int_equal(load_conf("approval_policy = \"sometimes\"\n", &c, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "codexd.conf:1"));
 	assert_non_null(strstr(err, "approval_policy"));
 }
@@ -108,7 +65,7 @@ static void test_granular(void **state)
 
 	(void)state;
 	NEED_ROOT();
-	assert_int_equal(load("[approval_policy.granular]\nrules = true\nsandbox_approval = false\n",
+	assert_int_equal(load_conf("[approval_policy.granular]\nrules = true\nsandbox_approval = false\n",
 			      &c, err, sizeof(err)),
 			 0);
 	assert_int_equal(c->approval.policy, APPROVAL_GRANULAR);
@@ -117,13 +74,13 @@ static void test_granular(void **state)
 	assert_true(c->approval_set);
 	conf_free(c);
 
-	assert_int_equal(load("approval_policy = \"never\"\n[approval_policy.granular]\nrules = "
+	assert_int_equal(load_conf("approval_policy = \"never\"\n[approval_policy.granular]\nrules = "
 			      "true\n",
 			      &c, err, sizeof(err)),
 			 -EINVAL);
 	/* TOML itself forbids a key and a table of the same name. */
 	assert_non_null(strstr(err, "approval_policy"));
-	assert_int_equal(load("[approval_policy.granular]\ncolour = true\n", &c, err, sizeof(err)),
+	assert_int_equal(load_conf("[approval_policy.granular]\ncolour = true\n", &c, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "codexd.conf:2"));
 }
@@ -136,7 +93,7 @@ static void test_requirements(void **state)
 	(void)state;
 	NEED_ROOT();
 	/* A default the requirements exclude becomes the strictest allowed value. */
-	assert_int_equal(load("[requirements]\nallowed_sandbox_modes = [\"read-only\"]\n"
+	assert_int_equal(load_conf("[requirements]\nallowed_sandbox_modes = [\"read-only\"]\n"
 			      "allowed_approval_policies = [\"untrusted\", \"on-request\"]\n",
 			      &c, err, sizeof(err)),
 			 0);
@@ -146,19 +103,19 @@ static void test_requirements(void **state)
 	conf_free(c);
 
 	/* A value the administrator wrote must be allowed. */
-	assert_int_equal(load("sandbox_mode = \"workspace-write\"\n[requirements]\n"
+	assert_int_equal(load_conf("sandbox_mode = \"workspace-write\"\n[requirements]\n"
 			      "allowed_sandbox_modes = [\"read-only\"]\n",
 			      &c, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "codexd.conf:1"));
-	assert_int_equal(load("[requirements]\nallowed_sandbox_modes = [\"sometimes\"]\n", &c, err,
+	assert_int_equal(load_conf("[requirements]\nallowed_sandbox_modes = [\"sometimes\"]\n", &c, err,
 			      sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "codexd.conf:2"));
-	assert_int_equal(load("[requirements]\nallowed_sandbox_modes = []\n", &c, err, sizeof(err)),
+	assert_int_equal(load_conf("[requirements]\nallowed_sandbox_modes = []\n", &c, err, sizeof(err)),
 			 -EINVAL);
-	assert_int_equal(load("[requirements]\nuser_layers = 1\n", &c, err, sizeof(err)), -EINVAL);
-	assert_int_equal(load("[requirements]\nuser_layer = false\n", &c, err, sizeof(err)),
+	assert_int_equal(load_conf("[requirements]\nuser_layers = 1\n", &c, err, sizeof(err)), -EINVAL);
+	assert_int_equal(load_conf("[requirements]\nuser_layer = false\n", &c, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "unknown key"));
 }
@@ -179,7 +136,7 @@ static void test_reviewer(void **state)
 	assert_int_equal(chmod(prog, 0755), 0);
 	snprintf(text, sizeof(text), "[approvals]\nreviewer = \"%s\"\nreviewer_timeout_ms = 500\n",
 		 prog);
-	assert_int_equal(load(text, &c, err, sizeof(err)), 0);
+	assert_int_equal(load_conf(text, &c, err, sizeof(err)), 0);
 	assert_string_equal(c->reviewer, prog);
 	assert_int_equal(c->reviewer_timeout_ms, 500);
 	assert_int_not_equal(c->reviewer_uid, 0);
@@ -187,22 +144,22 @@ static void test_reviewer(void **state)
 
 	/* Writable by others: whoever can change it answers every approval. */
 	assert_int_equal(chmod(prog, 0757), 0);
-	assert_int_equal(load(text, &c, err, sizeof(err)), -EINVAL);
+	assert_int_equal(load_conf(text, &c, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "owned by root"));
 	assert_int_equal(chmod(prog, 0755), 0);
 
 	snprintf(text, sizeof(text), "[approvals]\nreviewer = \"%s\"\nreviewer_user = \"root\"\n",
 		 prog);
-	assert_int_equal(load(text, &c, err, sizeof(err)), -EINVAL);
+	assert_int_equal(load_conf(text, &c, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "root"));
 	snprintf(text, sizeof(text),
 		 "[approvals]\nreviewer = \"%s\"\nreviewer_user = \"cx-no-such-user\"\n", prog);
-	assert_int_equal(load(text, &c, err, sizeof(err)), -EINVAL);
+	assert_int_equal(load_conf(text, &c, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "no such user"));
-	assert_int_equal(load("[approvals]\nreviewer = \"/nonexistent/reviewer\"\n", &c, err,
+	assert_int_equal(load_conf("[approvals]\nreviewer = \"/nonexistent/reviewer\"\n", &c, err,
 			      sizeof(err)),
 			 -EINVAL);
-	assert_int_equal(load("[approvals]\ntimeout_ms = 5\n", &c, err, sizeof(err)), -EINVAL);
+	assert_int_equal(load_conf("[approvals]\ntimeout_ms = 5\n", &c, err, sizeof(err)), -EINVAL);
 }
 
 int main(void)
