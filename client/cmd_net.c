@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * codexctl net check HOST[:PORT] [--protocol http|https|socks5_tcp|socks5_udp]
- *                    [--allow-domain P]... [--deny-domain P]... [--json]
+ *                    [--allow-domain P]... [--deny-domain P]... [--session ID] [--json]
  *
- * Asks net/check how the network proxy would decide a connection, and
- * prints the decision with its reason.  Exit 0 when the check ran
+ * Asks net/check how the network proxy would decide a connection of the
+ * caller's (managed policy, the caller's own config.toml and rules, the
+ * session's domains), and prints the decision with its reason.  Exit 0 when the check ran
  * (whatever it decided), 1 on errors, 2 on usage errors.
  */
 #include <getopt.h>
@@ -20,7 +21,8 @@ static void net_usage(FILE *f)
 	fprintf(f, "usage: codexctl net check HOST[:PORT] [--protocol http|https|socks5_tcp|"
 		   "socks5_udp]\n"
 		   "                          [--allow-domain PATTERN]... [--deny-domain "
-		   "PATTERN]... [--json]\n");
+		   "PATTERN]...\n"
+		   "                          [--session ID] [--json]\n");
 }
 
 static void field(const char *label, json_t *v)
@@ -34,11 +36,12 @@ static void field(const char *label, json_t *v)
 
 int cmd_net(const struct client_opts *o, int argc, char **argv)
 {
-	enum { OPT_ALLOW = 256, OPT_DENY, OPT_PROTOCOL, OPT_JSON };
+	enum { OPT_ALLOW = 256, OPT_DENY, OPT_PROTOCOL, OPT_JSON, OPT_SESSION };
 	static const struct option opts[] = {
 		{ "protocol", required_argument, NULL, OPT_PROTOCOL },
 		{ "allow-domain", required_argument, NULL, OPT_ALLOW },
 		{ "deny-domain", required_argument, NULL, OPT_DENY },
+		{ "session", required_argument, NULL, OPT_SESSION },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -76,6 +79,9 @@ int cmd_net(const struct client_opts *o, int argc, char **argv)
 			json_array_append_new(c == OPT_ALLOW ? allow : deny, s);
 			break;
 		}
+		case OPT_SESSION:
+			json_object_set_new(params, "session", json_string(optarg));
+			break;
 		case OPT_JSON:
 			as_json = true;
 			break;
@@ -139,6 +145,8 @@ int cmd_net(const struct client_opts *o, int argc, char **argv)
 		if (json_is_true(json_object_get(result, "addresses_checked")))
 			printf("addresses: every address the name resolves to must be public, or the "
 			       "connection is refused (blocked-by-local)\n");
+		v = json_object_get(json_object_get(result, "layers"), "user_config");
+		field("your configuration", v);
 		v = json_object_get(result, "warnings");
 		if (json_array_size(v))
 			print_warnings(v);

@@ -27,6 +27,7 @@ static void usage(FILE *f)
 		"  policy check [--rules FILE]... [--json] -- COMMAND [ARG...]\n"
 		"                                       what the rules say about a command\n"
 		"  net check HOST[:PORT] [--protocol P] [--allow-domain P]... [--deny-domain P]...\n"
+		"            [--session ID]\n"
 		"                                       how the network proxy decides a destination\n"
 		"  approvals list                       your pending approvals\n"
 		"  approvals watch [--no-prompt]        show (and answer) approvals as they come\n"

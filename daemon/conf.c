@@ -125,6 +125,7 @@ static const struct conf_key keys[] = {
 	{ "network", "dns_server", CK_HOSTPORT, OFF(net_dns_server) },
 	{ "network", "proxy_user", CK_NAME, OFF(net_proxy_user) },
 	{ "network", "proxy_program", CK_PATH, OFF(net_proxy_program) },
+	{ "network", "allow_unix_sockets", CK_PATHS, OFF(net_unix_sockets), 0, 64 },
 	{ "shell_environment_policy", "inherit", CK_INHERIT, OFF(env.inherit) },
 	{ "shell_environment_policy", "ignore_default_excludes", CK_BOOL,
 	  OFF(env.ignore_default_excludes) },
@@ -194,6 +195,7 @@ void conf_free(struct daemon_config *c)
 	strv_free(c->deny_read);
 	strv_free(c->net_allowed_domains);
 	strv_free(c->net_denied_domains);
+	strv_free(c->net_unix_sockets);
 	free(c->net_dns_server);
 	free(c->net_proxy_user);
 	free(c->net_proxy_program);

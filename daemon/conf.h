@@ -101,6 +101,9 @@ struct daemon_config {
 	char *net_dns_server;         /* the worker's upstream resolver ("IP[:PORT]"), or NULL */
 	char *net_proxy_user;         /* the worker runs as this user */
 	char *net_proxy_program;      /* codexd-proxy; NULL: next to codexd */
+	/* allow_unix_sockets: set (even []): only these host Unix sockets (and the
+	 * sandbox's own) can be connected to; NULL: sockets are masked (daemon/unix_allow.h) */
+	char **net_unix_sockets;
 
 	/* [shell_environment_policy] */
 	struct env_policy env;

@@ -16,6 +16,7 @@
 #include "daemon/audit_events.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
+#include "daemon/proxy.h"
 #include "daemon/decide.h"
 #include "daemon/dispatch.h"
 #include "daemon/exec.h"
@@ -72,6 +73,7 @@ void conn_close(struct conn *c, const char *why)
 		exec_conn_gone(list_entry(pos, struct exec, conn_node));
 	}
 	decide_conn_gone(c);
+	proxy_conn_gone(c);
 	approvals_conn_gone(c);
 
 	list_del(&c->node);

@@ -28,6 +28,7 @@
 #include "daemon/net_policy.h"
 #include "daemon/sandbox_plan.h"
 #include "daemon/sessions.h"
+#include "daemon/unix_allow.h"
 #include "daemon/user_files.h"
 #include "policy/approval.h"
 #include "policy/layers.h"
@@ -67,6 +68,8 @@ struct job {
 	char *program;     /* execve() this (bare argv[0] resolved), or NULL */
 	char **extra_deny;
 	char **extra_readonly;
+	bool unix_allowlist; /* [network] allow_unix_sockets (daemon/unix_allow.h) */
+	char **unix_sockets;
 	json_t *matched;   /* matched rules of every part of the command */
 	struct approval_decision dec;
 	bool have_dec;
@@ -137,6 +140,7 @@ static void job_free(struct job *j)
 	free(j->program);
 	strv_free(j->extra_deny);
 	strv_free(j->extra_readonly);
+	strv_free(j->unix_sockets);
 	json_decref(j->matched);
 	if (j->have_dec)
 		approval_decision_done(&j->dec);
@@ -429,6 +433,8 @@ static void job_launch(struct job *j)
 		.program = j->program,
 		.extra_deny = j->extra_deny,
 		.extra_readonly = j->extra_readonly,
+		.unix_allowlist = j->unix_allowlist,
+		.unix_sockets = j->unix_sockets,
 		.decision = j->decision,
 		.result_extra = j->extra,
 		.exec_id = j->exec_id,
@@ -1033,6 +1039,7 @@ static int decide_network(struct job *j, const struct rules_set *user_rules,
 		.project = cfg->user_layers ? project : NULL,
 		.allow = j->req.allow_domains,
 		.deny = j->req.deny_domains,
+		.session_allow = sessions_network_domains(j->d, j->req.session, j->c->peer.uid),
 	};
 	char err[512] = "";
 	int r;
@@ -1188,6 +1195,25 @@ static void decide(struct job *j)
 		j->program = strdup(p);
 		if (!j->program)
 			goto nomem;
+	}
+
+	/* [network] allow_unix_sockets after the layers (daemon/unix_allow.h). */
+	{
+		_cleanup_strv_free_ char **uw = NULL;
+		strv_free(j->unix_sockets);
+		j->unix_sockets = NULL;
+		r = unix_allow_build(cfg, cfg->user_layers ? user : NULL,
+				     cfg->user_layers ? project : NULL, &j->unix_allowlist,
+				     &j->unix_sockets, &uw, err, sizeof(err));
+		if (r == -EINVAL) {
+			job_fail_closed(j, err);
+			return;
+		}
+		if (r < 0)
+			goto internal;
+		for (char **w = uw; w && *w; w++)
+			if (add_warning(j, *w) < 0)
+				goto nomem;
 	}
 
 	/* 5. The network the request asks for, before anyone is asked to approve it. */

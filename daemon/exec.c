@@ -1257,6 +1257,8 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 			.exclude_tmpdir_env_var = set->exclude_tmpdir_env_var,
 			.extra_deny = set->extra_deny,
 			.extra_readonly = set->extra_readonly,
+			.unix_allowlist = set->unix_allowlist,
+			.unix_sockets = set->unix_sockets,
 		};
 		r = sandbox_plan_build(cfg, &in, &plan, err, sizeof(err));
 		if (r == -ENOMEM)

@@ -71,6 +71,8 @@ struct exec_settings {
 	const char *program;             /* execve() this path; NULL: PATH search of argv[0] */
 	char *const *extra_deny;         /* more paths to make unreadable (glob rules) */
 	char *const *extra_readonly;     /* paths to make read-only (glob rules) */
+	bool unix_allowlist;             /* [network] allow_unix_sockets (daemon/unix_allow.h) */
+	char *const *unix_sockets;
 	const char *decision;            /* "allow", "approve", "approve_for_session", ... */
 	json_t *result_extra;            /* merged into the exec/start result (borrowed) */
 	const char *exec_id;             /* the id its audit record gave it; NULL: a new one */

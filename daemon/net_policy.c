@@ -216,6 +216,9 @@ int net_policy_build(const struct net_policy_input *in, struct domain_policy *re
 	if (r == 0)
 		r = add_rules(in, &p, in->user_rules, false, warnings);
 	if (r == 0)
+		r = add_list(in, &p, in->session_allow, false, false, "session network_domains",
+			     warnings, err, errsz);
+	if (r == 0)
 		r = add_list(in, &p, in->allow, false, false, "params.network.allow_domains",
 			     warnings, err, errsz);
 	if (r == 0)

@@ -6,7 +6,8 @@
  *   managed [network] allowed_domains / denied_domains / mode /
  *   allow_local_binding, and network_rule()s of the managed rules;
  *   the user's and trusted project's config.toml [network] (same keys);
- *   the user's network_rule()s; the request's allow_domains/deny_domains.
+ *   the user's network_rule()s; the session's network_domains
+ *   (session/create); the request's allow_domains/deny_domains.
  *
  * Users can narrow but never widen: every deny list adds; an allowed
  * pattern from a user source must be covered by a managed allowed pattern
@@ -35,6 +36,7 @@ struct net_policy_input {
 	const struct conf_doc *project;        /* trusted project's, or NULL */
 	char *const *allow;                    /* the request's */
 	char *const *deny;
+	char *const *session_allow;            /* session/create network_domains, or NULL */
 };
 
 /*

@@ -25,9 +25,11 @@
 #include "daemon/daemon.h"
 #include "daemon/exec.h"
 #include "daemon/net_events.h"
+#include "daemon/net_grants.h"
 #include "daemon/privdrop.h"
 #include "daemon/child.h"
 #include "daemon/proxy.h"
+#include "daemon/sessions.h"
 #include "daemon/user_files.h"
 #include "policy/domains_json.h"
 #include "policy/rules.h"
@@ -43,6 +45,7 @@ struct psb {
 	json_t *policy;
 	bool ask;
 	bool sent;
+	char scope[NET_GRANT_SCOPE_MAX]; /* whose session grants apply; "": none */
 	/*
 	 * The exec ended and the worker was told; kept (without listeners or
 	 * policy) until the worker answers "removed", so that the records of
@@ -58,6 +61,7 @@ struct pask {
 	char exec_id[24];
 	struct pending_approval *ap;
 	char *rule; /* the network_rule() approve_always saves */
+	char *host; /* normalised, as the worker asked */
 };
 
 struct proxy {
@@ -83,6 +87,7 @@ struct proxy {
 	unsigned n_sandboxes;
 	struct list_node asks;
 	uint64_t bad_messages;
+	struct net_grants grants; /* hosts approved for a session (net_grants.h) */
 };
 
 static void proxy_start(struct proxy *p);
@@ -144,15 +149,31 @@ static int chan_send(struct proxy *p, json_t *msg, const int *fds, size_t n_fds)
 	return 0;
 }
 
+static int append_host(void *ud, const char *host)
+{
+	return json_array_append_new(ud, json_string(host)) < 0 ? -ENOMEM : 0;
+}
+
 static void send_sandbox(struct proxy *p, struct psb *s)
 {
+	json_t *granted;
 	int r;
 
 	if (!p->ready || s->sent || s->removed)
 		return;
+	granted = json_array();
+	if (granted && s->scope[0] &&
+	    net_grants_foreach(&p->grants, s->uid, s->scope, append_host, granted) < 0) {
+		json_decref(granted);
+		granted = NULL;
+	}
+	if (!granted) {
+		log_warning("proxy: out of memory: sandbox %s not handed to the worker", s->id);
+		return;
+	}
 	r = chan_send(p,
-		      json_pack("{s:s, s:s, s:O, s:b}", "op", "add", "sandbox", s->id, "policy",
-				s->policy, "ask", s->ask),
+		      json_pack("{s:s, s:s, s:O, s:b, s:o}", "op", "add", "sandbox", s->id,
+				"policy", s->policy, "ask", s->ask, "granted", granted),
 		      s->fds, PROXY_N_LISTENERS);
 	if (r < 0) {
 		log_warning_errno(r, "proxy: cannot hand sandbox %s to the worker", s->id);
@@ -167,6 +188,7 @@ static void ask_free(struct pask *a)
 {
 	list_del(&a->node);
 	free(a->rule);
+	free(a->host);
 	free(a);
 }
 
@@ -215,6 +237,38 @@ static void save_rule(struct proxy *p, const struct pask *a)
 	}
 }
 
+/*
+ * approve_for_session: the host stays allowed for every sandbox of the
+ * asking one's scope (its session, or its connection), the running ones
+ * at once (the asking one is told by the answer itself).
+ */
+static void grant_for_session(struct proxy *p, const struct pask *a)
+{
+	struct psb *asker = find_sb(p, a->exec_id);
+	struct list_node *pos, *tmp;
+	int r;
+
+	if (!asker || !asker->scope[0] || !a->host)
+		return;
+	r = net_grants_add(&p->grants, asker->uid, asker->scope, a->host);
+	if (r < 0) {
+		log_warning_errno(r, "proxy: the session grant of %s was not remembered",
+				  log_q(a->host));
+		return;
+	}
+	LIST_FOREACH_SAFE(pos, tmp, &p->sandboxes)
+	{
+		struct psb *s = list_entry(pos, struct psb, node);
+		if (s == asker || !s->sent || s->removed || s->uid != asker->uid ||
+		    strcmp(s->scope, asker->scope) != 0)
+			continue;
+		(void)chan_send(p,
+				json_pack("{s:s, s:s, s:s}", "op", "grant", "sandbox", s->id, "host",
+					  a->host),
+				NULL, 0);
+	}
+}
+
 static void on_ask_answer(void *userdata, const struct approval_answer *ans)
 {
 	struct pask *a = userdata;
@@ -225,6 +279,8 @@ static void on_ask_answer(void *userdata, const struct approval_answer *ans)
 	a->ap = NULL;
 	if (allow && ans->always)
 		save_rule(p, a);
+	if (ans->choice == APPROVAL_CHOICE_APPROVE_FOR_SESSION)
+		grant_for_session(p, a);
 	(void)chan_send(p,
 			json_pack("{s:s, s:I, s:b, s:b}", "op", "answer", "id",
 				  (json_int_t)a->worker_id, "allow", allow, "session",
@@ -375,6 +431,7 @@ static int on_ask(struct proxy *p, json_t *m)
 	a->p = p;
 	a->worker_id = (uint64_t)json_integer_value(jid);
 	snprintf(a->exec_id, sizeof(a->exec_id), "%s", s->id);
+	a->host = strdup(host); /* NULL: the answer is not remembered for the session */
 	list_add_tail(&p->asks, &a->node);
 	if (np != NET_PROTO_DNS) {
 		static const enum rules_net_protocol map[] = {
@@ -701,6 +758,7 @@ void proxy_init(struct daemon *d)
 	p->restart_ms = RESTART_MIN_MS;
 	list_init(&p->sandboxes);
 	list_init(&p->asks);
+	net_grants_init(&p->grants);
 	uv_timer_init(d->loop, &p->restart_timer);
 	p->restart_timer.data = p;
 	d->proxy = p;
@@ -776,6 +834,13 @@ int proxy_add_sandbox(struct daemon *d, const char *exec_id, uid_t uid, json_t *
 	snprintf(s->id, sizeof(s->id), "%s", exec_id);
 	s->uid = uid;
 	s->ask = ask;
+	{
+		struct exec *x = exec_find(d, exec_id);
+		const char *session = sessions_exec_session(d, exec_id);
+		if (session || (x && x->conn))
+			net_grant_scope(session, x && x->conn ? x->conn->serial : 0, s->scope,
+					sizeof(s->scope));
+	}
 	for (int i = 0; i < PROXY_N_LISTENERS; i++)
 		s->fds[i] = TAKE_FD(fds[i]);
 	list_add_tail(&p->sandboxes, &s->node);
@@ -832,8 +897,21 @@ void proxy_stop(struct daemon *d)
 
 void proxy_free(struct daemon *d)
 {
+	if (d->proxy)
+		net_grants_done(&d->proxy->grants);
 	free(d->proxy);
 	d->proxy = NULL;
+}
+
+void proxy_conn_gone(struct conn *c)
+{
+	struct proxy *p = c->d->proxy;
+	char scope[NET_GRANT_SCOPE_MAX];
+
+	if (!p)
+		return;
+	net_grant_scope(NULL, c->serial, scope, sizeof(scope));
+	net_grants_forget(&p->grants, scope);
 }
 
 json_t *proxy_status_json(struct daemon *d)

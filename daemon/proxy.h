@@ -57,6 +57,10 @@ int proxy_add_sandbox(struct daemon *d, const char *exec_id, uid_t uid, json_t *
 /* The sandbox ended (idempotent). */
 void proxy_remove_sandbox(struct daemon *d, const char *exec_id);
 
+/* A client connection closed: forget the network grants scoped to it (net_grants.h). */
+struct conn;
+void proxy_conn_gone(struct conn *c);
+
 /* daemon/status "proxy": {state, pid, restarts, sandboxes, error?}. */
 json_t *proxy_status_json(struct daemon *d);
 

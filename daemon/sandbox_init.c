@@ -709,6 +709,7 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 	enum sandbox_stage stage = STAGE_NONE;
 	int sync[2], listen_sock[2] = { -1, -1 }, sfd = -1, listener = -1, procfd = -1, r;
 	int tty_slave = -1;
+	const struct supervisor_rules *supervise = spec->supervise;
 	pid_t cmd;
 	ssize_t n;
 
@@ -748,6 +749,23 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 			fail(FD_STATUS, STAGE_NETWORK, -r);
 	}
 	close(FD_NET);
+
+	/*
+	 * [network] allow_unix_sockets: the listed host sockets, opened here,
+	 * in the host's view of the files (the mounts hide most of them), for
+	 * the supervisor to connect through (supervisor.h).
+	 */
+	if (spec->supervise && spec->supervise->unix_allowlist) {
+		static struct supervisor_rules rules;
+		static int fds[SUPERVISOR_MAX_UNIX_ALLOW];
+
+		rules = *spec->supervise;
+		if (rules.n_unix_allow > SUPERVISOR_MAX_UNIX_ALLOW)
+			rules.n_unix_allow = SUPERVISOR_MAX_UNIX_ALLOW;
+		supervisor_unix_preopen(&rules, fds);
+		rules.unix_allow_fds = fds;
+		supervise = &rules;
+	}
 
 	if (spec->mounts) {
 		struct mounts_failure mf;
@@ -855,7 +873,7 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 	supervisor_init(&sup, listener < 0 ? -1 : listener,
 			(spec->seccomp_notify_fs ? SECCOMP_FEATURE_FS : 0u) |
 				(spec->supervise ? spec->supervise->features : 0u),
-			spec->supervise, procfd < 0 ? -1 : procfd);
+			supervise, procfd < 0 ? -1 : procfd);
 	if (!spec->seccomp)
 		sup.flags &= ~SANDBOX_DENIALS_UNSUPERVISED; /* no filter: nothing to refuse */
 

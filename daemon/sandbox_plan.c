@@ -255,6 +255,12 @@ static void plan_supervise(struct sandbox_plan *p)
 		r->n_socket_dirs = m->n_scan;
 		r->features |= SECCOMP_FEATURE_UNIX;
 	}
+	if (p->unix_allowlist) {
+		r->unix_allowlist = true;
+		r->unix_allow = (const char *const *)p->unix_sockets;
+		r->n_unix_allow = p->n_unix_sockets;
+		r->features |= SECCOMP_FEATURE_UNIX;
+	}
 }
 
 int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_plan_input *in,
@@ -401,6 +407,11 @@ int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_pla
 	r = keep_resolv_conf(&p);
 	if (r < 0)
 		goto fail;
+	p.unix_allowlist = in->unix_allowlist;
+	p.unix_sockets = in->unix_sockets;
+	for (char *const *s = in->unix_sockets; s && *s; s++)
+		if (p.n_unix_sockets < SUPERVISOR_MAX_UNIX_ALLOW)
+			p.n_unix_sockets++;
 	m->proxy_dns = in->network == NET_PROXY;
 
 	if (in->landlock_abi > 0) {

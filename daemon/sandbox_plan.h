@@ -36,6 +36,9 @@ struct sandbox_plan {
 	 */
 	struct supervisor_rules supervise;
 	const char *glob_roots[MOUNTS_MAX_ROOTS + 1]; /* writable roots and cwd */
+	bool unix_allowlist;    /* [network] allow_unix_sockets (borrowed from the input) */
+	char *const *unix_sockets;
+	size_t n_unix_sockets;
 	char **owned;           /* strings the plan points into (freed by sandbox_plan_done) */
 };
 
@@ -55,6 +58,9 @@ struct sandbox_plan_input {
 	bool exclude_slash_tmp, exclude_tmpdir_env_var;
 	char *const *extra_deny;        /* more absolute paths to make unreadable */
 	char *const *extra_readonly;    /* absolute paths to make read-only */
+	/* [network] allow_unix_sockets after the layers (daemon/unix_allow.h): on, and the list */
+	bool unix_allowlist;
+	char *const *unix_sockets;
 };
 
 /*

@@ -314,6 +314,13 @@ void sessions_untrack_exec(struct daemon *d, const char *exec_id, int status)
 	free(t);
 }
 
+char *const *sessions_network_domains(struct daemon *d, const char *session, uid_t uid)
+{
+	struct session *s = session_find(d, session);
+
+	return s && s->uid == uid ? s->network_domains : NULL;
+}
+
 void sessions_note_grant(struct daemon *d, const char *session)
 {
 	struct session *s = session_find(d, session);
@@ -767,6 +774,9 @@ static int start_setup(struct request *req, struct session *s, struct setup_para
 		.program = "/bin/sh",
 		.decision = "setup",
 		.exec_id = xid,
+		/* The managed Unix socket allowlist (no user layer is read for setup). */
+		.unix_allowlist = d->cfg->net_unix_sockets != NULL,
+		.unix_sockets = d->cfg->net_unix_sockets,
 		.result_extra = json_pack("{s:o}", "session", session_json(s, true)),
 	};
 	r = exec_start(c, &req->id, &er, NULL, &set);

@@ -64,6 +64,13 @@ void sessions_untrack_exec(struct daemon *d, const char *exec_id, int status);
 int sessions_apply_request(struct daemon *d, struct conn *c, struct exec_request *req,
 			   char *msg, size_t msgsz);
 
+/*
+ * The network_domains session/create gave the session (borrowed, may be
+ * NULL), if it is uid's: allowed domains for its proxied execs, clamped
+ * like a request's allow_domains (daemon/net_policy.h).
+ */
+char *const *sessions_network_domains(struct daemon *d, const char *session, uid_t uid);
+
 /* An approve_for_session answer was remembered for this session. */
 void sessions_note_grant(struct daemon *d, const char *session);
 

@@ -56,6 +56,8 @@
 #define SUPERVISOR_MAX_SOCKET_DIRS 8 /* directories whose sockets must be the sandbox's own */
 #define SUPERVISOR_MAX_BOUND 256 /* Unix sockets bound in the sandbox, remembered */
 #define SUPERVISOR_MAX_HELPERS 32 /* blocking opens and connects waited for at once */
+#define SUPERVISOR_MAX_UNIX_ALLOW 64 /* [network] allow_unix_sockets entries */
+#define SUPERVISOR_UNIX_NAME 108 /* sizeof(sun_path) */
 
 /*
  * What the plan asks the supervisor to enforce (daemon/sandbox_plan.c).
@@ -71,6 +73,18 @@ struct supervisor_rules {
 	size_t n_roots;
 	const char *const *socket_dirs; /* UNIX: sockets below must be bound in the sandbox */
 	size_t n_socket_dirs;
+	/*
+	 * UNIX with [network] allow_unix_sockets (daemon/unix_allow.h): every
+	 * pathname socket connected to must have been bound in the sandbox or
+	 * be one of these (absolute paths, as the host names them).
+	 * unix_allow_fds: O_PATH descriptors of the host's socket files, opened
+	 * by PID 1 before the mounts (supervisor_unix_preopen()), -1 for an
+	 * entry that was not there; the connect is made through them.
+	 */
+	bool unix_allowlist;
+	const char *const *unix_allow;
+	size_t n_unix_allow;
+	const int *unix_allow_fds;
 };
 
 /* A Unix socket bound through the supervisor: its socket and its file. */
@@ -98,6 +112,10 @@ struct supervisor {
 	size_t n_socket_dirs, n_bound, next_bound; /* tmp = "host" */
 	int diag; /* NETLINK_SOCK_DIAG socket, opened on first use, or -1 */
 	pid_t helpers[SUPERVISOR_MAX_HELPERS]; /* children waiting for a blocking call */
+	bool unix_allowlist; /* allow_unix_sockets: nothing else from outside */
+	size_t n_unix_allow;
+	int unix_fds[SUPERVISOR_MAX_UNIX_ALLOW]; /* O_PATH of the host socket files, or -1 */
+	char unix_names[SUPERVISOR_MAX_UNIX_ALLOW][SUPERVISOR_UNIX_NAME];
 	/* The command before its first exec (supervisor_trust_exec()). */
 	pid_t trusted;
 	const char *trusted_path, *trusted_cwd;
@@ -138,6 +156,14 @@ int supervisor_handle(struct supervisor *s);
  * 0 ends this.  Process: sandbox child (PID 1).
  */
 void supervisor_trust_exec(struct supervisor *s, pid_t pid, const char *path, const char *cwd);
+
+/*
+ * allow_unix_sockets: open each entry O_PATH (no symlink followed
+ * anywhere in it; it must be a socket) into fds[i], -1 when it cannot be.
+ * Called by PID 1 before the mounts, in the host's view of the files.
+ * Process: sandbox child (PID 1).
+ */
+void supervisor_unix_preopen(const struct supervisor_rules *rules, int *fds);
 
 /* Entries recorded so far: syscall ones first, then file ones. */
 size_t supervisor_count(const struct supervisor *s);

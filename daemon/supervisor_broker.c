@@ -1515,6 +1515,37 @@ static bool in_socket_dirs(const struct supervisor *s, const char *name)
 	return false;
 }
 
+/* allow_unix_sockets: the pre-opened host socket file named exactly name, or -1. */
+static int unix_allowed_fd(const struct supervisor *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_unix_allow; i++)
+		if (s->unix_fds[i] >= 0 && strcmp(s->unix_names[i], name) == 0)
+			return s->unix_fds[i];
+	return -1;
+}
+
+void supervisor_unix_preopen(const struct supervisor_rules *rules, int *fds)
+{
+	for (size_t i = 0; rules && i < rules->n_unix_allow; i++) {
+		struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+					.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+		struct stat st;
+		int fd;
+
+		fds[i] = -1;
+		if (!rules->unix_allow[i] || rules->unix_allow[i][0] != '/')
+			continue;
+		fd = (int)syscall(SYS_openat2, AT_FDCWD, rules->unix_allow[i], &how, sizeof(how));
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+			close(fd);
+			continue;
+		}
+		fds[i] = fd;
+	}
+}
+
 /* Would a connect on sock block (a blocking stream socket)? */
 static bool connect_may_block(int sock)
 {
@@ -1633,6 +1664,25 @@ static int broker_sock(struct supervisor *s, const struct seccomp_notif *req,
 		goto out;
 	}
 
+	/*
+	 * allow_unix_sockets: a listed path, asked for by that very name,
+	 * is the host's socket file opened before the mounts.
+	 */
+	if (s->unix_allowlist && path_a[0] == '/' && unix_allowed_fd(s, path_a) >= 0) {
+		int fd = unix_allowed_fd(s, path_a);
+
+		if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+			e = ECONNREFUSED;
+			goto out;
+		}
+		target = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (target < 0) {
+			e = errno;
+			goto out;
+		}
+		goto connect_target;
+	}
+
 	/* connect to a pathname socket: which inode, and may it be reached? */
 	{
 		int base = AT_FDCWD;
@@ -1667,6 +1717,27 @@ static int broker_sock(struct supervisor *s, const struct seccomp_notif *req,
 		rec = true;
 		goto out;
 	}
+	/*
+	 * allow_unix_sockets: nothing from outside but the listed sockets (a
+	 * name that resolves to a listed one reaches the host's file); the
+	 * sandbox's own sockets stay reachable.
+	 */
+	if (s->unix_allowlist && !bound_here(s, &st)) {
+		int fd = unix_allowed_fd(s, name_a);
+
+		if (fd < 0) {
+			e = ECONNREFUSED;
+			rec = true;
+			goto out;
+		}
+		safe_close(target);
+		target = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (target < 0) {
+			e = errno;
+			goto out;
+		}
+	}
+connect_target:
 	memset(&via, 0, sizeof(via));
 	via.un.sun_family = AF_UNIX;
 	memcpy(via.un.sun_path, "/proc/self/fd/", 14);
@@ -1808,6 +1879,16 @@ void sup_broker_init(struct supervisor *s, const struct supervisor_rules *rules)
 		for (size_t k = 0; k < rules->n_roots; k++)
 			if (rules->roots[k] && rules->roots[k][0] == '/')
 				deny_add(s, rules->roots[k], e);
+	}
+	s->unix_allowlist = rules->unix_allowlist;
+	for (size_t i = 0; i < rules->n_unix_allow && s->n_unix_allow < SUPERVISOR_MAX_UNIX_ALLOW;
+	     i++) {
+		const char *e = rules->unix_allow[i];
+
+		if (!e || e[0] != '/' || strlen(e) >= SUPERVISOR_UNIX_NAME)
+			continue;
+		memcpy(s->unix_names[s->n_unix_allow], e, strlen(e) + 1);
+		s->unix_fds[s->n_unix_allow++] = rules->unix_allow_fds ? rules->unix_allow_fds[i] : -1;
 	}
 	for (size_t i = 0;
 	     i < rules->n_socket_dirs && s->n_socket_dirs < SUPERVISOR_MAX_SOCKET_DIRS; i++) {

@@ -5,11 +5,15 @@
  * descriptors attached with SCM_RIGHTS.  The daemon is trusted to be the
  * daemon, and its messages are still decoded strictly.
  *
- *   daemon -> worker: config {dns_server}, add {sandbox, policy, ask} + 5 fds,
- *                     remove {sandbox}, answer {id, allow, session}
+ *   daemon -> worker: config {dns_server}, add {sandbox, policy, ask, granted?} + 5 fds,
+ *                     remove {sandbox}, answer {id, allow, session},
+ *                     grant {sandbox, host}
  *   worker -> daemon: ready {}, event {state: open|closed, ...},
  *                     ask {id, sandbox, host, port, protocol},
  *                     removed {sandbox} (after the last event of a removed sandbox)
+ *   (granted / grant: host names approved "for the session" of the
+ *   sandbox's session, daemon/net_grants.h; they allow what the policy
+ *   would otherwise have asked about, never a denied or local target)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -252,6 +256,18 @@ static void sandbox_remove(struct psandbox *sb)
 	worker_sandbox_maybe_free(sb);
 }
 
+/* A host approved for the session: allowed where the policy would have asked. */
+static void grant_host(struct psandbox *sb, const char *host)
+{
+	struct domain_pattern p;
+	const char *msg;
+
+	if (sb->granted.n_allow >= CX_MAX_DOMAINS)
+		return;
+	if (domain_pattern_parse(host, false, &p, &msg) == 0)
+		(void)domain_policy_add(&sb->granted, false, &p);
+}
+
 static int sandbox_add(struct worker *w, json_t *m, int *fds, size_t n_fds)
 {
 	struct psandbox *sb;
@@ -274,6 +290,15 @@ static int sandbox_add(struct worker *w, json_t *m, int *fds, size_t n_fds)
 	snprintf(sb->id, sizeof(sb->id), "%s", id);
 	sb->w = w;
 	sb->ask = json_is_true(ask);
+	{
+		json_t *g = json_object_get(m, "granted"), *v;
+		size_t i;
+		json_array_foreach(g, i, v)
+		{
+			if (json_is_string(v))
+				grant_host(sb, json_string_value(v));
+		}
+	}
 	list_init(&sb->conns);
 	list_init(&sb->assocs);
 	list_init(&sb->dnsq);
@@ -389,14 +414,17 @@ static void handle_message(struct worker *w, const char *buf, size_t len, int *f
 					? ask_find(w, (uint64_t)json_integer_value(jid))
 					: NULL;
 		if (a && json_is_boolean(allow)) {
-			if (json_is_true(allow) && json_is_true(json_object_get(m, "session"))) {
-				struct domain_pattern p;
-				const char *msg;
-				if (domain_pattern_parse(a->host.name, false, &p, &msg) == 0)
-					(void)domain_policy_add(&a->sb->granted, false, &p);
-			}
+			if (json_is_true(allow) && json_is_true(json_object_get(m, "session")))
+				grant_host(a->sb, a->host.name);
 			ask_finish(a, json_is_true(allow));
 		}
+		r = 0;
+	} else if (strcmp(op, "grant") == 0) {
+		const char *id = json_string_value(json_object_get(m, "sandbox"));
+		const char *host = json_string_value(json_object_get(m, "host"));
+		struct psandbox *sb = id ? worker_find_sandbox(w, id) : NULL;
+		if (sb && host)
+			grant_host(sb, host);
 		r = 0;
 	}
 out:

@@ -251,6 +251,10 @@ export interface NetCheckParams {
 	host: string;
 	port?: number;
 	protocol?: 'http' | 'https' | 'socks5_tcp' | 'socks5_udp';
+	allow_domains?: string[];
+	deny_domains?: string[];
+	/** a session/create session whose network_domains count as allowed */
+	session?: string;
 }
 export interface NetCheckResult {
 	decision?: string;

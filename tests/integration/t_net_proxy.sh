@@ -408,7 +408,8 @@ allow_local_binding = true'
 	out=$(sess_wait ap '.method == "exec/output"' 15) || fail "no output: $(head -c 800 "$TD/ap.out")"
 	sess_wait ap '.method == "exec/exited"' 15 >/dev/null || fail "no exec/exited"
 	assert_eq "GET /approved 0" "$(cat "$NET_HTTP_LOG")" "what the server saw"
-	ev=$(sess_find ap '.method == "net/event"')
+	# The event may follow exec/exited (the worker reports when the connection closes).
+	ev=$(sess_wait ap '.method == "net/event"' 10)
 	assert_eq "allow approved" "$(jqv "$ev" '[.params.decision, .params.reason] | join(" ")')" "the event"
 	sess_close ap
 	note "deny refuses with 403 blocked-by-allowlist"
