@@ -408,7 +408,7 @@ allow_local_binding = true'
 	out=$(sess_wait ap '.method == "exec/output"' 15) || fail "no output: $(head -c 800 "$TD/ap.out")"
 	sess_wait ap '.method == "exec/exited"' 15 >/dev/null || fail "no exec/exited"
 	assert_eq "GET /approved 0" "$(cat "$NET_HTTP_LOG")" "what the server saw"
-	# The event may follow exec/exited (the worker reports when the connection closes).
+	# The "open" event comes while curl runs; the "closed" one may follow exec/exited.
 	ev=$(sess_wait ap '.method == "net/event"' 10)
 	assert_eq "allow approved" "$(jqv "$ev" '[.params.decision, .params.reason] | join(" ")')" "the event"
 	sess_close ap
