@@ -208,6 +208,9 @@ int main(int argc, char **argv)
 		return selftest_probe_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "--self-test") == 0)
 		return selftest_main(argc - 1, argv + 1);
+	/* The user-files helper's image (daemon/user_files_pool.c). */
+	if (argc == 2 && strcmp(argv[1], "--user-files-helper") == 0)
+		return user_files_helper_main();
 
 	log_setup("codexd", LOG_STYLE_DAEMON, LOG_LEVEL_INFO);
 	d.config_path = CX_DEFAULT_CONFIG;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -588,6 +589,20 @@ void user_files_helper_serve(int fd)
 		free(progs);
 		free(body);
 	}
+}
+
+int user_files_helper_main(void)
+{
+	struct stat st;
+
+	(void)prctl(PR_SET_NAME, "codexd-files", 0, 0, 0);
+	/* Only ever started by the daemon, with its socket as descriptor 3. */
+	if (fstat(3, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		fprintf(stderr, "codexd: --user-files-helper is started by codexd only\n");
+		return 2;
+	}
+	user_files_helper_serve(3);
+	return 0;
 }
 
 /* ------------------------------------------------------------ parsing (main) */

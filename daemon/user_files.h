@@ -117,6 +117,8 @@ int user_files_request_decode(const char *body, size_t len, struct user_files_re
  * fd until it is closed or something malformed arrives.
  */
 void user_files_helper_serve(int fd);
+/* codexd --user-files-helper: the helper's image, serving descriptor 3. */
+int user_files_helper_main(void);
 
 /* Kill every helper (shutdown) and free the pool. */
 void user_files_pool_free(struct daemon *d);

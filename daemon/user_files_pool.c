@@ -22,6 +22,7 @@
  * Process: main.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,23 +322,38 @@ static void helper_start_request(struct uf_helper *x, struct user_files_loader *
 	set_events(x, UV_READABLE | UV_WRITABLE);
 }
 
-/* In the child: become the user for good, then serve. */
+/*
+ * In the child: become the user for good, then execute codexd afresh
+ * (codexd --user-files-helper), so that the long-lived helper holds
+ * nothing of the daemon's memory (configuration, audit key, other users'
+ * requests) - only what it reads as the user.  The binary is opened as
+ * root and executed by descriptor: no path the user controls is involved.
+ * Should that fail (a binary the user may not execute), it serves from
+ * this fork, as before, not dumpable and so unreadable to the user.
+ */
 _noreturn_ static void helper_child(int fd, const struct uf_id *id, unsigned last_cap,
 				    pid_t parent)
 {
+	static char *const argv[] = { (char *)"codexd-files", (char *)"--user-files-helper",
+				      NULL };
+	static char *const envp[] = { NULL };
 	struct privdrop pd = { .uid = id->uid, .gid = id->gid, .groups = id->groups,
 			       .n_groups = id->n_groups, .cap_last_cap = last_cap };
 	enum sandbox_stage stage;
+	int self;
 
 	if (dup2(fd, 3) < 0)
 		_exit(1);
 	(void)syscall(SYS_close_range, 4, ~0U, 0);
-	if (privdrop_apply(&pd, &stage) < 0)
+	self = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	if (chdir("/") < 0 || privdrop_apply(&pd, &stage) < 0)
 		_exit(1);
 	/* The uid change cleared the parent-death signal (daemon/child.h). */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (getppid() != parent)
 		_exit(0);
+	if (self >= 0)
+		(void)syscall(SYS_execveat, self, "", argv, envp, AT_EMPTY_PATH);
 	user_files_helper_serve(3);
 	_exit(0);
 }

@@ -77,12 +77,17 @@ test_user_files_helper_is_the_user()
 	assert_match 'CapPrm:[[:space:]]+0+$' "$(grep CapPrm <<<"$st")" "permitted capabilities"
 	assert_match 'CapBnd:[[:space:]]+0+$' "$(grep CapBnd <<<"$st")" "bounding set"
 	assert_match 'NoNewPrivs:[[:space:]]+1' "$st" "no_new_privs"
-	# It was forked from root: its memory is not the user's to read.
-	out=$(as "$M_USER" cat "/proc/$pid/environ" 2>&1) &&
-		fail "the user can read the helper's memory-backed files"
-	out=$(as "$M_USER" head -c1 "/proc/$pid/mem" 2>&1) &&
-		fail "the user can read the helper's memory"
-	return 0
+	# A fresh image of codexd executed after the drop, not a fork of the
+	# daemon: nothing of the daemon's memory, an empty environment.
+	assert_eq "codexd-files --user-files-helper" \
+		"$(tr '\0' ' ' <"/proc/$pid/cmdline" | sed 's/ $//')" "its command line"
+	[[ "$(readlink "/proc/$pid/exe")" == "$(readlink -f "$CODEXD")" ]] ||
+		fail "its image is $(readlink "/proc/$pid/exe"), not $CODEXD"
+	out=$(as "$M_USER" cat "/proc/$pid/environ" 2>&1) || fail "cannot read its environment: $out"
+	assert_eq "" "$out" "its environment"
+	# Started by hand it refuses (descriptor 3 is not the daemon's socket).
+	out=$(as "$M_USER" "$CODEXD" --user-files-helper 3</dev/null 2>&1)
+	assert_rc 2 $? "codexd --user-files-helper by hand: $out"
 }
 
 test_user_files_helper_killed_is_replaced()
