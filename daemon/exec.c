@@ -1380,6 +1380,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 		.cgroup_procs = { cg.procs_fd[0], cg.procs_fd[1], cg.procs_fd[2] },
 		.tty_sock = tty_sock[1],
 		.net_sock = net_sock[1],
+		.resolv_stub = net == NET_PROXY && !plan.use_mounts,
 		.tty_rows = (unsigned short)(req->rows ? req->rows : 24),
 		.tty_cols = (unsigned short)(req->cols ? req->cols : 80),
 		.rlimit_fsize = (uint64_t)cfg->max_file_size_mb * 1024 * 1024,

@@ -28,6 +28,7 @@
 
 #include "common/macro.h"
 #include "daemon/mounts.h"
+#include "daemon/resolv_stub.h"
 #include "policy/pathglob.h"
 
 #define MOUNTS_MAX_PROTECTED 48
@@ -840,8 +841,7 @@ static int setup_run(struct mounts_ctx *c)
 	}
 	if (c->p->proxy_dns) {
 		/* The resolv.conf of a proxied sandbox, bound over /etc/resolv.conf at the end. */
-		static const char text[] = "# codexd: the DNS stub of the network proxy\n"
-					   "nameserver 127.0.0.1\n";
+		static const char text[] = RESOLV_STUB_TEXT;
 		int f = openat(runfd, RESOLV_CONF_NAME, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
 								O_NOFOLLOW, 0644);
 		if (f < 0 || write(f, text, sizeof(text) - 1) != (ssize_t)(sizeof(text) - 1) ||

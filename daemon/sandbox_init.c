@@ -21,6 +21,7 @@
 
 #include "common/cxlimits.h"
 #include "common/proxy_proto.h"
+#include "daemon/resolv_stub.h"
 #include "daemon/sandbox_init.h"
 #include "daemon/seccomp.h"
 #include "daemon/sandbox_msg.h"
@@ -749,6 +750,13 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 			fail(FD_STATUS, STAGE_NETWORK, -r);
 	}
 	close(FD_NET);
+	if (spec->resolv_stub) {
+		struct mounts_failure mf = { .what = MOUNTS_RESOLV, .index = -1, .name = -1 };
+
+		r = resolv_stub_bind();
+		if (r < 0)
+			fail_detail(FD_STATUS, STAGE_MOUNTS, -r, &mf);
+	}
 
 	/*
 	 * [network] allow_unix_sockets: the listed host sockets, opened here,

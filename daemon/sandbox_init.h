@@ -54,6 +54,12 @@ struct sandbox_spec {
 	 * socket (proxy_proto.h order); else -1.
 	 */
 	int net_sock;
+	/*
+	 * danger-full-access with a proxied network (no mount plan): PID 1
+	 * binds the DNS stub's resolv.conf in a mount namespace of its own
+	 * (daemon/resolv_stub.h; unshare_flags has CLONE_NEWNS).
+	 */
+	bool resolv_stub;
 	unsigned short tty_rows, tty_cols;
 	/* Resource limits set before the command starts (lowering never fails). */
 	uint64_t rlimit_fsize; /* 0: unchanged */

@@ -275,6 +275,13 @@ int sandbox_plan_build(const struct daemon_config *cfg, const struct sandbox_pla
 		/* Unsandboxed filesystem; the PID namespace still ends the whole tree. */
 		if (in->network != NET_FULL)
 			p.clone_flags |= CLONE_NEWNET;
+		/*
+		 * Proxied: the host's files, but the namespace's resolver is the
+		 * DNS stub, bound over /etc/resolv.conf in a mount namespace of
+		 * its own (daemon/resolv_stub.h).
+		 */
+		if (in->network == NET_PROXY)
+			p.clone_flags |= CLONE_NEWNS;
 		*ret = p;
 		return 0;
 	}
