@@ -627,7 +627,9 @@ static int exec_take_net(struct exec *x)
 	if (!c || c->cmsg_type != SCM_RIGHTS || (msg.msg_flags & MSG_CTRUNC)) {
 		return -EPROTO;
 	}
-	if (c->cmsg_len != CMSG_LEN(sizeof(fds))) {
+	/* The IPv4 listeners, and the IPv6 ones if the namespace has IPv6. */
+	if (c->cmsg_len != CMSG_LEN(sizeof(fds)) &&
+	    c->cmsg_len != CMSG_LEN(sizeof(int) * PROXY_N_LISTENERS_V4)) {
 		/* Close whatever came. */
 		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (size_t i = 0; i < n && i < PROXY_N_LISTENERS; i++) {
@@ -637,7 +639,9 @@ static int exec_take_net(struct exec *x)
 		}
 		return -EPROTO;
 	}
-	memcpy(fds, CMSG_DATA(c), sizeof(fds));
+	for (size_t i = 0; i < PROXY_N_LISTENERS; i++)
+		fds[i] = -1;
+	memcpy(fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
 	return proxy_add_sandbox(x->d, x->id, x->uid, x->net_policy, x->net_ask, fds);
 }
 

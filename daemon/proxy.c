@@ -174,7 +174,7 @@ static void send_sandbox(struct proxy *p, struct psb *s)
 	r = chan_send(p,
 		      json_pack("{s:s, s:s, s:O, s:b, s:o}", "op", "add", "sandbox", s->id,
 				"policy", s->policy, "ask", s->ask, "granted", granted),
-		      s->fds, PROXY_N_LISTENERS);
+		      s->fds, s->fds[PROXY_N_LISTENERS_V4] >= 0 ? PROXY_N_LISTENERS : PROXY_N_LISTENERS_V4);
 	if (r < 0) {
 		log_warning_errno(r, "proxy: cannot hand sandbox %s to the worker", s->id);
 		return;

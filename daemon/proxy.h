@@ -47,7 +47,8 @@ const char *proxy_outage(struct daemon *d);
 
 /*
  * A proxied sandbox started: its listeners (PROXY_N_LISTENERS descriptors,
- * ownership taken, in proxy_proto.h order) and policy (domain_policy_to_json(),
+ * ownership taken, in proxy_proto.h order; the IPv6 ones -1 when the
+ * namespace has no IPv6) and policy (domain_policy_to_json(),
  * a reference is taken).  ask:
  * allowlist misses are put to the exec's connection as approval/request.
  * Returns 0 or -errno (the descriptors are closed either way on error).

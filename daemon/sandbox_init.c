@@ -163,8 +163,9 @@ static int send_fd(int sock, int fd)
 /*
  * Proxied network, in the sandbox's fresh network namespace: loopback up,
  * then the proxy's listeners on 127.0.0.1 (HTTP 3128, SOCKS5 1080 TCP and
- * UDP, DNS 53 UDP and TCP), sent to the daemon on FD_NET in one message
- * and closed here.  The sockets keep this namespace: the worker that
+ * UDP, DNS 53 UDP and TCP) and, if the namespace has IPv6, on [::1] (HTTP,
+ * SOCKS5 TCP, DNS), sent to the daemon on FD_NET in one message
+ * (proxy_proto.h order) and closed here.  The sockets keep this namespace: the worker that
  * accepts on them serves only this sandbox, and nothing else in the
  * namespace leads out.
  *
@@ -181,8 +182,11 @@ static int proxy_listeners(void)
 		{ SOCK_STREAM, PROXY_PORT_HTTP }, { SOCK_STREAM, PROXY_PORT_SOCKS },
 		{ SOCK_DGRAM, PROXY_PORT_SOCKS }, { SOCK_DGRAM, PROXY_PORT_DNS },
 		{ SOCK_STREAM, PROXY_PORT_DNS },
+		/* [::1] */
+		{ SOCK_STREAM, PROXY_PORT_HTTP }, { SOCK_STREAM, PROXY_PORT_SOCKS },
+		{ SOCK_DGRAM, PROXY_PORT_DNS }, { SOCK_STREAM, PROXY_PORT_DNS },
 	};
-	int fds[PROXY_N_LISTENERS], r = 0;
+	int fds[PROXY_N_LISTENERS], r = 0, n = PROXY_N_LISTENERS;
 	struct ifreq ifr;
 	int s;
 
@@ -209,14 +213,30 @@ static int proxy_listeners(void)
 		struct sockaddr_in a = { .sin_family = AF_INET,
 					 .sin_port = htons(want[i].port),
 					 .sin_addr = { htonl(INADDR_LOOPBACK) } };
+		struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+					   .sin6_port = htons(want[i].port),
+					   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+		bool v6 = i >= PROXY_N_LISTENERS_V4;
 		int one = 1;
 
-		fds[i] = socket(AF_INET, want[i].type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		fds[i] = socket(v6 ? AF_INET6 : AF_INET, want[i].type | SOCK_CLOEXEC | SOCK_NONBLOCK,
+				0);
 		if (fds[i] < 0 ||
 		    setsockopt(fds[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-		    bind(fds[i], (struct sockaddr *)&a, sizeof(a)) < 0 ||
+		    (v6 && setsockopt(fds[i], IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+		    (v6 ? bind(fds[i], (struct sockaddr *)&a6, sizeof(a6))
+			: bind(fds[i], (struct sockaddr *)&a, sizeof(a))) < 0 ||
 		    (want[i].type == SOCK_STREAM && listen(fds[i], 128) < 0))
 			r = -errno;
+		/* No IPv6 in this kernel or namespace (ipv6.disable, disable_ipv6): IPv4 only. */
+		if (v6 && r < 0) {
+			for (int k = PROXY_N_LISTENERS_V4; k <= i; k++)
+				if (fds[k] >= 0)
+					fds[k] = safe_close(fds[k]);
+			n = PROXY_N_LISTENERS_V4;
+			r = 0;
+			break;
+		}
 	}
 	if (r == 0) {
 		union {
@@ -230,10 +250,11 @@ static int proxy_listeners(void)
 		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
 		memset(&u, 0, sizeof(u));
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(fds));
-		memcpy(CMSG_DATA(c), fds, sizeof(fds));
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
 		if (sendmsg(FD_NET, &msg, MSG_NOSIGNAL) != 1)
 			r = -errno;
 	}

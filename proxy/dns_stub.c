@@ -152,7 +152,10 @@ static void answer(struct dns_query *d, ldns_pkt_rcode rcode, const struct socka
 			tcp_close(t);
 	} else {
 		uv_buf_t b = uv_buf_init((char *)wire, (unsigned)len);
-		(void)uv_udp_try_send(&d->sb->dns_udp, &b, 1, (const struct sockaddr *)&d->from);
+		/* Out of the socket it came in on ([::1] or 127.0.0.1). */
+		(void)uv_udp_try_send(d->from.ss_family == AF_INET6 && d->sb->v6 ? &d->sb->dns6_udp
+										  : &d->sb->dns_udp,
+				      &b, 1, (const struct sockaddr *)&d->from);
 	}
 out:
 	free(wire);

@@ -5,7 +5,7 @@
  * descriptors attached with SCM_RIGHTS.  The daemon is trusted to be the
  * daemon, and its messages are still decoded strictly.
  *
- *   daemon -> worker: config {dns_server}, add {sandbox, policy, ask, granted?} + 5 fds,
+ *   daemon -> worker: config {dns_server}, add {sandbox, policy, ask, granted?} + 5 or 9 fds,
  *                     remove {sandbox}, answer {id, allow, session},
  *                     grant {sandbox, host}
  *   worker -> daemon: ready {}, event {state: open|closed, ...},
@@ -252,6 +252,12 @@ static void sandbox_remove(struct psandbox *sb)
 	uv_close((uv_handle_t *)&sb->dns_tcp_l, listener_closed);
 	uv_close((uv_handle_t *)&sb->socks_udp, listener_closed);
 	uv_close((uv_handle_t *)&sb->dns_udp, listener_closed);
+	if (sb->v6) {
+		uv_close((uv_handle_t *)&sb->http6_l, listener_closed);
+		uv_close((uv_handle_t *)&sb->socks6_l, listener_closed);
+		uv_close((uv_handle_t *)&sb->dns6_tcp_l, listener_closed);
+		uv_close((uv_handle_t *)&sb->dns6_udp, listener_closed);
+	}
 	log_debug("sandbox %s removed", sb->id);
 	worker_sandbox_maybe_free(sb);
 }
@@ -268,6 +274,36 @@ static void grant_host(struct psandbox *sb, const char *host)
 		(void)domain_policy_add(&sb->granted, false, &p);
 }
 
+/* The [::1] listeners: the same callbacks (they find the sandbox in data). */
+static int listen_v6(struct psandbox *sb, int *fds)
+{
+	int r = uv_tcp_open(&sb->http6_l, fds[PROXY_L_HTTP6]);
+
+	if (r == 0) {
+		fds[PROXY_L_HTTP6] = -1;
+		r = uv_tcp_open(&sb->socks6_l, fds[PROXY_L_SOCKS6]);
+	}
+	if (r == 0) {
+		fds[PROXY_L_SOCKS6] = -1;
+		r = uv_tcp_open(&sb->dns6_tcp_l, fds[PROXY_L_DNS6_TCP]);
+	}
+	if (r == 0) {
+		fds[PROXY_L_DNS6_TCP] = -1;
+		r = uv_udp_open(&sb->dns6_udp, fds[PROXY_L_DNS6_UDP]);
+	}
+	if (r == 0) {
+		fds[PROXY_L_DNS6_UDP] = -1;
+		r = uv_listen((uv_stream_t *)&sb->http6_l, 128, conn_on_http_accept);
+	}
+	if (r == 0)
+		r = uv_listen((uv_stream_t *)&sb->socks6_l, 128, conn_on_socks_accept);
+	if (r == 0)
+		r = uv_listen((uv_stream_t *)&sb->dns6_tcp_l, 64, dns_on_tcp_accept);
+	if (r == 0)
+		r = uv_udp_recv_start(&sb->dns6_udp, worker_udp_alloc, dns_on_udp_recv);
+	return r;
+}
+
 static int sandbox_add(struct worker *w, json_t *m, int *fds, size_t n_fds)
 {
 	struct psandbox *sb;
@@ -275,7 +311,7 @@ static int sandbox_add(struct worker *w, json_t *m, int *fds, size_t n_fds)
 	const char *id = json_string_value(json_object_get(m, "sandbox"));
 	int r;
 
-	if (n_fds != _PROXY_L_MAX || !id || strlen(id) >= sizeof(sb->id) || !json_is_boolean(ask))
+	if ((n_fds != _PROXY_L_MAX && n_fds != _PROXY_L_V4_MAX) || !id || strlen(id) >= sizeof(sb->id) || !json_is_boolean(ask))
 		return -EINVAL;
 	if (worker_find_sandbox(w, id))
 		return -EEXIST;
@@ -311,6 +347,15 @@ static int sandbox_add(struct worker *w, json_t *m, int *fds, size_t n_fds)
 	sb->http_l.data = sb->socks_l.data = sb->dns_tcp_l.data = sb;
 	sb->socks_udp.data = sb->dns_udp.data = sb;
 	sb->handles = 5;
+	if (n_fds == _PROXY_L_MAX) {
+		sb->v6 = true;
+		uv_tcp_init(w->loop, &sb->http6_l);
+		uv_tcp_init(w->loop, &sb->socks6_l);
+		uv_tcp_init(w->loop, &sb->dns6_tcp_l);
+		uv_udp_init(w->loop, &sb->dns6_udp);
+		sb->http6_l.data = sb->socks6_l.data = sb->dns6_tcp_l.data = sb->dns6_udp.data = sb;
+		sb->handles += 4;
+	}
 	list_add_tail(&w->sandboxes, &sb->node);
 	/* The handles own the descriptors from here on. */
 	r = uv_tcp_open(&sb->http_l, fds[PROXY_L_HTTP]);
@@ -342,6 +387,8 @@ static int sandbox_add(struct worker *w, json_t *m, int *fds, size_t n_fds)
 		r = uv_udp_recv_start(&sb->socks_udp, worker_udp_alloc, udp_on_relay_recv);
 	if (r == 0)
 		r = uv_udp_recv_start(&sb->dns_udp, worker_udp_alloc, dns_on_udp_recv);
+	if (r == 0 && sb->v6)
+		r = listen_v6(sb, fds);
 	if (r < 0) {
 		log_error("sandbox %s: cannot serve its listeners: %s", id, uv_strerror(r));
 		sandbox_remove(sb);

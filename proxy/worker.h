@@ -39,6 +39,11 @@ enum proxy_listener {
 	PROXY_L_SOCKS_UDP,
 	PROXY_L_DNS_UDP,
 	PROXY_L_DNS_TCP,
+	_PROXY_L_V4_MAX, /* the IPv6 ones follow when the namespace has IPv6 */
+	PROXY_L_HTTP6 = _PROXY_L_V4_MAX,
+	PROXY_L_SOCKS6,
+	PROXY_L_DNS6_UDP,
+	PROXY_L_DNS6_TCP,
 	_PROXY_L_MAX,
 };
 
@@ -65,6 +70,9 @@ struct psandbox {
 	bool ask;                     /* allowlist misses go to the daemon */
 	uv_tcp_t http_l, socks_l, dns_tcp_l;
 	uv_udp_t socks_udp, dns_udp;
+	bool v6; /* the [::1] listeners below are open */
+	uv_tcp_t http6_l, socks6_l, dns6_tcp_l;
+	uv_udp_t dns6_udp;
 	unsigned handles; /* listener handles not yet closed */
 	bool removed;
 	struct list_node conns;  /* struct pconn */

@@ -145,6 +145,14 @@ static void test_read_only_and_full(void **state)
 
 	build(&p, SANDBOX_DANGER_FULL_ACCESS, NET_OFF, "/", NULL, NULL);
 	assert_true(p.clone_flags & CLONE_NEWNET);
+	assert_int_equal(p.clone_flags, CLONE_NEWPID | CLONE_NEWNET);
+	sandbox_plan_done(&p);
+
+	/* Proxied: its own network namespace, and a mount namespace for resolv.conf only. */
+	build(&p, SANDBOX_DANGER_FULL_ACCESS, NET_PROXY, "/", NULL, NULL);
+	assert_false(p.use_mounts);
+	assert_int_equal(p.clone_flags, CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS);
+	assert_null(p.landlock);
 	sandbox_plan_done(&p);
 
 	build(&p, SANDBOX_WORKSPACE_WRITE, NET_FULL, "/home/a/p", NULL, NULL);
