@@ -77,7 +77,7 @@ ssize_t fd_recv_with_fds(int sock, void *buf, size_t len, int *fds, size_t max_f
 {
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * CX_MAX_PENDING_FDS)];
+		char buf[CMSG_SPACE(sizeof(int) * FDIO_RECV_MAX_FDS)];
 	} control;
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct msghdr msg = {
@@ -86,11 +86,13 @@ ssize_t fd_recv_with_fds(int sock, void *buf, size_t len, int *fds, size_t max_f
 		.msg_control = control.buf,
 		.msg_controllen = sizeof(control.buf),
 	};
-	size_t got = 0;
+	size_t got = 0, total = 0, cap;
 	ssize_t n;
 
-	if (max_fds > CX_MAX_PENDING_FDS)
-		max_fds = CX_MAX_PENDING_FDS;
+	if (max_fds > FDIO_RECV_MAX_FDS)
+		max_fds = FDIO_RECV_MAX_FDS;
+	/* More than this in one message is an error (as the control buffer once made it). */
+	cap = max_fds > CX_MAX_PENDING_FDS ? max_fds : CX_MAX_PENDING_FDS;
 	do
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
@@ -108,13 +110,14 @@ ssize_t fd_recv_with_fds(int sock, void *buf, size_t len, int *fds, size_t max_f
 		for (size_t i = 0; i < k; i++) {
 			int fd;
 			memcpy(&fd, p + i, sizeof(int));
+			total++;
 			if (got < max_fds)
 				fds[got++] = fd;
 			else
 				safe_close(fd);
 		}
 	}
-	if ((msg.msg_flags & MSG_CTRUNC) || got > max_fds) {
+	if ((msg.msg_flags & MSG_CTRUNC) || got > max_fds || total > cap) {
 		for (size_t i = 0; i < got; i++)
 			safe_close(fds[i]);
 		return -EPROTO;

@@ -27,9 +27,12 @@ int fd_send_with_fds(int sock, const void *buf, size_t len, const int *fds, size
 /*
  * One recvmsg() into buf, collecting at most max_fds passed descriptors
  * (received with MSG_CMSG_CLOEXEC) into fds[] / *ret_n_fds.  Returns the
- * byte count (0 = EOF) or -errno.  If the peer sent more descriptors than
- * fit (MSG_CTRUNC), the ones received are closed and -EPROTO is returned.
+ * byte count (0 = EOF) or -errno.  Descriptors beyond max_fds are closed;
+ * if one message carried more than max(max_fds, CX_MAX_PENDING_FDS), or
+ * more than FDIO_RECV_MAX_FDS (MSG_CTRUNC), all are closed and -EPROTO is
+ * returned.
  */
+#define FDIO_RECV_MAX_FDS 16 /* the proxy channel carries 9 listeners (proxy_proto.h) */
 ssize_t fd_recv_with_fds(int sock, void *buf, size_t len, int *fds, size_t max_fds,
 			 size_t *ret_n_fds);
 

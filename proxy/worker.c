@@ -496,6 +496,11 @@ static void on_chan(uv_poll_t *h, int status, int events)
 
 		if (n == -EAGAIN || n == -EINTR)
 			return;
+		if (n == -EPROTO) {
+			/* Consumed and its descriptors closed: not a reason to die. */
+			log_warning("a message from the daemon carried too many descriptors");
+			continue;
+		}
 		if (n <= 0 || status < 0) {
 			log_info("the daemon went away; exiting");
 			w->chan_dead = true;
