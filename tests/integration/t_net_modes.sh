@@ -72,7 +72,7 @@ test_net_danger_proxy()
 		grep -v "^#" /etc/resolv.conf
 		echo "HTTP_PROXY=$HTTP_PROXY"
 		echo "ALL_PROXY=$ALL_PROXY"
-		curl -sS --max-time 10 "http://localhost:$1/danger"; echo
+		curl -sS --max-time 10 "http://localhost:$1/danger"
 		curl -sS --noproxy "*" --max-time 5 "http://127.0.0.1:$1/direct" >/dev/null 2>&1 && echo "direct reached" || echo "direct failed"
 		cat "$2"
 		touch "$2.w" 2>/dev/null && echo "tmp writable"' sh "$NET_HTTP_PORT" "$mark")
@@ -123,9 +123,9 @@ test_net_proxy_ipv6_listeners()
 	net_https
 	out=$(sbx --network proxy --allow-domain localhost -- sh -c '
 		echo "HTTP_PROXY=$HTTP_PROXY"
-		curl -sS --max-time 10 -x "http://[::1]:3128" "http://localhost:$1/v6-http"; echo
-		curl -sS --max-time 10 -x "http://[::1]:3128" --cacert "$3" "https://localhost:$2/v6-connect"; echo
-		curl -sS --max-time 10 -x "socks5h://[::1]:1080" "http://localhost:$1/v6-socks"; echo
+		curl -sS --max-time 10 -x "http://[::1]:3128" "http://localhost:$1/v6-http"
+		curl -sS --max-time 10 -x "http://[::1]:3128" --cacert "$3" "https://localhost:$2/v6-connect"
+		curl -sS --max-time 10 -x "socks5h://[::1]:1080" "http://localhost:$1/v6-socks"
 		curl -sS -i --max-time 10 -x "http://[::1]:3128" "http://other.test:$1/" | tr -d "\r" | grep -i "^x-codexd-error"' \
 		sh "$NET_HTTP_PORT" "$NET_HTTPS_PORT" "$NET_CA")
 	assert_eq "HTTP_PROXY=http://127.0.0.1:3128
