@@ -85,6 +85,7 @@ struct job {
 	char audit_req[AUDIT_REQ_ID_MAX];
 	char exec_id[24];
 	struct audit_waiter *aw; /* waiting for exec.start to be durable */
+	int64_t audit_seq;       /* exec.start not yet durable: exec_start() waits for it */
 	struct domain_policy net; /* network = "proxy": the sandbox's domain policy */
 	bool have_net;
 	bool net_ask;      /* allowlist misses raise approval/request */
@@ -362,9 +363,10 @@ static enum sandbox_mode job_mode(const struct job *j)
 
 /*
  * No command starts without its record: exec.start is appended and made
- * durable per [audit] fsync before the sandbox is built.  While the log
- * cannot be written the command is refused (on_failure = "refuse") or
- * runs with a warning ("continue").
+ * durable per [audit] fsync before the command runs.  While the sync
+ * runs the sandbox is built, its PID 1 waiting for the daemon's go
+ * (exec_settings.audit_seq).  While the log cannot be written the command
+ * is refused (on_failure = "refuse") or runs with a warning ("continue").
  */
 static void job_run(struct job *j)
 {
@@ -387,9 +389,12 @@ static void job_run(struct job *j)
 				  json_string_value(json_object_get(j->extra, "approved_by")));
 	sessions_track_exec(j->d, j->exec_id, j->audit_req, j->req.session, j->c->peer.uid,
 			    j->c->peer.user);
-	r = seq < 0 ? (int)seq : audit_wait_durable(a, seq, on_start_durable, j, &j->aw);
-	if (r == 0)
-		return; /* on_start_durable() continues */
+	r = seq < 0 ? (int)seq : audit_durable(a, seq);
+	if (r == 0) {
+		j->audit_seq = seq; /* exec_start() gates the command on the sync */
+		job_launch(j);
+		return;
+	}
 	if (r < 0) {
 		if (audit_refuses(a)) {
 			on_start_durable(j, r);
@@ -441,6 +446,7 @@ static void job_launch(struct job *j)
 		.net_policy = j->have_net ? &j->net : NULL,
 		.net_ask = j->net_ask,
 		.retry_unsandboxed = mode != SANDBOX_DANGER_FULL_ACCESS && retry_allowed(&j->eff.approval),
+		.audit_seq = j->audit_seq,
 	};
 	for (int i = 0; i < 3; i++)
 		fds[i] = TAKE_FD(j->fds[i]);
