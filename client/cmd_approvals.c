@@ -97,25 +97,14 @@ static void print_cell(const char *s, size_t max, int width)
 
 static int approvals_list(const struct client_opts *o, bool as_json)
 {
-	struct rpc_client c;
-	struct rpc_message err;
 	_cleanup_json_ json_t *result = NULL;
 	json_t *list, *e;
 	size_t i;
 	int r;
 
-	r = connect_or_status(&c, o);
+	r = rpc_call_once(o->socket, "approval/list", json_object(), &result);
 	if (r > 0)
 		return r;
-	r = rpc_call(&c, "approval/list", json_object(), &result, &err);
-	rpc_close(&c);
-	if (r < 0)
-		return CX_EXIT_ERROR;
-	if (r == 1) {
-		print_rpc_error(&err);
-		jsonrpc_message_done(&err);
-		return CX_EXIT_ERROR;
-	}
 	if (as_json) {
 		print_json_line(result);
 		return 0;

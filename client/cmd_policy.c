@@ -204,8 +204,6 @@ int cmd_policy(const struct client_opts *o, int argc, char **argv)
 	}
 
 	{
-		struct rpc_client cl;
-		struct rpc_message err;
 		json_t *params = json_object(), *av = json_array(), *result = NULL;
 
 		for (int i = optind; i < argc; i++) {
@@ -219,20 +217,9 @@ int cmd_policy(const struct client_opts *o, int argc, char **argv)
 			json_array_append_new(av, s);
 		}
 		json_object_set_new(params, "argv", av);
-		r = rpc_connect(&cl, o->socket);
-		if (r > 0) {
-			json_decref(params);
-			return r == CX_EXIT_REFUSED ? CX_EXIT_ERROR : r;
-		}
-		r = rpc_call(&cl, "policy/check", params, &result, &err);
-		rpc_close(&cl);
-		if (r < 0)
-			return CX_EXIT_ERROR;
-		if (r == 1) {
-			print_rpc_error(&err);
-			jsonrpc_message_done(&err);
-			return CX_EXIT_ERROR;
-		}
+		r = rpc_call_once(o->socket, "policy/check", params, &result);
+		if (r > 0)
+			return r;
 		json_object_del(result, "generation");
 		print_result(result, as_json);
 		json_decref(result);

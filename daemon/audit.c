@@ -792,6 +792,15 @@ int audit_wait_durable(struct audit *a, int64_t seq, audit_durable_cb cb, void *
 	return 0;
 }
 
+int audit_durable(const struct audit *a, int64_t seq)
+{
+	if (!a || seq <= 0)
+		return 1;
+	if (seq > a->written_seq)
+		return a->error ? a->error : -EIO;
+	return a->fsync != AUDIT_FSYNC_ALWAYS || seq <= a->durable_seq ? 1 : 0;
+}
+
 int audit_sync_now(struct audit *a, int64_t seq)
 {
 	if (!a || seq <= 0)

@@ -94,6 +94,13 @@ int audit_wait_durable(struct audit *a, int64_t seq, audit_durable_cb cb, void *
 void audit_waiter_cancel(struct audit_waiter *w);
 
 /*
+ * Is record seq durable per the fsync policy?  1 yes, 0 not yet (a sync
+ * will be needed: audit_wait_durable()), -errno when it cannot be.  Waits
+ * for nothing and asks for no sync.
+ */
+int audit_durable(const struct audit *a, int64_t seq);
+
+/*
  * Make record seq durable now, with a synchronous fdatasync (for rare
  * events such as a session's setup; commands use audit_wait_durable()).
  * 0, or -errno when it cannot be.

@@ -314,6 +314,9 @@ void audit_ev_exec_exit(struct exec *x)
 		if (f && !x->started) {
 			/* PID 1 reported why the command could not start. */
 			json_object_set_new(f, "started", json_false());
+			/* Its exec.start could not be made durable: ended before it began. */
+			if (x->audit_refused)
+				json_object_set_new(f, "reason", json_string("audit_unavailable"));
 			if (x->have_fail) {
 				json_object_set_new(
 					f, "stage",

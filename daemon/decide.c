@@ -85,6 +85,7 @@ struct job {
 	char audit_req[AUDIT_REQ_ID_MAX];
 	char exec_id[24];
 	struct audit_waiter *aw; /* waiting for exec.start to be durable */
+	int64_t audit_seq;       /* exec.start not yet durable: exec_start() waits for it */
 	struct domain_policy net; /* network = "proxy": the sandbox's domain policy */
 	bool have_net;
 	bool net_ask;      /* allowlist misses raise approval/request */
@@ -362,9 +363,10 @@ static enum sandbox_mode job_mode(const struct job *j)
 
 /*
  * No command starts without its record: exec.start is appended and made
- * durable per [audit] fsync before the sandbox is built.  While the log
- * cannot be written the command is refused (on_failure = "refuse") or
- * runs with a warning ("continue").
+ * durable per [audit] fsync before the command runs.  While the sync
+ * runs the sandbox is built, its PID 1 waiting for the daemon's go
+ * (exec_settings.audit_seq).  While the log cannot be written the command
+ * is refused (on_failure = "refuse") or runs with a warning ("continue").
  */
 static void job_run(struct job *j)
 {
@@ -387,9 +389,12 @@ static void job_run(struct job *j)
 				  json_string_value(json_object_get(j->extra, "approved_by")));
 	sessions_track_exec(j->d, j->exec_id, j->audit_req, j->req.session, j->c->peer.uid,
 			    j->c->peer.user);
-	r = seq < 0 ? (int)seq : audit_wait_durable(a, seq, on_start_durable, j, &j->aw);
-	if (r == 0)
-		return; /* on_start_durable() continues */
+	r = seq < 0 ? (int)seq : audit_durable(a, seq);
+	if (r == 0) {
+		j->audit_seq = seq; /* exec_start() gates the command on the sync */
+		job_launch(j);
+		return;
+	}
 	if (r < 0) {
 		if (audit_refuses(a)) {
 			on_start_durable(j, r);
@@ -441,6 +446,7 @@ static void job_launch(struct job *j)
 		.net_policy = j->have_net ? &j->net : NULL,
 		.net_ask = j->net_ask,
 		.retry_unsandboxed = mode != SANDBOX_DANGER_FULL_ACCESS && retry_allowed(&j->eff.approval),
+		.audit_seq = j->audit_seq,
 	};
 	for (int i = 0; i < 3; i++)
 		fds[i] = TAKE_FD(j->fds[i]);
@@ -937,54 +943,6 @@ static void managed_from_config(const struct daemon_config *cfg, struct layers_m
 	};
 }
 
-static int parse_user_doc(const struct user_file *f, struct conf_doc **ret, char *err,
-			  size_t errsz)
-{
-	_cleanup_conf_doc_ struct conf_doc *doc = NULL;
-	int r;
-
-	*ret = NULL;
-	if (!f->name)
-		return 0;
-	doc = conf_doc_new();
-	if (!doc)
-		return -ENOMEM;
-	r = conf_parse_buffer(f->text, f->len, f->name, doc, err, errsz);
-	if (r < 0) {
-		if (!err[0])
-			snprintf(err, errsz, "%s: %s", f->name, strerror(-r));
-		return r == -ENOMEM ? r : -EINVAL;
-	}
-	*ret = TAKE_PTR(doc);
-	return 0;
-}
-
-static int load_user_rules(const struct user_files *f, bool project, struct rules_set **ret,
-			   char *err, size_t errsz)
-{
-	_cleanup_(rules_set_freep) struct rules_set *set = rules_set_new();
-	int r;
-
-	*ret = NULL;
-	if (!set)
-		return -ENOMEM;
-	for (size_t i = 0; i < f->n_user_rules; i++) {
-		r = rules_set_add_text(set, RULES_LAYER_USER, f->user_rules[i].name,
-				       f->user_rules[i].text, f->user_rules[i].len, err, errsz);
-		if (r < 0)
-			return r == -ENOMEM ? r : -EINVAL;
-	}
-	for (size_t i = 0; project && i < f->n_project_rules; i++) {
-		r = rules_set_add_text(set, RULES_LAYER_PROJECT, f->project_rules[i].name,
-				       f->project_rules[i].text, f->project_rules[i].len, err,
-				       errsz);
-		if (r < 0)
-			return r == -ENOMEM ? r : -EINVAL;
-	}
-	*ret = TAKE_PTR(set);
-	return 0;
-}
-
 /*
  * The caller's layers: config.toml (the user's, and the project's when
  * the user trusts the project) and rules files.  The user's rules add
@@ -1006,17 +964,17 @@ static int load_user_layers(const struct job *j, struct conf_doc **user,
 		snprintf(err, errsz, "%s", j->files->error);
 		return -EINVAL;
 	}
-	r = parse_user_doc(&j->files->user_config, user, err, errsz);
+	r = user_files_parse_config(&j->files->user_config, user, err, errsz);
 	if (r < 0)
 		return r;
 	trusted = *user && j->files->project_root &&
 		  layers_project_trusted(*user, j->files->project_root);
 	if (trusted) {
-		r = parse_user_doc(&j->files->project_config, project, err, errsz);
+		r = user_files_parse_config(&j->files->project_config, project, err, errsz);
 		if (r < 0)
 			return r;
 	}
-	return load_user_rules(j->files, trusted, rules, err, errsz);
+	return user_files_parse_rules(j->files, trusted, rules, err, errsz);
 }
 
 static int start_loader(struct job *j);
@@ -1397,14 +1355,14 @@ static void show_reply(struct job *j, int load_err)
 	} else if (j->files->error)
 		json_array_append_new(errors, json_string(j->files->error));
 	if (load_err == 0 && cfg->user_layers) {
-		if (parse_user_doc(&j->files->user_config, &user, err, sizeof(err)) < 0)
+		if (user_files_parse_config(&j->files->user_config, &user, err, sizeof(err)) < 0)
 			json_array_append_new(errors, json_string(err));
 		trusted = user && j->files->project_root &&
 			  layers_project_trusted(user, j->files->project_root);
-		if (trusted && parse_user_doc(&j->files->project_config, &project, err,
+		if (trusted && user_files_parse_config(&j->files->project_config, &project, err,
 					      sizeof(err)) < 0)
 			json_array_append_new(errors, json_string(err));
-		if (load_user_rules(j->files, trusted, &rules, err, sizeof(err)) < 0)
+		if (user_files_parse_rules(j->files, trusted, &rules, err, sizeof(err)) < 0)
 			json_array_append_new(errors, json_string(err));
 		json_object_set_new(files, "user_config",
 				    j->files->user_config.name

@@ -23,6 +23,7 @@
 #include "daemon/conf.h"
 #include "daemon/cgroup.h"
 #include "daemon/conn.h"
+#include "daemon/audit.h"
 #include "daemon/audit_events.h"
 #include "daemon/denials.h"
 #include "common/proxy_proto.h"
@@ -202,6 +203,10 @@ static void exec_free(struct exec *x)
 		proxy_remove_sandbox(d, x->id);
 	if (x->conn)
 		conn_exec_done(x->conn);
+	if (x->aw)
+		audit_waiter_cancel(x->aw);
+	x->aw = NULL;
+	x->go_fd = safe_close(x->go_fd);
 
 	x->open_handles++; /* held while we close, so destruction happens once, last */
 	if (x->pidfd_inited)
@@ -228,6 +233,36 @@ static void kill_sandbox(struct exec *x, const char *why)
 	/* SIGKILL to PID 1 of the namespace kills every process in it. */
 	if (syscall(SYS_pidfd_send_signal, x->pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
 		log_warning_errno(-errno, "exec %s: cannot kill sandbox", x->id);
+}
+
+/*
+ * The exec.start record is durable (err 0), or cannot be made so: send
+ * PID 1 its go-signal, or -- [audit] on_failure = "refuse" -- end the
+ * sandbox before the command exists (PID 1 reads end of file; the kill
+ * makes sure).  With "continue" the command runs, as it would have had the
+ * failure been seen before the sandbox was built.
+ */
+static void exec_on_durable(void *userdata, int err)
+{
+	struct exec *x = userdata;
+
+	x->aw = NULL;
+	if (x->go_fd < 0)
+		return;
+	if (err < 0 && audit_refuses(x->d->audit)) {
+		x->audit_refused = true;
+		x->go_fd = safe_close(x->go_fd);
+		kill_sandbox(x, "its audit record could not be made durable");
+		return;
+	}
+	if (err < 0)
+		log_warning_errno(err, "exec %s: the audit log cannot be written: the command runs "
+				       "unaudited ([audit] on_failure = \"continue\")",
+				  x->id);
+	/* One byte into an empty pipe: cannot block; EPIPE when PID 1 is gone already. */
+	if (write(x->go_fd, "G", 1) != 1)
+		kill_sandbox(x, "cannot send the go-signal");
+	x->go_fd = safe_close(x->go_fd);
 }
 
 /* ------------------------------------------------------------ replies */
@@ -348,6 +383,13 @@ static void reply_start_failed(struct exec *x)
 	x->d->stats.execs_failed++;
 	if (!x->conn)
 		return;
+	if (x->audit_refused) {
+		conn_reply_error(x->conn, &x->start_id, CX_ERR_AUDIT_UNAVAILABLE,
+				 CX_REASON_AUDIT_UNAVAILABLE, json_pack("{s:i}", "exit_code", 126),
+				 "audit unavailable: the command's record could not be made "
+				 "durable; it was not started");
+		return;
+	}
 	if (!x->have_fail) {
 		conn_reply_error(x->conn, &x->start_id, CX_ERR_SPAWN, CX_REASON_SPAWN,
 				 json_pack("{s:s, s:i}", "stage", "setup", "exit_code", 126),
@@ -1149,7 +1191,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	struct sandbox_plan plan = { 0 };
 	bool have_plan = false, have_cg = false;
 	struct exec_cgroup cg = { .v2_fd = -1, .procs_fd = { -1, -1, -1 } };
-	int tty_sock[2] = { -1, -1 }, net_sock[2] = { -1, -1 };
+	int tty_sock[2] = { -1, -1 }, net_sock[2] = { -1, -1 }, go[2] = { -1, -1 };
 	_cleanup_strv_free_ char **proxy_envp = NULL;
 	json_t *net_policy = NULL;
 	char xid[24];
@@ -1399,7 +1441,17 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	};
 	/* Only the PID namespace must exist at the clone (PID 1); PID 1 makes the rest. */
 	spec.unshare_flags = plan.clone_flags & ~(uint64_t)CLONE_NEWPID;
+	/* The audit record is being synced: build the sandbox meanwhile, gate the command. */
+	if (set->audit_seq > 0) {
+		if (pipe2(go, O_CLOEXEC) < 0) {
+			r = negative_errno();
+			goto out;
+		}
+		spec.wait_go = true;
+		spec.go_fd = go[0];
+	}
 	r = spawn_sandbox(&spec, plan.clone_flags & CLONE_NEWPID, cg.v2_fd, &sr);
+	go[0] = safe_close(go[0]);
 	cgroup_close_child_fds(&cg);
 	tty_sock[1] = safe_close(tty_sock[1]);
 	net_sock[1] = safe_close(net_sock[1]);
@@ -1426,6 +1478,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	}
 	x->d = d;
 	x->conn = c;
+	x->go_fd = TAKE_FD(go[1]);
 	memcpy(x->id, xid, sizeof(x->id));
 	x->cg = cg;
 	have_cg = false;
@@ -1493,6 +1546,11 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	}
 	log_debug("exec %s: uid %u pid %d: %s", x->id, (unsigned)x->uid, (int)x->pid,
 		  log_q(x->argv0));
+	if (x->go_fd >= 0) {
+		int w = audit_wait_durable(d->audit, set->audit_seq, exec_on_durable, x, &x->aw);
+		if (w != 0)
+			exec_on_durable(x, w > 0 ? 0 : w);
+	}
 	r = 0;
 out:
 	for (int i = 0; i < 3; i++) {
@@ -1507,6 +1565,8 @@ out:
 	safe_close(tty_sock[1]);
 	safe_close(net_sock[0]);
 	safe_close(net_sock[1]);
+	safe_close(go[0]);
+	safe_close(go[1]);
 	json_decref(net_policy);
 	return r;
 }

@@ -25,6 +25,8 @@
 #include "policy/domains.h"
 #include "policy/modes.h"
 
+struct audit_waiter;
+
 /* exec/start parameters after decoding (daemon/rpc_exec.c). */
 struct exec_request {
 	char **argv;
@@ -84,6 +86,12 @@ struct exec_settings {
 	 * when the command fails after a sandbox refusal (exec/exited
 	 * "sandbox_retry"). */
 	bool retry_unsandboxed;
+	/*
+	 * The exec.start record (this sequence number) is written but not yet
+	 * durable: build the sandbox now, start the command once it is (PID 1
+	 * waits for a go-signal, sandbox_init.h wait_go).  0: start at once.
+	 */
+	int64_t audit_seq;
 };
 
 /*
@@ -186,6 +194,11 @@ struct exec {
 	struct sandbox_msg exit_msg;
 	struct sandbox_msg fail_msg;
 	bool have_fail;
+
+	/* exec_settings.audit_seq: the go-signal's write end until it is sent. */
+	int go_fd;
+	struct audit_waiter *aw;
+	bool audit_refused; /* the record could not be made durable: not started */
 
 	uint64_t start_hrtime;
 	int open_handles; /* libuv handles initialised and not yet closed */

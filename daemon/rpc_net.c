@@ -112,50 +112,6 @@ static void check_free(struct net_check *nc)
 	free(nc);
 }
 
-static int parse_user_config(const struct user_file *f, struct conf_doc **ret, char *err,
-			     size_t errsz)
-{
-	_cleanup_conf_doc_ struct conf_doc *doc = NULL;
-	int r;
-
-	*ret = NULL;
-	if (!f->name)
-		return 0;
-	doc = conf_doc_new();
-	if (!doc)
-		return -ENOMEM;
-	r = conf_parse_buffer(f->text, f->len, f->name, doc, err, errsz);
-	if (r < 0) {
-		if (!err[0])
-			snprintf(err, errsz, "%s: %s", f->name, strerror(-r));
-		return r == -ENOMEM ? r : -EINVAL;
-	}
-	*ret = TAKE_PTR(doc);
-	return 0;
-}
-
-static int parse_user_rules(const struct user_files *f, struct rules_set **ret, char *err,
-			    size_t errsz)
-{
-	_cleanup_(rules_set_freep) struct rules_set *set = NULL;
-	int r;
-
-	*ret = NULL;
-	if (f->n_user_rules == 0)
-		return 0;
-	set = rules_set_new();
-	if (!set)
-		return -ENOMEM;
-	for (size_t i = 0; i < f->n_user_rules; i++) {
-		r = rules_set_add_text(set, RULES_LAYER_USER, f->user_rules[i].name,
-				       f->user_rules[i].text, f->user_rules[i].len, err, errsz);
-		if (r < 0)
-			return r == -ENOMEM ? r : -EINVAL;
-	}
-	*ret = TAKE_PTR(set);
-	return 0;
-}
-
 /* Decide and reply; files: the caller's (may be NULL: none read). */
 static int check_reply(struct net_check *nc, const struct user_files *files)
 {
@@ -175,9 +131,9 @@ static int check_reply(struct net_check *nc, const struct user_files *files)
 		snprintf(err, sizeof(err), "%s", files->error);
 		r = -EINVAL;
 	} else {
-		r = files ? parse_user_config(&files->user_config, &user, err, sizeof(err)) : 0;
+		r = files ? user_files_parse_config(&files->user_config, &user, err, sizeof(err)) : 0;
 		if (r == 0 && files)
-			r = parse_user_rules(files, &user_rules, err, sizeof(err));
+			r = user_files_parse_rules(files, false, &user_rules, err, sizeof(err));
 	}
 	if (r == -EINVAL)
 		return conn_reply_error(nc->c, &nc->id, CX_ERR_FORBIDDEN, CX_REASON_USER_CONFIG,

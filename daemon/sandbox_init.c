@@ -32,7 +32,8 @@
 #define FD_LIFELINE 4
 #define FD_TTY 5 /* socket the pty master goes back on (tty mode), else closed */
 #define FD_NET 6 /* socket the proxy's listeners go back on (proxied network), else closed */
-#define FD_FIRST_FREE 7
+#define FD_GO 7  /* the daemon's go-signal (spec->wait_go), else closed */
+#define FD_FIRST_FREE 8
 
 extern char **environ;
 
@@ -93,18 +94,20 @@ static void reset_signals(void)
  */
 static int arrange_fds(const struct sandbox_spec *s)
 {
-	int src[7] = { s->stdio[0],  s->stdio[1],    s->stdio[2], s->status_fd,
-		       s->lifeline_fd, s->tty_sock, s->net_sock };
-	int tmp[7];
+	int src[8] = { s->stdio[0],    s->stdio[1], s->stdio[2], s->status_fd,
+		       s->lifeline_fd, s->tty_sock, s->net_sock, s->wait_go ? s->go_fd : -1 };
+	int tmp[8];
 
-	for (int i = 0; i < 7; i++) {
+	for (int i = 0; i < 8; i++) {
 		tmp[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD_CLOEXEC, 64);
 		if (src[i] >= 0 && tmp[i] < 0)
 			return -errno;
 	}
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < 8; i++)
 		if (tmp[i] >= 0 && dup3(tmp[i], i, i < 3 ? 0 : O_CLOEXEC) < 0)
 			return -errno;
+	if (tmp[FD_GO] < 0)
+		close(FD_GO); /* whatever the daemon had there */
 	if (syscall(SYS_close_range, FD_FIRST_FREE, ~0U, 0) < 0)
 		return -errno;
 	return 0;
@@ -873,6 +876,23 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 	}
 	if (spec->supervise && (spec->supervise->features & SECCOMP_FEATURE_OPEN))
 		program_err = program_find(spec);
+	/*
+	 * Everything is built: wait for the daemon's go (the command's audit
+	 * record is durable) before the command exists at all.  Anything but
+	 * the one byte "G" -- end of file because the daemon refused the
+	 * command or is gone -- ends the sandbox here.
+	 */
+	if (spec->wait_go) {
+		char go = 0;
+		ssize_t gn;
+
+		do
+			gn = read(FD_GO, &go, 1);
+		while (gn < 0 && errno == EINTR);
+		if (gn != 1 || go != 'G')
+			_exit(SANDBOX_EXIT_BASE + STAGE_FORK);
+		close(FD_GO);
+	}
 	cmd = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
 	if (cmd < 0)
 		fail(FD_STATUS, STAGE_FORK, errno);

@@ -32,6 +32,16 @@ struct sandbox_spec {
 	int stdio[3];      /* become the command's 0, 1, 2 */
 	int status_fd;     /* write end of the status pipe (struct sandbox_msg) */
 	int lifeline_fd;   /* read end of the daemon's lifeline pipe */
+	/*
+	 * With wait_go, go_fd is the read end of a pipe PID 1 reads one byte
+	 * from before it starts the command: the daemon writes it once the
+	 * exec.start audit record is durable ([audit] fsync = "always"), so
+	 * the sandbox is built while the record is synced but the command
+	 * never runs before its record is on disk.  End of file (the daemon
+	 * refused or went away): PID 1 exits without starting it.
+	 */
+	bool wait_go;
+	int go_fd;
 	int carrier_signal; /* real-time signal carrying a signal number to forward */
 	const struct mount_plan *mounts; /* NULL: the host's filesystem view (danger-full-access) */
 	const char *hostname;            /* set in a new UTS namespace, or NULL */

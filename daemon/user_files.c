@@ -9,12 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/conf_reader.h"
 #include "common/cxlimits.h"
 #include "common/fdio.h"
 #include "common/log.h"
 #include "common/path_util.h"
 #include "common/strv.h"
 #include "daemon/user_files.h"
+#include "policy/rules.h"
 
 #define UF_MAGIC 0x43585546u /* "CXUF" */
 
@@ -606,6 +608,55 @@ int user_files_helper_main(void)
 }
 
 /* ------------------------------------------------------------ parsing (main) */
+
+int user_files_parse_config(const struct user_file *f, struct conf_doc **ret, char *err,
+			    size_t errsz)
+{
+	_cleanup_conf_doc_ struct conf_doc *doc = NULL;
+	int r;
+
+	*ret = NULL;
+	if (!f->name)
+		return 0;
+	doc = conf_doc_new();
+	if (!doc)
+		return -ENOMEM;
+	r = conf_parse_buffer(f->text, f->len, f->name, doc, err, errsz);
+	if (r < 0) {
+		if (!err[0])
+			snprintf(err, errsz, "%s: %s", f->name, strerror(-r));
+		return r == -ENOMEM ? r : -EINVAL;
+	}
+	*ret = TAKE_PTR(doc);
+	return 0;
+}
+
+int user_files_parse_rules(const struct user_files *f, bool project, struct rules_set **ret,
+			   char *err, size_t errsz)
+{
+	_cleanup_(rules_set_freep) struct rules_set *set = rules_set_new();
+	int r;
+
+	*ret = NULL;
+	if (!set)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->n_user_rules; i++) {
+		r = rules_set_add_text(set, RULES_LAYER_USER, f->user_rules[i].name,
+				       f->user_rules[i].text, f->user_rules[i].len, err, errsz);
+		if (r < 0)
+			return r == -ENOMEM ? r : -EINVAL;
+	}
+	for (size_t i = 0; project && i < f->n_project_rules; i++) {
+		r = rules_set_add_text(set, RULES_LAYER_PROJECT, f->project_rules[i].name,
+				       f->project_rules[i].text, f->project_rules[i].len, err,
+				       errsz);
+		if (r < 0)
+			return r == -ENOMEM ? r : -EINVAL;
+	}
+	*ret = TAKE_PTR(set);
+	return 0;
+}
+
 
 static void file_free(struct user_file *f)
 {

@@ -28,6 +28,7 @@
 #ifndef CX_USER_FILES_H
 #define CX_USER_FILES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -64,6 +65,21 @@ struct user_files {
 };
 
 void user_files_free(struct user_files *f);
+
+struct conf_doc;
+struct rules_set;
+/*
+ * The caller's config.toml as read (*ret NULL when absent), or -EINVAL
+ * with "file:line: message" in err, or -ENOMEM.  Process: main.
+ */
+int user_files_parse_config(const struct user_file *f, struct conf_doc **ret, char *err,
+			    size_t errsz);
+/*
+ * The user's rules files, and the project's when project is set, in one
+ * set (empty when there are none); -EINVAL with err, or -ENOMEM.
+ */
+int user_files_parse_rules(const struct user_files *f, bool project, struct rules_set **ret,
+			   char *err, size_t errsz);
 
 struct user_files_request {
 	uid_t uid;

@@ -370,6 +370,73 @@ test_audit_full_filesystem()
 	umount "$m" && AU_MOUNTS=()
 }
 
+# The sync of a command's exec.start record fails (fdatasync: EIO/ENOSPC)
+# while its sandbox is being built: the command never runs, the client
+# hears audit_unavailable, the daemon keeps serving.  The log lives on an
+# ext4 image in a loop device whose backing file is on a small tmpfs: once
+# that tmpfs is full, write(2) of a record still succeeds (page cache) but
+# writeback -- fdatasync -- fails as soon as the log needs a new block.
+test_audit_sync_failure()
+{
+	local m=$TD/syncfail img lo out rc i refused=0
+	command -v losetup >/dev/null && command -v mkfs.ext4 >/dev/null ||
+		skip "no losetup or mkfs.ext4"
+	mkdir -p "$m"
+	mount -t tmpfs -o size=12m,mode=0755 cxt-syncfail "$m" || skip "cannot mount a tmpfs"
+	AU_MOUNTS+=("$m")
+	img=$m/img
+	truncate -s 64M "$img"
+	mkfs.ext4 -q -O ^has_journal "$img" || skip "mkfs.ext4 failed"
+	lo=$(losetup -f --show "$img") || skip "no loop device"
+	mkdir -p "$m/fs"
+	mount "$lo" "$m/fs" || { losetup -d "$lo"; skip "cannot mount the loop device"; }
+	AU_MOUNTS=("$m/fs" "${AU_MOUNTS[@]}")
+	losetup -d "$lo" # detached once unmounted (autoclear)
+	chmod 0755 "$m/fs"
+	mkdir -p "$TD/d-syncfail"
+	chmod 0755 "$TD/d-syncfail"
+	write_config "$TD/d-syncfail/codexd.conf" "$CXT_ROLES_CONF"
+	"$CODEXD" --foreground --config "$TD/d-syncfail/codexd.conf" --state-dir "$m/fs/state" \
+		--log-level debug >"$TD/d-syncfail/log" 2>&1 </dev/null &
+	D_PID=$!
+	D_SOCK=$m/fs/state/codexd.sock
+	AU_LOG=$m/fs/state/audit.jsonl
+	printf '%s %s\n' "$D_PID" "$TD/d-syncfail/log" >>"$TD/daemons"
+	wait_until 10 test -S "$D_SOCK" || fail "daemon did not start: $(tail -3 "$TD/d-syncfail/log")"
+	wait_until 5 mode_is 660 "$D_SOCK" || true
+	out=$(_au_ctl cxt-member exec -- echo before) || fail "exec before the failure: $out"
+	# No room left for the image's new blocks.
+	dd if=/dev/zero of="$m/filler" bs=64k >/dev/null 2>&1
+	for i in $(seq 1 40); do
+		out=$(_au_ctl cxt-member exec -- echo "ran-$i" 2>&1)
+		rc=$?
+		if [[ "$out" == *"audit unavailable"* ]]; then
+			refused=$i
+			break
+		fi
+		assert_rc 0 "$rc" "exec $i while the log's block still had room: $out"
+	done
+	((refused > 0)) || fail "no command was refused in 40 attempts: $(tail -3 "$TD/d-syncfail/log")"
+	assert_rc 126 "$rc" "exit code of the refused command"
+	assert_no_match "ran-$refused" "$out" "the refused command ran"
+	# Nothing runs while the log fails, and the daemon answers.
+	out=$(_au_ctl cxt-member exec -- echo "ran-later" 2>&1)
+	assert_rc 126 $? "exec while the log is failing"
+	assert_no_match 'ran-later' "$out" "a command ran while the log was failing"
+	out=$(status_json cxt-admin "$D_SOCK") || fail "daemon/status after the failure"
+	assert_eq failing "$(jqv "$out" .audit.state)" "status audit state"
+	if grep -q 'killing sandbox: its audit record could not be made durable' "$TD/d-syncfail/log"; then
+		# Its records are kept in memory while the log fails; space again writes them.
+		rm -f "$m/filler"
+		wait_until 10 _au_has '.event == "exec.failed" and .started == false and .reason == "audit_unavailable"' ||
+			fail "no exec.failed audit_unavailable record after space came back"
+	else
+		note "the failure was seen before the sandbox was built (not the overlapped path)"
+	fi
+	stop_daemon "$D_PID" || fail "daemon did not stop"
+	umount "$m/fs" && umount "$m" && AU_MOUNTS=()
+}
+
 test_audit_parallel_50()
 {
 	local out i pids=() bad=0
