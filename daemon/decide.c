@@ -1684,6 +1684,9 @@ bool decide_cancel_request(struct conn *c, const struct rpc_id *id)
 			continue;
 		log_info("uid %u: exec/start %s cancelled before it started%s",
 			 (unsigned)c->peer.uid, j->audit_req, j->ap ? " (approval withdrawn)" : "");
+		/* As when the requester leaves: the pending approval's end is recorded. */
+		if (j->ap)
+			audit_ev_approval_answer(c, j->audit_req, &j->req, "abort", "cancelled");
 		job_reply_error(j, CX_ERR_CANCELLED, CX_REASON_CANCELLED,
 				json_pack("{s:s, s:i}", "decision", "cancelled", "exit_code", 126),
 				"cancelled by the client before it started (exec/cancel)");

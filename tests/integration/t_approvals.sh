@@ -323,6 +323,8 @@ test_exec_cancel_withdraws_approval()
 		fail "no exec.refused with reason cancelled in the audit log"
 	grep '"event":"exec.start"' "$D_DIR/state/audit.jsonl" | grep -q cancelme &&
 		fail "the cancelled command has an exec.start record"
+	line=$(jq -c 'select(.event == "approval.answer" and .by == "cancelled")' "$D_DIR/state/audit.jsonl" | head -1)
+	assert_eq abort "$(jqv "$line" .decision)" "the approval's end in the audit log"
 	_ap_watch_stop
 }
 
