@@ -112,6 +112,8 @@ int audit_verifier_line(struct audit_verifier *v, const char *file, uint64_t lin
 	hash_hex = line + end - SUFFIX_LEN + 9;
 	body_len = end - SUFFIX_LEN; /* the bytes before ,"hash" */
 
+	snprintf(msg, sizeof(msg), "record seq %lld (%s:%llu)", (long long)seq, file,
+		 (unsigned long long)lineno);
 	/* 1. The record's own hash: any edit of its bytes shows here. */
 	crypto_hash_sha256_init(&hs);
 	crypto_hash_sha256_update(&hs, (const unsigned char *)line, body_len);
@@ -120,8 +122,6 @@ int audit_verifier_line(struct audit_verifier *v, const char *file, uint64_t lin
 	if (sodium_hex2bin(want, sizeof(want), hash_hex, HEX, NULL, NULL, NULL) != 0 ||
 	    sodium_memcmp(want, hash, sizeof(hash)) != 0) {
 		json_decref(o);
-		snprintf(msg, sizeof(msg), "record seq %lld (%s:%llu)", (long long)seq, file,
-			 (unsigned long long)lineno);
 		set_bad(v, "edited", seq, file, lineno,
 			"%s was edited: its hash does not match its contents", msg);
 		return 1;
@@ -133,8 +133,6 @@ int audit_verifier_line(struct audit_verifier *v, const char *file, uint64_t lin
 
 		if (!has_hmac) {
 			json_decref(o);
-			snprintf(msg, sizeof(msg), "record seq %lld (%s:%llu)", (long long)seq, file,
-				 (unsigned long long)lineno);
 			set_bad(v, "hmac_missing", seq, file, lineno,
 				"%s has no HMAC although a key is configured", msg);
 			return 1;
@@ -146,8 +144,6 @@ int audit_verifier_line(struct audit_verifier *v, const char *file, uint64_t lin
 		if (sodium_hex2bin(got, sizeof(got), hmac_hex, HEX, NULL, NULL, NULL) != 0 ||
 		    sodium_memcmp(got, mac, sizeof(mac)) != 0) {
 			json_decref(o);
-			snprintf(msg, sizeof(msg), "record seq %lld (%s:%llu)", (long long)seq, file,
-				 (unsigned long long)lineno);
 			set_bad(v, "hmac_mismatch", seq, file, lineno,
 				"%s has a wrong HMAC: forged, or written with another key", msg);
 			return 1;
