@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
+#include "common/jdecode.h"
 #include "common/log.h"
+#include "common/macro.h"
 #include "common/protocol.h"
 #include "daemon/approvals.h"
 #include "daemon/audit_events.h"
@@ -52,6 +54,26 @@ int rpc_reply_invalid_params(struct request *req, const char *msg)
 {
 	return conn_reply_error(req->conn, &req->id, CX_ERR_INVALID_PARAMS,
 				CX_REASON_INVALID_PARAMS, NULL, "%s", msg);
+}
+
+int rpc_decode_id(struct request *req, size_t max_len, char **ret_id)
+{
+	struct {
+		char *id;
+	} p = { 0 };
+	const struct jd_field fields[] = {
+		{ "id", JD_STRING, 0, JD_REQUIRED | JD_NONEMPTY, 0, (int64_t)max_len },
+	};
+	char err[256];
+	int r;
+
+	*ret_id = NULL;
+	r = jd_decode(req->params, "params", fields, ARRAY_SIZE(fields), &p, NULL, err,
+		      sizeof(err));
+	if (r < 0)
+		return r == -ENOMEM ? r : rpc_reply_invalid_params(req, err);
+	*ret_id = p.id;
+	return 0;
 }
 
 static void dispatch_request(struct conn *c, struct rpc_message *m)

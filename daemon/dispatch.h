@@ -64,4 +64,12 @@ int rpc_audit_verify(struct request *req);
 /* Reply invalid-params with the decoder's message. */
 int rpc_reply_invalid_params(struct request *req, const char *msg);
 
+/*
+ * Decode params {"id": "..."} (required, non-empty, at most max_len bytes).
+ * *ret_id is the id (the caller frees it), or NULL when the request was
+ * answered with invalid-params (the result of that reply is returned) or
+ * on -ENOMEM.
+ */
+int rpc_decode_id(struct request *req, size_t max_len, char **ret_id);
+
 #endif

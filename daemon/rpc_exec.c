@@ -117,29 +117,17 @@ out:
 	return r;
 }
 
-struct id_params {
-	char *id;
-};
-
-static const struct jd_field id_fields[] = {
-	{ "id", JD_STRING, offsetof(struct id_params, id), JD_REQUIRED | JD_NONEMPTY, 0, 64 },
-};
-
 int rpc_exec_close_stdin(struct request *req)
 {
-	struct id_params p = { 0 };
+	_cleanup_free_ char *id = NULL;
 	struct exec *x;
-	char err[256];
 	int r;
 
-	r = jd_decode(req->params, "params", id_fields, ARRAY_SIZE(id_fields), &p, NULL, err,
-		      sizeof(err));
-	if (r < 0)
-		return r == -ENOMEM ? r : rpc_reply_invalid_params(req, err);
-	x = lookup_owned(req, p.id);
-	r = x ? exec_close_stdin(x, req->conn, &req->id) : 0;
-	jd_free(id_fields, ARRAY_SIZE(id_fields), &p);
-	return r;
+	r = rpc_decode_id(req, 64, &id);
+	if (!id)
+		return r;
+	x = lookup_owned(req, id);
+	return x ? exec_close_stdin(x, req->conn, &req->id) : 0;
 }
 
 /* signal: a name ("TERM", "SIGTERM") or a number 1..64. */

@@ -910,18 +910,12 @@ out:
 	return r;
 }
 
-struct id_params {
-	char *id;
+struct list_params {
 	bool all;
 };
 
-static const struct jd_field id_fields[] = {
-	{ "id", JD_STRING, offsetof(struct id_params, id), JD_REQUIRED | JD_NONEMPTY, 0,
-	  SESSION_ID_MAX - 1 },
-};
-
 static const struct jd_field list_fields[] = {
-	{ "all", JD_BOOL, offsetof(struct id_params, all) },
+	{ "all", JD_BOOL, offsetof(struct list_params, all) },
 };
 
 /* The caller's session (admins: anyone's), or NULL after a not_found reply. */
@@ -941,7 +935,7 @@ static struct session *lookup(struct request *req, const char *id)
 int rpc_session_list(struct request *req)
 {
 	struct conn *c = req->conn;
-	struct id_params p = { 0 };
+	struct list_params p = { 0 };
 	struct list_node *pos;
 	char err[256];
 	json_t *a;
@@ -968,39 +962,34 @@ int rpc_session_list(struct request *req)
 
 int rpc_session_show(struct request *req)
 {
-	struct id_params p = { 0 };
+	_cleanup_free_ char *id = NULL;
 	struct session *s;
-	char err[256];
 	int r;
 
-	r = jd_decode(req->params, "params", id_fields, ARRAY_SIZE(id_fields), &p, NULL, err,
-		      sizeof(err));
-	if (r < 0)
-		return r == -ENOMEM ? r : rpc_reply_invalid_params(req, err);
-	s = lookup(req, p.id);
-	if (s)
-		r = conn_reply_result(req->conn, &req->id,
-				      json_pack("{s:o}", "session", session_json(s, true)));
-	free(p.id);
-	return s ? r : 0;
+	r = rpc_decode_id(req, SESSION_ID_MAX - 1, &id);
+	if (!id)
+		return r;
+	s = lookup(req, id);
+	if (!s)
+		return 0;
+	return conn_reply_result(req->conn, &req->id,
+				 json_pack("{s:o}", "session", session_json(s, true)));
 }
 
 int rpc_session_kill(struct request *req)
 {
 	struct conn *c = req->conn;
 	struct daemon *d = c->d;
-	struct id_params p = { 0 };
 	struct list_node *pos;
 	struct session *s;
-	char err[256];
+	char *id;
 	int r, killed = 0;
 
-	r = jd_decode(req->params, "params", id_fields, ARRAY_SIZE(id_fields), &p, NULL, err,
-		      sizeof(err));
-	if (r < 0)
-		return r == -ENOMEM ? r : rpc_reply_invalid_params(req, err);
-	s = lookup(req, p.id);
-	free(p.id);
+	r = rpc_decode_id(req, SESSION_ID_MAX - 1, &id);
+	if (!id)
+		return r;
+	s = lookup(req, id);
+	free(id);
 	if (!s)
 		return 0;
 	SESS_FOREACH(pos, &d->sessions->execs)

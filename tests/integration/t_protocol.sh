@@ -62,6 +62,23 @@ test_proto_unknown_param()
 	no_procs_of cxt-member -x true || fail "a command ran"
 }
 
+test_proto_id_params()
+{
+	local long
+	long=$(printf 'x%.0s' {1..65})
+	one_error '{"jsonrpc":"2.0","id":1,"method":"exec/close_stdin","params":{}}\n' 1 -32602 \
+		"exec/close_stdin without id"
+	assert_match 'params.id' "$(jqv "$ERR_LINE" .error.message)" "the message names the field"
+	one_error '{"jsonrpc":"2.0","id":2,"method":"exec/close_stdin","params":{"id":""}}\n' 2 -32602 \
+		"exec/close_stdin with an empty id"
+	one_error "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"exec/close_stdin\",\"params\":{\"id\":\"$long\"}}\n" \
+		3 -32602 "exec/close_stdin with a 65-byte id"
+	one_error '{"jsonrpc":"2.0","id":4,"method":"session/show","params":{"id":5}}\n' 4 -32602 \
+		"session/show with a number"
+	one_error '{"jsonrpc":"2.0","id":5,"method":"session/kill","params":{"id":"s","extra":1}}\n' 5 -32602 \
+		"session/kill with an unknown member"
+}
+
 test_proto_wrong_type()
 {
 	one_error '{"jsonrpc":"2.0","id":10,"method":"exec/start","params":{"argv":"true","cwd":"/"}}\n' \
