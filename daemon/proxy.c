@@ -36,6 +36,8 @@
 
 #define RESTART_MIN_MS 200
 #define RESTART_MAX_MS 30000
+/* Ended sandboxes kept for the worker's last records (a stuck worker cannot grow it). */
+#define MAX_REMOVED 1024
 
 struct psb {
 	struct list_node node;
@@ -85,6 +87,7 @@ struct proxy {
 	uint64_t started_hrtime;
 	struct list_node sandboxes;
 	unsigned n_sandboxes;
+	unsigned n_removed; /* ended, waiting for the worker's "removed" */
 	struct list_node asks;
 	uint64_t bad_messages;
 	struct net_grants grants; /* hosts approved for a session (net_grants.h) */
@@ -392,6 +395,7 @@ static int on_removed(struct proxy *p, json_t *m)
 	if (!sbid)
 		return -EINVAL;
 	if (s && s->removed) {
+		p->n_removed--;
 		list_del(&s->node);
 		psb_free(s);
 	}
@@ -564,6 +568,7 @@ static void worker_gone(struct proxy *p)
 		struct psb *s = list_entry(pos, struct psb, node);
 		s->sent = false;
 		if (s->removed) { /* what the worker had not reported died with it */
+			p->n_removed--;
 			list_del(&s->node);
 			psb_free(s);
 		}
@@ -858,10 +863,12 @@ void proxy_remove_sandbox(struct daemon *d, const char *exec_id)
 		return;
 	cancel_asks(p, exec_id);
 	p->n_sandboxes--;
-	if (s->sent && chan_send(p, json_pack("{s:s, s:s}", "op", "remove", "sandbox", s->id),
-				 NULL, 0) == 0) {
+	if (s->sent &&
+	    chan_send(p, json_pack("{s:s, s:s}", "op", "remove", "sandbox", s->id), NULL, 0) == 0 &&
+	    p->n_removed < MAX_REMOVED) {
 		/* Wait for "removed": the worker may still report connections. */
 		s->removed = true;
+		p->n_removed++;
 		for (int i = 0; i < PROXY_N_LISTENERS; i++)
 			s->fds[i] = safe_close(s->fds[i]);
 		json_decref(s->policy);
