@@ -35,6 +35,7 @@ static void pconn_unref(struct pconn *c)
 		safe_close(c->u2c.pipe[i]);
 	}
 	free(c);
+	sb->closing--;
 	worker_sandbox_maybe_free(sb);
 }
 
@@ -85,6 +86,7 @@ static void pconn_close(struct pconn *c)
 		c->assoc = NULL;
 	}
 	list_del(&c->node);
+	c->sb->closing++;
 	c->sb->n_conns--;
 	w->n_conns--;
 	/* The duplicates first: their polls must go before the fds close. */
