@@ -17,8 +17,8 @@
 # load.
 #
 #   tests/bench/bench_proxy.sh [--build DIR] [--mb N] [--runs N] [--server sendfile|send]
-set -u
 # shellcheck disable=SC2016 # the bash -c and sh -c scripts expand their own arguments
+set -u
 
 build=build
 mb=256
