@@ -506,7 +506,7 @@ fail:
  * congestion control may be one that paces and models the path (BBR: an
  * hrtimer and a model update per ACK); Reno, built into every kernel and
  * always allowed to unprivileged sockets, does neither.  Measured with
- * tests/bench/bench_proxy.sh on a BBR host: about 10 % less CPU per byte
+ * tests/bench/bench_proxy.sh on a BBR host: 5-10 % less CPU per byte
  * for the relay (tests/bench/README).  The upstream keeps the host's
  * choice.  A refusal (a kernel or an administrator that forbids it) leaves
  * the default.
