@@ -21,7 +21,6 @@
 
 /* Largest frame accepted from the daemon (output notifications are ~88 KiB). */
 #define CLIENT_MAX_FRAME (16 * 1024 * 1024)
-#define CLIENT_SPLICE_HEADER_READ 256 /* recv size after a spliced exec/output chunk */
 
 struct client_opts {
 	const char *socket;
@@ -36,7 +35,8 @@ struct rpc_client {
 	size_t out_len, out_cap;
 	int64_t next_id;
 	bool eof;
-	size_t read_max; /* rpc_read() takes at most this much per recv (0: no limit) */
+	size_t read_max;       /* rpc_read() takes at most this much per recv (0: no limit) */
+	size_t last_frame_len; /* of the message rpc_read() returned last, its newline included */
 };
 
 /* Connect; on failure prints a diagnostic and returns the codexctl exit status (> 0). */

@@ -411,10 +411,11 @@ static int handle_message(struct exec_state *st, struct rpc_message *m)
 			if (out_failed)
 				rs.failed = true;
 			/*
-			 * The next header is read alone (it is short), so that the bytes
-			 * after it are spliced rather than copied in with it.
+			 * The next header is read alone, so that the bytes after it are
+			 * spliced rather than copied in with it: headers of raw chunks
+			 * have a fixed size (the length is padded), this one's.
 			 */
-			st->c.read_max = st->splice_stdout ? CLIENT_SPLICE_HEADER_READ : 0;
+			st->c.read_max = st->splice_stdout ? MAX(st->c.last_frame_len, 64) : 0;
 		} else
 			r = rpc_read_raw(&st->c, (size_t)json_integer_value(length), raw_write, &rs);
 		if (r == -EPIPE && !rs.failed)

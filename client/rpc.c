@@ -175,6 +175,7 @@ int rpc_read(struct rpc_client *c, struct rpc_message *m, bool blocking)
 				fputc('\n', stderr);
 				return -EPROTO;
 			}
+			c->last_frame_len = flen + 1;
 			return 1;
 		}
 		if (c->eof)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/cxlimits.h"
+#include "common/log.h"
 #include "common/macro.h"
 #include "daemon/conn.h"
 #include "daemon/exec.h"
@@ -103,6 +104,9 @@ void output_splice_stream_closing(struct exec_stream *s)
 
 	if (!w)
 		return;
+	log_debug("exec %s: output stream closed with %zu bytes owed: its pipe stays open until "
+		  "the connection sent or dropped them",
+		  s->x->id, w->splice_left);
 	w->splice_src = NULL;
 	w->splice_fd_owned = true;
 	s->owed = NULL;
@@ -113,8 +117,12 @@ void wbuf_free(struct wbuf *w)
 {
 	if (!w)
 		return;
-	if (w->splice_src)
+	if (w->splice_src) {
+		if (w->splice_left > 0)
+			log_debug("exec %s: %zu output bytes owed dropped with the connection",
+				  w->splice_src->x->id, w->splice_left);
 		w->splice_src->owed = NULL;
+	}
 	if (w->splice_fd_owned)
 		safe_close(w->splice_fd);
 	free(w);
