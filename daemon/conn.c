@@ -200,7 +200,7 @@ static void conn_flush(struct conn *c)
 			if (r == -EAGAIN)
 				break;
 			if (r < 0) {
-				if (r == -EPIPE && w->splice_left > 0)
+				if (r == -ENODATA)
 					log_warning("connection #%llu: output pipe ended before the "
 						    "bytes announced",
 						    (unsigned long long)c->serial);

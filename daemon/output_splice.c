@@ -81,7 +81,7 @@ int output_splice_write(struct conn *c, struct wbuf *w)
 		if (n < 0)
 			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 		if (n == 0)
-			return -EPIPE;
+			return -ENODATA;
 		w->splice_left -= (size_t)n;
 	}
 	return 0;

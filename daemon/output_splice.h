@@ -41,10 +41,11 @@ ssize_t output_splice_queue(struct exec *x, struct exec_stream *s, int stream);
 
 /*
  * Splice what w owes into the connection's socket.  Returns 0 when all
- * of it is out, -EAGAIN when the socket is full, -EPIPE when the pipe ended
- * before the bytes announced (cannot happen: only the daemon reads it), or
- * another -errno from splice (-EPIPE too when the peer is gone: splice(2)
- * has no MSG_NOSIGNAL, so the process must ignore SIGPIPE, as codexd does).
+ * of it is out, -EAGAIN when the socket is full, -ENODATA when the pipe
+ * ended before the bytes announced (cannot happen: only the daemon reads
+ * it), or another -errno from splice (-EPIPE when the peer is gone:
+ * splice(2) has no MSG_NOSIGNAL, so the process must ignore SIGPIPE, as
+ * codexd does).
  */
 int output_splice_write(struct conn *c, struct wbuf *w);
 
