@@ -246,7 +246,25 @@ struct dec {
 	size_t len;
 	const int *fds;
 	unsigned n_fds;
+	/*
+	 * One bit per 8-byte word of the message: the words some object
+	 * (structure, array, string) was found in.  The encoder never lets two
+	 * objects share a word; a message where they would is refused, since
+	 * fixing one up in place (an offset becoming a pointer, an index a
+	 * descriptor) would change the other after it was checked.
+	 */
+	uint64_t *claimed;
 };
+
+static bool claim(const struct dec *d, uintptr_t off, size_t size)
+{
+	for (size_t w = off / 8; size > 0 && w <= (off + size - 1) / 8; w++) {
+		if (d->claimed[w / 64] & (1ULL << (w % 64)))
+			return false;
+		d->claimed[w / 64] |= 1ULL << (w % 64);
+	}
+	return true;
+}
 
 static bool span_ok(const struct dec *d, uintptr_t off, size_t size, size_t align)
 {
@@ -263,7 +281,7 @@ static int fix(const struct dec *d, void *field, size_t size, size_t align)
 	memcpy(&off, field, sizeof(off));
 	if (off == 0)
 		return 0;
-	if (!span_ok(d, off, size, align))
+	if (!span_ok(d, off, size, align) || !claim(d, off, size))
 		return -EBADMSG;
 	p = d->base + off;
 	memcpy(field, &p, sizeof(p));
@@ -273,13 +291,14 @@ static int fix(const struct dec *d, void *field, size_t size, size_t align)
 static int fix_str(const struct dec *d, void *field)
 {
 	uintptr_t off;
+	const uint8_t *nul;
 
 	memcpy(&off, field, sizeof(off));
 	if (off == 0)
 		return 0;
-	if (!span_ok(d, off, 1, 1) || !memchr(d->base + off, '\0', d->len - off))
+	if (!span_ok(d, off, 1, 1) || !(nul = memchr(d->base + off, '\0', d->len - off)))
 		return -EBADMSG;
-	return fix(d, field, 1, 1);
+	return fix(d, field, (size_t)(nul - (d->base + off)) + 1, 1);
 }
 
 /* A field pointing to n string offsets (n + 1 with terminated, the last 0). */
@@ -303,7 +322,9 @@ static int fix_strs(const struct dec *d, void *field, size_t n, bool terminated)
 				break;
 		}
 	}
-	if (n > d->len / sizeof(uintptr_t) || fix(d, field, n * sizeof(uintptr_t), 8) < 0)
+	/* (the terminating entry is claimed too: nothing may overwrite it later) */
+	if (n > d->len / sizeof(uintptr_t) ||
+	    fix(d, field, (n + (terminated ? 1 : 0)) * sizeof(uintptr_t), 8) < 0)
 		return -EBADMSG;
 	a = d->base + off;
 	for (size_t i = 0; i < n; i++) {
@@ -425,23 +446,21 @@ static int fix_rules(const struct dec *d, const struct supervisor_rules **field)
 	return bad ? -EBADMSG : 0;
 }
 
-int spawn_wire_decode(void *buf, size_t len, const int *fds, unsigned n_fds,
-		      const struct sandbox_spec **ret_spec, uint64_t *ret_clone_flags,
-		      int *ret_cgroup_fd)
+static int decode(struct dec *dp, const struct sandbox_spec **ret_spec, uint64_t *ret_clone_flags,
+		  int *ret_cgroup_fd)
 {
-	struct dec d = { .base = buf, .len = len, .fds = fds, .n_fds = n_fds };
+	struct dec d = *dp;
 	struct spawn_wire_header h;
 	struct sandbox_spec *s;
 	uintptr_t off;
 	int bad = 0;
 
-	if (len < sizeof(h) || (uintptr_t)buf % 8)
-		return -EBADMSG;
-	memcpy(&h, buf, sizeof(h));
-	if (h.magic != SPAWN_WIRE_MAGIC || h.size != len || h.n_fds != n_fds)
+	memcpy(&h, d.base, sizeof(h));
+	if (h.magic != SPAWN_WIRE_MAGIC || h.size != d.len || h.n_fds != d.n_fds)
 		return -EBADMSG;
 	off = (uintptr_t)h.spec;
-	if (!span_ok(&d, off, sizeof(*s), 8))
+	(void)claim(&d, 0, sizeof(h));
+	if (!span_ok(&d, off, sizeof(*s), 8) || !claim(&d, off, sizeof(*s)))
 		return -EBADMSG;
 	s = (struct sandbox_spec *)(d.base + off);
 	if (check_bool(&s->wait_go) | check_bool(&s->resolv_stub) | check_bool(&s->no_core) |
@@ -455,7 +474,7 @@ int spawn_wire_decode(void *buf, size_t len, const int *fds, unsigned n_fds,
 	bad |= fix_strs(&d, &s->envp, 0, true);
 	bad |= fix_str(&d, &s->cwd);
 	bad |= fix_str(&d, &s->hostname);
-	if (s->priv.n_groups > len / sizeof(gid_t))
+	if (s->priv.n_groups > d.len / sizeof(gid_t))
 		return -EBADMSG;
 	bad |= fix(&d, &s->priv.groups, s->priv.n_groups * sizeof(gid_t), _Alignof(gid_t));
 	bad |= fix_mounts(&d, &s->mounts);
@@ -481,4 +500,22 @@ int spawn_wire_decode(void *buf, size_t len, const int *fds, unsigned n_fds,
 	*ret_clone_flags = h.clone_flags;
 	*ret_cgroup_fd = h.cgroup_fd;
 	return 0;
+}
+
+int spawn_wire_decode(void *buf, size_t len, const int *fds, unsigned n_fds,
+		      const struct sandbox_spec **ret_spec, uint64_t *ret_clone_flags,
+		      int *ret_cgroup_fd)
+{
+	struct dec d = { .base = buf, .len = len, .fds = fds, .n_fds = n_fds };
+	int r;
+
+	if (len < sizeof(struct spawn_wire_header) || len > SPAWN_WIRE_MAX_BYTES ||
+	    (uintptr_t)buf % 8)
+		return -EBADMSG;
+	d.claimed = calloc((len / 8 + 64) / 64, sizeof(uint64_t));
+	if (!d.claimed)
+		return -ENOMEM;
+	r = decode(&d, ret_spec, ret_clone_flags, ret_cgroup_fd);
+	free(d.claimed);
+	return r;
 }

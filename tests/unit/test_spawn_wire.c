@@ -277,6 +277,10 @@ static void test_corrupted(void **state)
 	TRY(((struct spawn_wire_header *)buf)->magic ^= 1);
 	TRY(((struct spawn_wire_header *)buf)->n_fds = 3);
 	TRY(((struct spawn_wire_header *)buf)->spec = w.len);
+	/* Objects may not share bytes: fixing one up would change the other. */
+	TRY(raw->hostname = raw->cwd);
+	TRY(raw->mounts = (const struct mount_plan *)(uintptr_t)h.spec);
+	TRY(raw->seccomp_notify = raw->seccomp);
 #undef TRY
 	spawn_wire_done(&w);
 }
