@@ -321,6 +321,36 @@ fail:
 	return r;
 }
 
+void cgroup_adopt(const struct cgroup_setup *cg, struct exec_cgroup *x, const char *id)
+{
+	char name[sizeof(x->name)], from[4096 + 64], to[4096 + 64];
+	int c, done;
+
+	if (snprintf(name, sizeof(name), "codexd-%s", id) >= (int)sizeof(name))
+		return;
+	for (c = 0; c < _CGROUP_CONTROLLER_MAX; c++) {
+		if (!x->created[c])
+			continue;
+		exec_dir(cg, c, x->name, from, sizeof(from));
+		exec_dir(cg, c, name, to, sizeof(to));
+		if (!from[0] || !to[0] || rename(from, to) < 0)
+			break;
+	}
+	if (c == _CGROUP_CONTROLLER_MAX) {
+		memcpy(x->name, name, sizeof(name));
+		return;
+	}
+	/* Put back those already renamed: one name in every hierarchy. */
+	for (done = 0; done < c; done++) {
+		if (!x->created[done])
+			continue;
+		exec_dir(cg, done, name, from, sizeof(from));
+		exec_dir(cg, done, x->name, to, sizeof(to));
+		if (rename(from, to) < 0)
+			log_warning_errno(negative_errno(), "cannot rename cgroup %s back", from);
+	}
+}
+
 void cgroup_close_child_fds(struct exec_cgroup *x)
 {
 	for (int c = 0; c < _CGROUP_CONTROLLER_MAX; c++)

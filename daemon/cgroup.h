@@ -88,6 +88,14 @@ void cgroup_read_report(const struct cgroup_setup *cg, const struct exec_cgroup 
  */
 int cgroup_holds_only(const struct cgroup_setup *cg, const struct exec_cgroup *x, pid_t pid);
 
+/*
+ * Give a cgroup made ahead of demand (daemon/cgroup_pool.c) the name
+ * cgroup_create() would have given exec id.  Where the hierarchy cannot
+ * rename (v2) or a rename fails, it keeps its name, which only people
+ * reading the hierarchy see; it stays usable either way.
+ */
+void cgroup_adopt(const struct cgroup_setup *cg, struct exec_cgroup *x, const char *id);
+
 /* Close the descriptors only the child needs (after the clone). */
 void cgroup_close_child_fds(struct exec_cgroup *x);
 

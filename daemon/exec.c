@@ -22,6 +22,7 @@
 #include "common/strv.h"
 #include "daemon/conf.h"
 #include "daemon/cgroup.h"
+#include "daemon/cgroup_pool.h"
 #include "daemon/conn.h"
 #include "daemon/audit.h"
 #include "daemon/audit_events.h"
@@ -1478,7 +1479,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 			.pids = cfg->pids_max,
 			.cpu_percent = cfg->cpu_percent,
 		};
-		r = cgroup_create(&d->cgroups, xid, &lim, &cg);
+		r = cgroup_pool_create(d, xid, &lim, &cg);
 		if (r < 0) {
 			log_warning_errno(r, "exec %s: cannot create its cgroup; running without "
 					     "cgroup limits",

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "daemon/audit.h"
 #include "daemon/audit_events.h"
+#include "daemon/cgroup_pool.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/daemon.h"
@@ -84,6 +85,7 @@ void daemon_shutdown(struct daemon *d, const char *why)
 		memtrim_stop(d);
 		proxy_stop(d);
 		user_files_pool_free(d);
+		cgroup_pool_free(d);
 	}
 }
 

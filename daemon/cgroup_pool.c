@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Runs as root in the main process.  Nothing here comes from a client: the
+ * names are "codexd-p<daemon pid>-<serial>" (ours alone, never an exec id,
+ * which starts with "x"), the limits are the configuration's.  A pooled
+ * cgroup has never held a process; it is handed to one exec, renamed to
+ * that exec's usual name where the hierarchy allows renaming (v1), and
+ * removed with the exec like any other.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "common/log.h"
+#include "common/macro.h"
+#include "daemon/cgroup_pool.h"
+#include "daemon/daemon.h"
+
+struct cgroup_pool {
+	struct daemon *d;
+	uv_idle_t idle;
+	bool idle_on;
+	bool broken; /* making one failed: make them on demand from now on */
+	struct cgroup_limits lim;
+	struct exec_cgroup slot[CGROUP_POOL_SIZE];
+	unsigned n;
+	unsigned long long serial;
+};
+
+static bool same_limits(const struct cgroup_limits *a, const struct cgroup_limits *b)
+{
+	return a->memory_bytes == b->memory_bytes && a->pids == b->pids &&
+	       a->cpu_percent == b->cpu_percent;
+}
+
+static void pool_drain(struct cgroup_pool *p)
+{
+	while (p->n > 0)
+		cgroup_remove(&p->d->cgroups, &p->slot[--p->n], NULL);
+}
+
+/* One per loop iteration, so a request that comes meanwhile waits for one mkdir at most. */
+static void on_idle(uv_idle_t *h)
+{
+	struct cgroup_pool *p = h->data;
+	char id[40];
+	int r;
+
+	if (p->d->shutting_down || p->broken || p->n >= CGROUP_POOL_SIZE) {
+		uv_idle_stop(h);
+		p->idle_on = false;
+		return;
+	}
+	snprintf(id, sizeof(id), "p%ld-%llu", (long)getpid(), ++p->serial);
+	r = cgroup_create(&p->d->cgroups, id, &p->lim, &p->slot[p->n]);
+	if (r < 0) {
+		log_debug_errno(r, "cgroup pool: cannot make a cgroup ahead; making them on demand");
+		p->broken = true;
+		return;
+	}
+	p->n++;
+}
+
+static void pool_refill(struct cgroup_pool *p)
+{
+	if (p->idle_on || p->broken || p->d->shutting_down || p->n >= CGROUP_POOL_SIZE)
+		return;
+	p->idle_on = true;
+	uv_idle_start(&p->idle, on_idle);
+}
+
+static struct cgroup_pool *pool_get(struct daemon *d)
+{
+	struct cgroup_pool *p = d->cgroup_pool;
+
+	if (p || d->shutting_down)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->d = d;
+	uv_idle_init(d->loop, &p->idle);
+	p->idle.data = p;
+	d->cgroup_pool = p;
+	return p;
+}
+
+int cgroup_pool_create(struct daemon *d, const char *id, const struct cgroup_limits *lim,
+		       struct exec_cgroup *ret)
+{
+	struct cgroup_pool *p;
+	int r;
+
+	if (d->cgroups.mode == CGROUP_NONE)
+		return cgroup_create(&d->cgroups, id, lim, ret);
+	p = pool_get(d);
+	if (!p)
+		return cgroup_create(&d->cgroups, id, lim, ret);
+	if (!same_limits(&p->lim, lim)) {
+		pool_drain(p);
+		p->lim = *lim;
+	}
+	if (p->n > 0) {
+		*ret = p->slot[--p->n];
+		cgroup_adopt(&d->cgroups, ret, id);
+		pool_refill(p);
+		return 0;
+	}
+	r = cgroup_create(&d->cgroups, id, lim, ret);
+	pool_refill(p);
+	return r;
+}
+
+static void on_idle_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void cgroup_pool_free(struct daemon *d)
+{
+	struct cgroup_pool *p = d->cgroup_pool;
+
+	if (!p)
+		return;
+	d->cgroup_pool = NULL;
+	pool_drain(p);
+	uv_close((uv_handle_t *)&p->idle, on_idle_closed);
+}
