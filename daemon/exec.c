@@ -124,18 +124,6 @@ static unsigned execs_of_uid(struct daemon *d, uid_t uid)
 	return n;
 }
 
-static unsigned execs_counted(struct daemon *d)
-{
-	struct list_node *pos, *tmp;
-	unsigned n = 0;
-
-	LIST_FOREACH_SAFE(pos, tmp, &d->execs)
-	{
-		if (!list_entry(pos, struct exec, node)->reported)
-			n++;
-	}
-	return n;
-}
 
 /* ------------------------------------------------------------ teardown */
 
@@ -221,7 +209,8 @@ static void exec_free(struct exec *x)
 	x->closing = true;
 	list_del(&x->node);
 	list_del(&x->conn_node);
-	d->n_execs--;
+	if (!x->reported)
+		d->n_execs--; /* else exec_detach() did */
 	if (x->network == NET_PROXY)
 		proxy_remove_sandbox(d, x->id);
 	if (x->conn)
@@ -914,14 +903,18 @@ static void exec_start_output(struct exec *x)
 /*
  * exec/exited went out early: the exec is no longer the client's (its id is
  * unknown to exec_find()'s callers that act for clients, its connection may
- * close) but stays in the daemon's list, still counted and still known as
- * a sandbox's PID namespace, until PID 1 is reaped and its cgroup removed.
+ * close) nor counted as running (limits, daemon/status), but stays in the
+ * daemon's list, still known as a sandbox's PID namespace, until PID 1 is
+ * reaped and its cgroup removed.
  */
 static void exec_detach(struct exec *x)
 {
 	struct conn *c = x->conn;
 
 	x->reported = true;
+	x->d->n_execs--;
+	if (x->network == NET_PROXY)
+		proxy_remove_sandbox(x->d, x->id);
 	if (x->timer_inited)
 		uv_timer_stop(&x->timer);
 	stdin_fail_all(x);
@@ -1286,7 +1279,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	int r;
 
 	/* Limits first: they cost nothing to check. */
-	if (d->n_execs >= cfg->max_execs && execs_counted(d) >= cfg->max_execs) {
+	if (d->n_execs >= cfg->max_execs) {
 		r = conn_reply_error(c, id, CX_ERR_LIMIT, CX_REASON_LIMIT, NULL,
 				     "too many commands running (limit %u)", cfg->max_execs);
 		goto out;
