@@ -382,15 +382,11 @@ static void read_report(const struct cgroup_setup *cg, const struct exec_cgroup 
 		if (!x->created[c])
 			continue;
 		exec_dir(cg, c, x->name, dir, sizeof(dir));
-		if (c == CGROUP_MEMORY) {
-			if (cg->mode == CGROUP_V2) {
-				rep->oom_killed = read_key(dir, "memory.events", "oom_kill") > 0;
-				rep->memory_peak = read_key(dir, "memory.peak", NULL);
-			} else {
-				rep->oom_killed = read_key(dir, "memory.oom_control", "oom_kill") > 0;
-				rep->memory_peak = read_key(dir, "memory.max_usage_in_bytes", NULL);
-			}
-		}
+		if (c == CGROUP_MEMORY)
+			rep->oom_killed = read_key(dir,
+						   cg->mode == CGROUP_V2 ? "memory.events"
+									 : "memory.oom_control",
+						   "oom_kill") > 0;
 		if (c == CGROUP_PIDS)
 			rep->pids_limited = read_key(dir, "pids.events", "max") > 0;
 	}

@@ -70,7 +70,6 @@ int cgroup_create(const struct cgroup_setup *cg, const char *id, const struct cg
 struct cgroup_report {
 	bool oom_killed;
 	bool pids_limited; /* a fork was refused by pids.max */
-	uint64_t memory_peak;
 };
 void cgroup_remove(const struct cgroup_setup *cg, struct exec_cgroup *x,
 		   struct cgroup_report *ret_report);
