@@ -17,6 +17,7 @@
 #include "common/macro.h"
 #include "daemon/cgroup_pool.h"
 #include "daemon/daemon.h"
+#include "daemon/exec.h"
 
 struct cgroup_pool {
 	struct daemon *d;
@@ -41,14 +42,32 @@ static void pool_drain(struct cgroup_pool *p)
 		cgroup_remove(&p->d->cgroups, &p->slot[--p->n], NULL);
 }
 
-/* One per loop iteration, so a request that comes meanwhile waits for one mkdir at most. */
+/* A sandbox being built: its PID 1 joins its cgroups under the lock mkdir takes. */
+static bool any_starting(struct daemon *d)
+{
+	struct list_node *pos, *tmp;
+
+	LIST_FOREACH_SAFE(pos, tmp, &d->execs)
+	{
+		if (list_entry(pos, struct exec, node)->state == EXEC_STARTING)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * One per loop iteration, so a request that comes meanwhile waits for one
+ * mkdir at most; none while a sandbox is being built (the next exec's end
+ * resumes).
+ */
 static void on_idle(uv_idle_t *h)
 {
 	struct cgroup_pool *p = h->data;
 	char id[40];
 	int r;
 
-	if (p->d->shutting_down || p->broken || p->n >= CGROUP_POOL_SIZE) {
+	if (p->d->shutting_down || p->broken || p->n >= CGROUP_POOL_SIZE ||
+	    any_starting(p->d)) {
 		uv_idle_stop(h);
 		p->idle_on = false;
 		return;
@@ -65,6 +84,8 @@ static void on_idle(uv_idle_t *h)
 
 static void pool_refill(struct cgroup_pool *p)
 {
+	if (!p)
+		return;
 	if (p->idle_on || p->broken || p->d->shutting_down || p->n >= CGROUP_POOL_SIZE)
 		return;
 	p->idle_on = true;
@@ -91,8 +112,6 @@ int cgroup_pool_create(struct daemon *d, const char *id, const struct cgroup_lim
 		       struct exec_cgroup *ret)
 {
 	struct cgroup_pool *p;
-	int r;
-
 	if (d->cgroups.mode == CGROUP_NONE)
 		return cgroup_create(&d->cgroups, id, lim, ret);
 	p = pool_get(d);
@@ -105,12 +124,14 @@ int cgroup_pool_create(struct daemon *d, const char *id, const struct cgroup_lim
 	if (p->n > 0) {
 		*ret = p->slot[--p->n];
 		cgroup_adopt(&d->cgroups, ret, id);
-		pool_refill(p);
 		return 0;
 	}
-	r = cgroup_create(&d->cgroups, id, lim, ret);
-	pool_refill(p);
-	return r;
+	return cgroup_create(&d->cgroups, id, lim, ret);
+}
+
+void cgroup_pool_refill(struct daemon *d)
+{
+	pool_refill(d->cgroup_pool);
 }
 
 static void on_idle_closed(uv_handle_t *h)

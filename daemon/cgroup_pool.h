@@ -22,10 +22,16 @@ struct daemon;
  * cgroup_create() for exec id, served from the pool when it holds cgroups
  * with exactly *lim (limits changed by a reload: the pool is emptied and
  * refilled).  Same contract: 0 with *ret (cgroup_remove() it), or -errno.
- * Schedules the refill for when the loop is idle.
  */
 int cgroup_pool_create(struct daemon *d, const char *id, const struct cgroup_limits *lim,
 		       struct exec_cgroup *ret);
+
+/*
+ * Top the pool up while the loop is idle and no sandbox is being built
+ * (called when an exec ends: making cgroups beside a PID 1 that joins its
+ * own would make both wait for the kernel's cgroup lock).
+ */
+void cgroup_pool_refill(struct daemon *d);
 
 /* Remove the cgroups the pool holds and stop refilling (shutdown). */
 void cgroup_pool_free(struct daemon *d);

@@ -231,6 +231,7 @@ static void exec_free(struct exec *x)
 		stream_close(&x->out[i]);
 	stream_close(&x->in);
 	exec_unref(x);
+	cgroup_pool_refill(d);
 	if (d->shutting_down)
 		daemon_shutdown(d, NULL);
 }
