@@ -42,13 +42,13 @@ int fd_send_with_fds(int sock, const void *buf, size_t len, const int *fds, size
 {
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * CX_MAX_PENDING_FDS)];
+		char buf[CMSG_SPACE(sizeof(int) * FDIO_RECV_MAX_FDS)];
 	} control;
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
-	if (n_fds > CX_MAX_PENDING_FDS || len == 0)
+	if (n_fds > FDIO_RECV_MAX_FDS || len == 0)
 		return -EINVAL;
 	if (n_fds > 0) {
 		struct cmsghdr *c;

@@ -13,6 +13,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Descriptors in one message: the proxy channel carries 9 listeners (proxy_proto.h),
+ * a sandbox spec up to 12 (daemon/spawn_wire.h). */
+#define FDIO_RECV_MAX_FDS 16
+
 int fd_set_nonblock(int fd, bool on);
 
 /* write() until all of buf is written (blocking fds). */
@@ -20,7 +24,7 @@ int fd_write_all(int fd, const void *buf, size_t len);
 
 /*
  * Send len bytes (all of them, blocking) with n_fds descriptors attached to
- * the first sendmsg().  n_fds may be 0.
+ * the first sendmsg().  n_fds may be 0, at most FDIO_RECV_MAX_FDS.
  */
 int fd_send_with_fds(int sock, const void *buf, size_t len, const int *fds, size_t n_fds);
 
@@ -32,7 +36,6 @@ int fd_send_with_fds(int sock, const void *buf, size_t len, const int *fds, size
  * more than FDIO_RECV_MAX_FDS (MSG_CTRUNC), all are closed and -EPROTO is
  * returned.
  */
-#define FDIO_RECV_MAX_FDS 16 /* the proxy channel carries 9 listeners (proxy_proto.h) */
 ssize_t fd_recv_with_fds(int sock, void *buf, size_t len, int *fds, size_t max_fds,
 			 size_t *ret_n_fds);
 

@@ -133,7 +133,7 @@ static void reviewer_free(struct reviewer *r)
 	if (!r)
 		return;
 	if (!r->exited) {
-		(void)syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
+		(void)child_signal(r->pidfd, r->pid, SIGKILL, NULL);
 		(void)waitid(P_PIDFD, (id_t)r->pidfd, &(siginfo_t){ 0 }, WEXITED);
 	}
 	/* The callbacks knew the approval; the close callbacks need the reviewer. */

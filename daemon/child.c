@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/macro.h"
 #include "daemon/child.h"
 
 pid_t child_fork(const char *name)
@@ -30,4 +32,15 @@ pid_t child_fork(const char *name)
 	e = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return pid < 0 ? -e : pid;
+}
+
+int child_signal(int pidfd, pid_t pid, int sig, siginfo_t *si)
+{
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, si, 0) == 0)
+		return 0;
+	if (errno != ENOSYS || pid <= 0)
+		return negative_errno();
+	if (si ? syscall(SYS_rt_sigqueueinfo, pid, sig, si) : kill(pid, sig))
+		return negative_errno();
+	return 0;
 }

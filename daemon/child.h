@@ -16,9 +16,18 @@
 #ifndef CX_DAEMON_CHILD_H
 #define CX_DAEMON_CHILD_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 /* The child's pid in the parent, 0 in the child, -errno (fork failed). */
 pid_t child_fork(const char *name);
+
+/*
+ * Send sig (with si, or NULL) to a child through its pidfd.  Where
+ * pidfd_send_signal() does not exist (valgrind implements no handler for
+ * it), by pid: the process is a child not yet waited for, so its pid
+ * cannot have been given to another process.  Returns 0 or -errno.
+ */
+int child_signal(int pidfd, pid_t pid, int sig, siginfo_t *si);
 
 #endif

@@ -20,6 +20,7 @@
 #include "daemon/cgroup.h"
 #include "daemon/probe.h"
 #include "daemon/seccomp.h"
+#include "daemon/spawner.h"
 #include "policy/roles.h"
 
 struct audit;
@@ -104,6 +105,7 @@ struct daemon {
 	gid_t tty_gid; /* owner group of /dev/pts entries in sandboxes */
 	/* Compiled once at start-up; only installed in sandbox children. */
 	struct seccomp_programs seccomp;
+	struct spawner spawner; /* clones sandboxes (daemon/spawner.h); pid 0 when not running */
 	struct cgroup_setup cgroups;
 	bool seccomp_ok;
 	char seccomp_error[160];

@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/protocol.h"
 #include "common/strv.h"
+#include "daemon/child.h"
 #include "daemon/conf.h"
 #include "daemon/cgroup.h"
 #include "daemon/cgroup_pool.h"
@@ -238,14 +239,17 @@ static void exec_free(struct exec *x)
 
 static void kill_sandbox(struct exec *x, const char *why)
 {
+	int r;
+
 	if (x->state == EXEC_REAPED)
 		return;
 	if (!x->killed)
 		log_debug("exec %s: killing sandbox: %s", x->id, why);
 	x->killed = true;
 	/* SIGKILL to PID 1 of the namespace kills every process in it. */
-	if (syscall(SYS_pidfd_send_signal, x->pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
-		log_warning_errno(-errno, "exec %s: cannot kill sandbox", x->id);
+	r = child_signal(x->pidfd, x->pid, SIGKILL, NULL);
+	if (r < 0 && r != -ESRCH)
+		log_warning_errno(r, "exec %s: cannot kill sandbox", x->id);
 }
 
 /*
@@ -1141,9 +1145,7 @@ int exec_send_signal(struct exec *x, int sig)
 	si.si_pid = getpid();
 	si.si_uid = getuid();
 	si.si_value.sival_int = sig;
-	if (syscall(SYS_pidfd_send_signal, x->pidfd, carrier, &si, 0) < 0)
-		return negative_errno();
-	return 0;
+	return child_signal(x->pidfd, x->pid, carrier, &si);
 }
 
 void exec_conn_gone(struct exec *x)
@@ -1527,7 +1529,10 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 		spec.wait_go = true;
 		spec.go_fd = go[0];
 	}
-	r = spawn_sandbox(&spec, plan.clone_flags & CLONE_NEWPID, cg.v2_fd, &sr);
+	if (d->spawner.self_exe >= 0 && d->spawner.starts > 0)
+		r = spawner_spawn(&d->spawner, &spec, plan.clone_flags & CLONE_NEWPID, cg.v2_fd, &sr);
+	else
+		r = spawn_sandbox(&spec, plan.clone_flags & CLONE_NEWPID, cg.v2_fd, &sr);
 	go[0] = safe_close(go[0]);
 	cgroup_close_child_fds(&cg);
 	tty_sock[1] = safe_close(tty_sock[1]);
@@ -1546,7 +1551,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	if (!x) {
 		/* The sandbox exists: kill it, PID 1 is reaped by nobody but the kernel
 		 * takes the namespace down; the zombie stays until the daemon exits. */
-		(void)syscall(SYS_pidfd_send_signal, sr.pidfd, SIGKILL, NULL, 0);
+		(void)child_signal(sr.pidfd, sr.pid, SIGKILL, NULL);
 		(void)waitid(P_PIDFD, (id_t)sr.pidfd, &(siginfo_t){ 0 }, WEXITED);
 		safe_close(sr.pidfd);
 		safe_close(sr.status_fd);

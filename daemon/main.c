@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <malloc.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@
 #include "daemon/selftest.h"
 #include "daemon/sessions.h"
 #include "daemon/spawn.h"
+#include "daemon/spawner.h"
 
 static void usage(FILE *f)
 {
@@ -211,6 +213,9 @@ int main(int argc, char **argv)
 	/* The user-files helper's image (daemon/user_files_pool.c). */
 	if (argc == 2 && strcmp(argv[1], "--user-files-helper") == 0)
 		return user_files_helper_main();
+	/* The sandbox spawner's image (daemon/spawner.h). */
+	if (argc == 2 && strcmp(argv[1], "--spawner") == 0)
+		return spawner_main();
 
 	log_setup("codexd", LOG_STYLE_DAEMON, LOG_LEVEL_INFO);
 	d.config_path = CX_DEFAULT_CONFIG;
@@ -292,8 +297,8 @@ int main(int argc, char **argv)
 	d.opt_log_level_set = level_given;
 	d.opt_log_level = (int)level;
 	log_set_max_level(level_given ? level : d.cfg->log_level);
-	probe_features(&d.features);
 	if (check_only) {
+		probe_features(&d.features);
 		print_config_summary(d.cfg, &d.features);
 		printf("  rules directory %s: %zu file(s)\n", d.rules_dir, strv_length(d.rules_files));
 		for (char **f = d.rules_files; f && *f; f++)
@@ -320,6 +325,39 @@ int main(int argc, char **argv)
 		log_error_errno(r, "cannot read /proc/sys/kernel/cap_last_cap");
 		return 1;
 	}
+	r = spawner_init(&d.spawner);
+	if (r < 0) {
+		log_error_errno(r, "cannot open codexd's own binary (/proc/self/exe)");
+		return 1;
+	}
+	if (sodium_init() < 0) {
+		log_error("libsodium failed to initialise");
+		return 1;
+	}
+	if (!d.foreground && !getenv("NOTIFY_SOCKET") && !getenv("LISTEN_FDS") &&
+	    !getenv("INVOCATION_ID")) {
+		r = daemonize(&ready_fd);
+		if (r < 0) {
+			log_error_errno(r, "cannot go to the background");
+			return 1;
+		}
+	}
+	/*
+	 * The sandbox spawner (daemon/spawner.h), once in the background (its
+	 * sandboxes are this process's children): the kernel's features as it
+	 * finds them, natively (under valgrind this process sees no seccomp,
+	 * Landlock or clone3).  Without it, sandboxes are cloned from here.
+	 */
+	r = spawner_start(&d.spawner);
+	if (r < 0) {
+		log_warning_errno(r, "cannot start the sandbox spawner; sandboxes are cloned by "
+				     "the daemon itself");
+		probe_features(&d.features);
+	} else {
+		d.features = d.spawner.features;
+		if (d.spawner.seccomp_api > 0)
+			(void)seccomp_api_set((unsigned)d.spawner.seccomp_api);
+	}
 	if (!d.features.pidfd || !d.features.clone3 || !d.features.close_range ||
 	    !d.features.ns_pid) {
 		log_error("this kernel lacks pidfd, clone3, close_range or PID namespaces "
@@ -333,18 +371,6 @@ int main(int argc, char **argv)
 		log_warning("seccomp filters unavailable: %s", d.seccomp_error);
 	if (d.features.landlock_abi <= 0)
 		log_warning("this kernel has no Landlock: sandboxes rely on mounts and seccomp only");
-	if (sodium_init() < 0) {
-		log_error("libsodium failed to initialise");
-		return 1;
-	}
-	if (!d.foreground && !getenv("NOTIFY_SOCKET") && !getenv("LISTEN_FDS") &&
-	    !getenv("INVOCATION_ID")) {
-		r = daemonize(&ready_fd);
-		if (r < 0) {
-			log_error_errno(r, "cannot go to the background");
-			return 1;
-		}
-	}
 	/*
 	 * 0755: with --state-dir the socket lives here and clients must reach it.
 	 * What needs protecting inside (the audit log) has its own modes.
@@ -432,6 +458,7 @@ int main(int argc, char **argv)
 	safe_close(d.lifeline[1]);
 	free(d.listener.path);
 	free(d.last_reload_error);
+	spawner_done(&d.spawner);
 	seccomp_programs_free(&d.seccomp);
 	rules_set_free(d.rules);
 	strv_free(d.rules_files);

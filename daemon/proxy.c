@@ -890,7 +890,7 @@ void proxy_stop(struct daemon *d)
 	uv_timer_stop(&p->restart_timer);
 	uv_close((uv_handle_t *)&p->restart_timer, on_handle_closed);
 	if (p->pid > 0) {
-		(void)syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
+		(void)child_signal(p->pidfd, p->pid, SIGKILL, NULL);
 		(void)waitid(P_PIDFD, (id_t)p->pidfd, &(siginfo_t){ 0 }, WEXITED);
 	}
 	worker_gone(p);

@@ -57,6 +57,9 @@ int spawn_sandbox(const struct sandbox_spec *spec, uint64_t clone_flags, int cgr
 		return negative_errno();
 	s.status_fd = status[1];
 	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	/* CLONE_PARENT (the spawner): the signal is the caller's own, and clone3 wants 0 here. */
+	if (clone_flags & CLONE_PARENT)
+		args.exit_signal = 0;
 	if (cgroup_fd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cgroup_fd;

@@ -161,7 +161,7 @@ static void helper_retire(struct uf_helper *x, int err)
 	if (x->keep)
 		p->n_helpers--;
 	list_del(&x->node);
-	(void)syscall(SYS_pidfd_send_signal, x->pidfd, SIGKILL, NULL, 0);
+	(void)child_signal(x->pidfd, x->pid, SIGKILL, NULL);
 	(void)waitid(P_PIDFD, (id_t)x->pidfd, &(siginfo_t){ 0 }, WEXITED);
 	x->pidfd = safe_close(x->pidfd);
 	x->fd = safe_close(x->fd);
