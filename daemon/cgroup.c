@@ -351,6 +351,39 @@ void cgroup_adopt(const struct cgroup_setup *cg, struct exec_cgroup *x, const ch
 	}
 }
 
+int cgroup_open_child_fds(const struct cgroup_setup *cg, struct exec_cgroup *x)
+{
+	char dir[4096 + 64], path[4096 + 96];
+
+	for (int c = 0; c < _CGROUP_CONTROLLER_MAX; c++) {
+		if (!x->created[c])
+			continue;
+		exec_dir(cg, c, x->name, dir, sizeof(dir));
+		if (cg->mode == CGROUP_V2) {
+			if (x->v2_fd < 0)
+				x->v2_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (x->v2_fd < 0)
+				goto fail;
+			continue;
+		}
+		/* "tasks", as in cgroup_create(). */
+		if (!cg_join(path, sizeof(path), dir, "tasks")) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		x->procs_fd[c] = open(path, O_WRONLY | O_CLOEXEC);
+		if (x->procs_fd[c] < 0)
+			goto fail;
+	}
+	return 0;
+fail: {
+	int r = negative_errno();
+	cgroup_close_child_fds(x);
+	x->v2_fd = safe_close(x->v2_fd);
+	return r;
+}
+}
+
 void cgroup_close_child_fds(struct exec_cgroup *x)
 {
 	for (int c = 0; c < _CGROUP_CONTROLLER_MAX; c++)

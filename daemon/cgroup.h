@@ -95,6 +95,14 @@ int cgroup_holds_only(const struct cgroup_setup *cg, const struct exec_cgroup *x
  */
 void cgroup_adopt(const struct cgroup_setup *cg, struct exec_cgroup *x, const char *id);
 
+/*
+ * Open again the descriptors cgroup_create() opened for the child (v1
+ * "tasks", the v2 directory), after cgroup_close_child_fds() and
+ * cgroup_adopt() (the pool keeps no descriptors).  0, or -errno with none
+ * open.
+ */
+int cgroup_open_child_fds(const struct cgroup_setup *cg, struct exec_cgroup *x);
+
 /* Close the descriptors only the child needs (after the clone). */
 void cgroup_close_child_fds(struct exec_cgroup *x);
 

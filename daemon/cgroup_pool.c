@@ -7,9 +7,12 @@
  * that exec's usual name where the hierarchy allows renaming (v1), and
  * removed with the exec like any other.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -79,6 +82,9 @@ static void on_idle(uv_idle_t *h)
 		p->broken = true;
 		return;
 	}
+	/* No descriptors kept meanwhile: they are opened again when taken. */
+	cgroup_close_child_fds(&p->slot[p->n]);
+	p->slot[p->n].v2_fd = safe_close(p->slot[p->n].v2_fd);
 	p->n++;
 }
 
@@ -92,12 +98,59 @@ static void pool_refill(struct cgroup_pool *p)
 	uv_idle_start(&p->idle, on_idle);
 }
 
+/*
+ * Pooled cgroups a codexd left behind when it was killed (SIGKILL, a
+ * crash): empty directories named codexd-p<pid>-<n> below our base whose
+ * pid is no process any more.  A cgroup that holds a process cannot be
+ * removed (rmdir fails), a pid in use is left alone, and only names of
+ * exactly that form are touched.
+ */
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+static void sweep_stale(const struct cgroup_setup *cg)
+{
+	for (int c = 0; c < _CGROUP_CONTROLLER_MAX; c++) {
+		_cleanup_(closedirp) DIR *dir = NULL;
+		struct dirent *de;
+		bool seen = false;
+
+		if (!cg->has[c])
+			continue;
+		for (int e = 0; e < c; e++)
+			seen |= cg->has[e] && strcmp(cg->base[e], cg->base[c]) == 0;
+		if (seen || !(dir = opendir(cg->base[c])))
+			continue;
+		while ((de = readdir(dir))) {
+			long pid;
+			unsigned long long n;
+			int end = 0;
+			char path[sizeof(cg->base[c]) + 300];
+
+			if (sscanf(de->d_name, "codexd-p%ld-%llu%n", &pid, &n, &end) != 2 ||
+			    de->d_name[end] != '\0' || pid <= 0 || pid == (long)getpid())
+				continue;
+			if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+				continue;
+			if (snprintf(path, sizeof(path), "%s/%s", cg->base[c], de->d_name) >=
+			    (int)sizeof(path))
+				continue;
+			if (rmdir(path) == 0)
+				log_debug("cgroup pool: removed %s, left by a codexd that is gone", path);
+		}
+	}
+}
+
 static struct cgroup_pool *pool_get(struct daemon *d)
 {
 	struct cgroup_pool *p = d->cgroup_pool;
 
 	if (p || d->shutting_down)
 		return p;
+	sweep_stale(&d->cgroups);
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
@@ -121,10 +174,15 @@ int cgroup_pool_create(struct daemon *d, const char *id, const struct cgroup_lim
 		pool_drain(p);
 		p->lim = *lim;
 	}
-	if (p->n > 0) {
-		*ret = p->slot[--p->n];
-		cgroup_adopt(&d->cgroups, ret, id);
-		return 0;
+	while (p->n > 0) {
+		struct exec_cgroup x = p->slot[--p->n];
+
+		cgroup_adopt(&d->cgroups, &x, id);
+		if (cgroup_open_child_fds(&d->cgroups, &x) == 0) {
+			*ret = x;
+			return 0;
+		}
+		cgroup_remove(&d->cgroups, &x, NULL);
 	}
 	return cgroup_create(&d->cgroups, id, lim, ret);
 }

@@ -4,7 +4,8 @@
  * v1 hierarchy, the limits written, "tasks" opened) was ~0.1-0.2 ms of the
  * daemon's path from a request to the sandbox; a few are made while the
  * daemon is idle instead, each used by one exec only (never reused: they
- * are removed with it), and renamed to the exec's name when taken.
+ * are removed with it), and renamed to the exec's name when taken.  The
+ * pool holds no descriptors (they are opened when a cgroup is taken).
  *
  * Process: main.
  */
