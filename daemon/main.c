@@ -389,6 +389,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* A reload asked for before the handler exists finds the configuration just read. */
+	signal(SIGHUP, SIG_IGN);
 
 	d.loop = uv_default_loop();
 	list_init(&d.conns);
@@ -404,6 +406,17 @@ int main(int argc, char **argv)
 	}
 	d.cfg_generation = 1;
 
+	/*
+	 * Before the socket exists: a client that sees it may signal us.  The
+	 * handlers run once the loop does, when everything below is set up.
+	 */
+	uv_signal_init(d.loop, &d.sig_term);
+	uv_signal_init(d.loop, &d.sig_int);
+	uv_signal_init(d.loop, &d.sig_hup);
+	d.sig_term.data = d.sig_int.data = d.sig_hup.data = &d;
+	uv_signal_start(&d.sig_term, on_signal, SIGTERM);
+	uv_signal_start(&d.sig_int, on_signal, SIGINT);
+	uv_signal_start(&d.sig_hup, on_signal, SIGHUP);
 	r = listen_setup(&d, err, sizeof(err));
 	if (r < 0) {
 		log_error("%s", err);
@@ -419,13 +432,6 @@ int main(int argc, char **argv)
 	}
 	audit_ev_daemon_start(&d);
 	proxy_init(&d);
-	uv_signal_init(d.loop, &d.sig_term);
-	uv_signal_init(d.loop, &d.sig_int);
-	uv_signal_init(d.loop, &d.sig_hup);
-	d.sig_term.data = d.sig_int.data = d.sig_hup.data = &d;
-	uv_signal_start(&d.sig_term, on_signal, SIGTERM);
-	uv_signal_start(&d.sig_int, on_signal, SIGINT);
-	uv_signal_start(&d.sig_hup, on_signal, SIGHUP);
 	notify_watchdog_start(&d);
 	memtrim_start(&d);
 

@@ -148,6 +148,7 @@ static int start_selftest(struct daemon *d)
 	char *args[] = { (char *)"codexd", (char *)"--self-test", (char *)"--json", NULL };
 	uv_stdio_container_t stdio[3];
 	uv_process_options_t o = { 0 };
+	char exe[64];
 	int r;
 
 	st.d = d;
@@ -157,7 +158,15 @@ static int start_selftest(struct daemon *d)
 	stdio[1].data.stream = (uv_stream_t *)&st.out;
 	stdio[2].flags = UV_INHERIT_FD;
 	stdio[2].data.fd = 2;
-	o.file = "/proc/self/exe";
+	/*
+	 * The binary by the descriptor opened at start-up (as the spawner is):
+	 * /proc/self/exe would name valgrind's tool when the daemon runs under it.
+	 */
+	if (d->spawner.self_exe >= 0)
+		snprintf(exe, sizeof(exe), "/proc/self/fd/%d", d->spawner.self_exe);
+	else
+		snprintf(exe, sizeof(exe), "/proc/self/exe");
+	o.file = exe;
 	o.args = args;
 	o.exit_cb = on_selftest_exit;
 	o.stdio = stdio;

@@ -165,6 +165,9 @@ int spawner_main(void)
 		return 2;
 	}
 	(void)prctl(PR_SET_NAME, "codexd-spawner", 0, 0, 0);
+	/* Keep no directory of the daemon's busy (sandboxes get their cwd from the spec). */
+	if (chdir("/") < 0)
+		return 1;
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (getppid() == 1)
 		return 0; /* the daemon is already gone */

@@ -97,6 +97,7 @@ static void on_assoc_closed(uv_handle_t *h)
 	struct psandbox *sb = a->sb;
 
 	free(a);
+	sb->closing--;
 	worker_sandbox_maybe_free(sb);
 }
 
@@ -109,6 +110,7 @@ void udp_assoc_free(struct udp_assoc *a)
 		free(a->dests[i].pending);
 	}
 	list_del(&a->node);
+	a->sb->closing++;
 	uv_close((uv_handle_t *)&a->up, on_assoc_closed);
 }
 

@@ -214,7 +214,7 @@ static void send_removed(struct worker *w, const char *id)
 
 void worker_sandbox_maybe_free(struct psandbox *sb)
 {
-	if (!sb->removed || sb->handles > 0 || !list_empty(&sb->conns) ||
+	if (!sb->removed || sb->handles > 0 || sb->closing > 0 || !list_empty(&sb->conns) ||
 	    !list_empty(&sb->assocs) || !list_empty(&sb->dnsq) || !list_empty(&sb->dnstcp))
 		return;
 	send_removed(sb->w, sb->id);

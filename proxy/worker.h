@@ -74,6 +74,13 @@ struct psandbox {
 	uv_tcp_t http6_l, socks6_l, dns6_tcp_l;
 	uv_udp_t dns6_udp;
 	unsigned handles; /* listener handles not yet closed */
+	/*
+	 * Connections and UDP associations out of their lists whose handles
+	 * are still closing: their close callbacks use the sandbox, which
+	 * must outlive them (libuv runs close callbacks newest first, so the
+	 * listeners' can come before theirs).
+	 */
+	unsigned closing;
 	bool removed;
 	struct list_node conns;  /* struct pconn */
 	struct list_node assocs; /* struct udp_assoc */

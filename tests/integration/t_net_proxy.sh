@@ -297,6 +297,47 @@ test_net_proxy_worker_restart()
 	assert_eq running "$(jqv "$out" '.proxy.state')" "state after the restart (pid $pid2)"
 }
 
+# A server that accepts and holds every connection open, end of input included.
+_NET_PY_HOLD='
+import os, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0)); s.listen(64)
+open(sys.argv[1] + ".tmp", "w").write("%d\n" % s.getsockname()[1]); os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+keep = []
+while True:
+    keep.append(s.accept()[0])
+'
+
+test_net_proxy_exec_ends_with_tunnels_open()
+{
+	local out pid restarts hold_port
+	_shared_proxy
+	sb_setup nogit
+	net_http
+	_net_start hold "$_NET_PY_HOLD"
+	hold_port=$NET_PORT
+	out=$(ctl cxt-admin --json status)
+	pid=$(jqv "$out" '.proxy.pid')
+	restarts=$(jqv "$out" '.proxy.restarts')
+	note "the exec ends while its CONNECT tunnels are open (the server holds them): the worker lives on"
+	for _ in 1 2 3; do
+		out=$(sbx --network proxy --allow-domain localhost -- python3 -c '
+import socket, sys
+keep = []
+for i in range(4):
+    s = socket.create_connection(("127.0.0.1", 3128))
+    s.sendall(b"CONNECT localhost:%s HTTP/1.1\r\nHost: localhost\r\n\r\n" % sys.argv[1].encode())
+    keep.append(s)
+print(sum(1 for s in keep if s.recv(4096).startswith(b"HTTP/1.1 200")))' "$hold_port")
+		assert_eq 4 "$out" "tunnels up when the exec ends"
+	done
+	out=$(sbx --network proxy --allow-domain localhost -- curl -sS --max-time 10 "http://localhost:$NET_HTTP_PORT/after")
+	assert_eq "hello-from-host GET /after" "$out" "the next proxied exec"
+	out=$(ctl cxt-admin --json status)
+	assert_eq "$pid $restarts" "$(jqv "$out" '.proxy.pid') $(jqv "$out" '.proxy.restarts')" \
+		"the worker's pid and restarts (it did not crash)"
+}
+
 _net_worker_changed()
 {
 	local p

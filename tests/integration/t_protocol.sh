@@ -319,7 +319,7 @@ test_proto_malformed_flood_memory()
 	assert_eq 1000 "$total" "error answers to 1000 malformed frames"
 	after=$(rss_kib "$D_PID")
 	note "VmRSS before $before KiB, after $after KiB"
-	((after - before < 2048)) ||
+	! rss_checked || ((after - before < 2048)) ||
 		fail "RSS grew by $((after - before)) KiB (from $before to $after) over 1000 malformed frames"
 	hello_ok cxt-member "$D_SOCK" || fail "hello after the flood failed"
 	out=$(SOCK=$D_SOCK status_json cxt-viewer "$D_SOCK")

@@ -335,6 +335,9 @@ ok" "$out" "output in $mode"
 test_systemd_fd_limit()
 {
 	local out
+	# valgrind keeps descriptors of its own: it shows the daemon a soft limit
+	# above the one it was given, and lower than the one it raised.
+	((${CXT_VALGRIND:-0} != 1)) || skip "descriptor limits are valgrind's under valgrind"
 	(
 		ulimit -Sn 512 && ulimit -Hn 8192 || exit 1
 		start_daemon fdl "$CXT_ROLES_CONF"

@@ -24,7 +24,7 @@ uf_helpers()
 	local p pp
 	for p in $(pgrep -u "$1" -x codexd-files); do
 		pp=$(awk '{ print $4 }' "/proc/$p/stat" 2>/dev/null)
-		[[ "$(cat "/proc/$pp/comm" 2>/dev/null)" == codexd ]] && echo "$p"
+		is_codexd "$pp" && echo "$p"
 	done
 }
 
