@@ -48,6 +48,8 @@ struct rpc_client {
 	size_t out_len, out_cap;
 	int64_t next_id;
 	bool eof;
+	size_t read_max;       /* rpc_read() takes at most this much per recv (0: no limit) */
+	size_t last_frame_len; /* of the message rpc_read() returned last, its newline included */
 };
 
 /* Connect; on failure prints a diagnostic and returns the codexctl exit status (> 0). */
@@ -80,6 +82,18 @@ int rpc_read(struct rpc_client *c, struct rpc_message *m, bool blocking);
  */
 int rpc_read_raw(struct rpc_client *c, size_t n, int (*sink)(void *ud, const char *p, size_t len),
 		 void *ud);
+
+/*
+ * The same, the bytes spliced from the socket into the pipe fd (no copy
+ * through this process); what rpc_read() had already buffered goes
+ * through sink.  When splice(2) refuses the pair (EINVAL), *splice_ok
+ * becomes false and the rest goes through rpc_read_raw().  0, the sink's
+ * negative result, -EPIPE on EOF, or -errno; a failed write to fd sets
+ * *ret_out_failed (client/rpc_splice.c).
+ */
+int rpc_read_raw_splice(struct rpc_client *c, size_t n, int fd, bool *splice_ok,
+			bool *ret_out_failed,
+			int (*sink)(void *ud, const char *p, size_t len), void *ud);
 
 /*
  * Synchronous call.  Returns 0 with *ret_result, or 1 with the error in

@@ -143,6 +143,7 @@ struct exec_state {
 	unsigned deferred_signals; /* 1 << signal, received before the start: forwarded after */
 	int interrupted;           /* a terminating signal before the start */
 	bool raw_suspended;        /* raw mode left for a prompt */
+	bool splice_stdout;        /* stdout is a pipe: raw output is spliced into it */
 };
 
 static int write_out(int fd, const void *buf, size_t len)
@@ -401,7 +402,22 @@ static int handle_message(struct exec_state *st, struct rpc_message *m)
 		    strcmp(json_string_value(idv), st->id) == 0)
 			rs.fd = strcmp(json_string_value(stream), "stderr") == 0 ? STDERR_FILENO
 										: STDOUT_FILENO;
-		r = rpc_read_raw(&st->c, (size_t)json_integer_value(length), raw_write, &rs);
+		if (rs.fd == STDOUT_FILENO && st->splice_stdout) {
+			bool out_failed = false;
+
+			r = rpc_read_raw_splice(&st->c, (size_t)json_integer_value(length),
+						STDOUT_FILENO, &st->splice_stdout, &out_failed,
+						raw_write, &rs);
+			if (out_failed)
+				rs.failed = true;
+			/*
+			 * The next header is read alone, so that the bytes after it are
+			 * spliced rather than copied in with it: headers of raw chunks
+			 * have a fixed size (the length is padded), this one's.
+			 */
+			st->c.read_max = st->splice_stdout ? MAX(st->c.last_frame_len, 64) : 0;
+		} else
+			r = rpc_read_raw(&st->c, (size_t)json_integer_value(length), raw_write, &rs);
 		if (r == -EPIPE && !rs.failed)
 			return -EPROTO; /* the daemon closed mid-chunk */
 		return r;
@@ -1084,6 +1100,10 @@ int cmd_exec(const struct client_opts *o, int argc, char **argv)
 	if (r > 0) {
 		safe_close(tty_fd);
 		return r;
+	}
+	if (!fds_mode && !o->json && !st.tty) {
+		struct stat sst;
+		st.splice_stdout = fstat(STDOUT_FILENO, &sst) == 0 && S_ISFIFO(sst.st_mode);
 	}
 	approver_init(&st.ap, &st.c, can_approve ? APPROVER_PROMPT : APPROVER_REFUSE, tty_fd);
 	st.ap.around_prompt = exec_around_prompt;

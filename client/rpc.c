@@ -175,6 +175,7 @@ int rpc_read(struct rpc_client *c, struct rpc_message *m, bool blocking)
 				fputc('\n', stderr);
 				return -EPROTO;
 			}
+			c->last_frame_len = flen + 1;
 			return 1;
 		}
 		if (c->eof)
@@ -182,6 +183,8 @@ int rpc_read(struct rpc_client *c, struct rpc_message *m, bool blocking)
 		r = frame_reader_space(&c->rd, 256 * 1024, &p, &avail);
 		if (r < 0)
 			return r;
+		if (c->read_max && avail > c->read_max)
+			avail = c->read_max;
 		n = recv(c->fd, p, avail, blocking ? 0 : MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)

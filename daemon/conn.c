@@ -20,6 +20,7 @@
 #include "daemon/decide.h"
 #include "daemon/dispatch.h"
 #include "daemon/exec.h"
+#include "daemon/output_splice.h"
 #include "daemon/peer.h"
 
 #define CONN_READ_CHUNK (64 * 1024)
@@ -43,7 +44,7 @@ static void on_handle_closed(uv_handle_t *h)
 		return;
 	for (struct wbuf *w = c->wq_head, *n; w; w = n) {
 		n = w->next;
-		free(w);
+		wbuf_free(w);
 	}
 	for (size_t i = 0; i < c->n_fds; i++)
 		safe_close(c->fds[i]);
@@ -117,7 +118,7 @@ static void conn_close_soon(struct conn *c, const char *why)
 	c->close_why = why;
 	for (struct wbuf *w = c->wq_head, *n; w; w = n) {
 		n = w->next;
-		free(w);
+		wbuf_free(w);
 	}
 	c->wq_head = c->wq_tail = NULL;
 	c->wq_bytes = 0;
@@ -161,6 +162,29 @@ static void conn_after_dequeue(struct conn *c)
 		c->read_paused = false;
 }
 
+static void conn_write_failed(struct conn *c, int err)
+{
+	const char *why = err == EPIPE || err == ECONNRESET ? "peer closed" : "write error";
+
+	if (c->in_send)
+		conn_close_soon(c, why);
+	else
+		conn_close(c, why);
+}
+
+static void conn_pop(struct conn *c)
+{
+	struct wbuf *w = c->wq_head;
+
+	c->wq_head = w->next;
+	if (!c->wq_head)
+		c->wq_tail = NULL;
+	if (w->splice_left == 0 && w->splice_src)
+		output_splice_done(w); /* its stream may read again */
+	else
+		wbuf_free(w);
+}
+
 static void conn_flush(struct conn *c)
 {
 	while (c->wq_head && !c->dead) {
@@ -170,9 +194,29 @@ static void conn_flush(struct conn *c)
 		ssize_t n;
 		int k = 0;
 
-		for (; w && k < CONN_IOV_MAX; w = w->next, k++) {
+		if (w->off == w->len && w->splice_left > 0) {
+			/* Its header is out: the bytes it owes go next, from the pipe. */
+			int r = output_splice_write(c, w);
+			if (r == -EAGAIN)
+				break;
+			if (r < 0) {
+				if (r == -ENODATA)
+					log_warning("connection #%llu: output pipe ended before the "
+						    "bytes announced",
+						    (unsigned long long)c->serial);
+				conn_write_failed(c, -r);
+				return;
+			}
+			conn_pop(c);
+			continue;
+		}
+		/* Everything queued up to and including the next header that owes bytes. */
+		for (; w && k < CONN_IOV_MAX; w = w->next) {
 			iov[k].iov_base = w->data + w->off;
 			iov[k].iov_len = w->len - w->off;
+			k++;
+			if (w->splice_left > 0)
+				break;
 		}
 		msg.msg_iovlen = (size_t)k;
 		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -181,10 +225,7 @@ static void conn_flush(struct conn *c)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			if (c->in_send)
-				conn_close_soon(c, errno == EPIPE ? "peer closed" : "write error");
-			else
-				conn_close(c, errno == EPIPE ? "peer closed" : "write error");
+			conn_write_failed(c, errno);
 			return;
 		}
 		c->wq_bytes -= (size_t)n;
@@ -196,10 +237,10 @@ static void conn_flush(struct conn *c)
 				break;
 			}
 			n -= (ssize_t)left;
-			c->wq_head = w->next;
-			if (!c->wq_head)
-				c->wq_tail = NULL;
-			free(w);
+			w->off = w->len;
+			if (w->splice_left > 0)
+				break; /* n is 0: the gathering stopped here */
+			conn_pop(c);
 		}
 	}
 	if (c->dead)
@@ -224,6 +265,10 @@ struct wbuf *conn_wbuf_new(size_t len)
 	w->next = NULL;
 	w->len = len;
 	w->off = 0;
+	w->splice_fd = -1;
+	w->splice_fd_owned = false;
+	w->splice_left = 0;
+	w->splice_src = NULL;
 	return w;
 }
 
@@ -258,12 +303,12 @@ int conn_send_wbuf(struct conn *c, struct wbuf *w)
 	bool was_empty;
 
 	if (c->dead || c->close_pending) {
-		free(w);
+		wbuf_free(w);
 		return -EPIPE;
 	}
 	was_empty = !c->wq_head;
 	if (frame_reader_uses_headers(&c->rd) && conn_queue_header(c, w) < 0) {
-		free(w);
+		wbuf_free(w);
 		return -ENOMEM;
 	}
 	if (c->wq_tail)

@@ -26,6 +26,7 @@
 struct audit;
 struct daemon_config;
 struct exec;
+struct exec_stream;
 struct sessions;
 struct proxy;
 struct user_files_pool;
@@ -127,6 +128,16 @@ struct daemon {
 struct wbuf {
 	struct wbuf *next;
 	size_t len, off;
+	/*
+	 * Owed bytes (daemon/output_splice.c): once data is written, splice_left
+	 * more come from the pipe splice_fd (-1: none), spliced, never copied.
+	 * splice_src is told when they are out (NULL once the stream is gone;
+	 * the wbuf then owns splice_fd).
+	 */
+	int splice_fd;
+	bool splice_fd_owned;
+	size_t splice_left;
+	struct exec_stream *splice_src;
 	char data[];
 };
 

@@ -34,6 +34,7 @@
 #include "policy/domains_json.h"
 #include "policy/proxy_env.h"
 #include "daemon/mounts.h"
+#include "daemon/output_splice.h"
 #include "daemon/peer.h"
 #include "daemon/fdlimit.h"
 #include "daemon/sandbox_plan.h"
@@ -186,6 +187,7 @@ static void stream_close(struct exec_stream *s)
 		return;
 	s->closing = true;
 	s->polling = false;
+	output_splice_stream_closing(s); /* bytes still owed keep the pipe */
 	uv_close((uv_handle_t *)&s->poll, on_stream_closed);
 }
 
@@ -802,17 +804,13 @@ static void send_output(struct exec *x, int stream, const char *buf, size_t n)
  */
 static ssize_t relay_output_raw(struct exec *x, struct exec_stream *s, int stream)
 {
-	static const char *const names[2] = { "stdout", "stderr" };
-	static const char fmt[] = "{\"jsonrpc\":\"2.0\",\"method\":\"exec/output\",\"params\":"
-				  "{\"id\":\"%s\",\"stream\":\"%s\",\"length\":%10zu}}\n";
-	const char *name = x->tty ? "pty" : names[stream];
 	char head[192];
 	struct wbuf *w;
 	int len;
 	ssize_t n;
 
-	len = snprintf(head, sizeof(head), fmt, x->id, name, (size_t)0);
-	if (len < 0 || (size_t)len >= sizeof(head))
+	len = output_raw_header(head, sizeof(head), x, stream, 0);
+	if (len < 0)
 		return -1;
 	w = conn_wbuf_new((size_t)len + CX_RAW_OUTPUT_CHUNK);
 	if (!w) {
@@ -829,7 +827,7 @@ static ssize_t relay_output_raw(struct exec *x, struct exec_stream *s, int strea
 		errno = e;
 		return n;
 	}
-	snprintf(head, sizeof(head), fmt, x->id, name, (size_t)n);
+	output_raw_header(head, sizeof(head), x, stream, (size_t)n);
 	memcpy(w->data, head, (size_t)len);
 	w->len = (size_t)len + (size_t)n;
 	x->d->stats.output_bytes += (uint64_t)n;
@@ -868,6 +866,25 @@ static void on_output(uv_poll_t *h, int status, int events)
 			stream_stop(s);
 			return;
 		}
+		if (x->raw_output && s->can_splice) {
+			n = output_splice_queue(x, s, idx);
+			if (n > 0) {
+				if (s->owed) {
+					/* The socket is full: wait for the connection to splice them. */
+					stream_stop(s);
+					return;
+				}
+				continue;
+			}
+			if (n == -ENOMEM) {
+				kill_sandbox(x, "out of memory");
+				stream_stop(s);
+				return;
+			}
+			if (n < 0)
+				continue; /* the connection is gone: the next turn sees it */
+			/* Nothing counted in the pipe: end of file or a race; read to know. */
+		}
 		if (x->raw_output)
 			n = relay_output_raw(x, s, idx);
 		else
@@ -889,7 +906,7 @@ void exec_output_resume(struct exec *x)
 {
 	for (int i = 0; i < 2; i++) {
 		struct exec_stream *s = &x->out[i];
-		if (s->inited && !s->eof && !s->polling && !s->closing &&
+		if (s->inited && !s->eof && !s->polling && !s->closing && !s->owed &&
 		    x->state != EXEC_STARTING) {
 			s->polling = true;
 			uv_poll_start(&s->poll, UV_READABLE, on_output);
@@ -1617,6 +1634,8 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 	uv_poll_start(&x->status_poll, UV_READABLE, on_status);
 	stream_init(x, &x->out[0], parent_fds[1]);
 	stream_init(x, &x->out[1], parent_fds[2]);
+	for (int i = 0; i < 2 && x->raw_output; i++)
+		x->out[i].can_splice = output_splice_possible(x->out[i].fd);
 	stream_init(x, &x->in, parent_fds[0]);
 	parent_fds[0] = parent_fds[1] = parent_fds[2] = -1;
 	if (timeout > 0) {

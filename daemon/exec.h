@@ -111,6 +111,8 @@ struct exec_stream {
 	int fd;
 	uv_poll_t poll;
 	bool inited, polling, eof, closing;
+	bool can_splice;   /* a pipe of a raw_output exec: relayed with splice(2) */
+	struct wbuf *owed; /* its queued wbuf still owing bytes of this pipe */
 };
 
 struct stdin_chunk {

@@ -330,3 +330,48 @@ max_connections_per_uid = 256"
 	assert_eq "flip last" "$out" "the last generation decides"
 	stop_daemon || fail "the daemon did not stop on SIGTERM"
 }
+
+# _f2_spawner PID: the sandbox spawner of the daemon PID.
+_f2_spawner()
+{
+	local p
+	for p in $(pgrep -P "$1" -x codexd-spawner); do
+		echo "$p"
+	done
+}
+
+# The sandbox spawner (daemon/spawner.h) killed: the sandboxes it made are
+# the daemon's children and live on, the daemon starts another spawner at
+# the next command, and that command runs.
+test_fault_spawner_killed()
+{
+	local sp sp2 bg out init
+	start_daemon spawner "$CXT_ROLES_CONF"
+	sp=$(_f2_spawner "$D_PID")
+	[[ -n "$sp" ]] || fail "no codexd-spawner child of the daemon"
+	assert_eq "codexd-spawner --spawner" "$(tr '\0' ' ' <"/proc/$sp/cmdline" | sed 's/ $//')" \
+		"the spawner's command line"
+	[[ "$(readlink "/proc/$sp/exe")" == "$(readlink -f "$CODEXD")" ]] ||
+		fail "the spawner's image is $(readlink "/proc/$sp/exe"), not $CODEXD"
+	SOCK=$D_SOCK ctl cxt-member exec -- sh -c 'sleep 2; echo survived' >"$TD/bg.out" 2>&1 &
+	bg=$!
+	wait_until 10 pgrep -P "$D_PID" -x codexd-init >/dev/null || fail "no sandbox started"
+	init=$(pgrep -P "$D_PID" -x codexd-init | head -1)
+	note "sandbox PID 1 $init is a child of the daemon $D_PID (CLONE_PARENT), not of the spawner $sp"
+	kill -KILL "$sp"
+	wait "$bg"
+	assert_rc 0 $? "the command running while its spawner was killed: $(cat "$TD/bg.out")"
+	assert_eq survived "$(cat "$TD/bg.out")" "its output"
+	out=$(SOCK=$D_SOCK ctl cxt-member exec -- echo again 2>&1) || fail "exec after the spawner died: $out"
+	assert_eq again "$out" "output after the spawner died"
+	sp2=$(_f2_spawner "$D_PID")
+	[[ -n "$sp2" && "$sp2" != "$sp" ]] || fail "no new spawner (old $sp, now '$sp2')"
+	wait_until 5 grep -q 'sandbox spawner (pid '"$sp"') ended' "$D_LOG" ||
+		fail "the log does not say the spawner ended: $(grep -i spawner "$D_LOG" | tail -3)"
+	hello_ok cxt-member "$D_SOCK" || fail "the daemon stopped serving"
+	# Started by hand it refuses: descriptor 3 is not the daemon's socket.
+	out=$("$CODEXD" --spawner 3</dev/null 2>&1)
+	assert_rc 2 $? "codexd --spawner by hand: $out"
+	stop_daemon || fail "the daemon did not stop on SIGTERM"
+	! alive "$sp2" || fail "the spawner outlived the daemon"
+}
