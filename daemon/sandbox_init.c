@@ -752,8 +752,17 @@ void sandbox_init_run(const struct sandbox_spec *spec)
 	 * before anything is mounted or run, so nothing ever happens in the
 	 * daemon's (PID 1 shares them only for these few system calls).
 	 */
-	if (spec->unshare_flags && unshare((int)spec->unshare_flags) < 0)
-		fail(spec->status_fd, STAGE_NAMESPACES, errno);
+	{
+		uint64_t flags = spec->unshare_flags;
+
+		if (spec->have_netns && (flags & CLONE_NEWNET)) {
+			if (setns(spec->netns_fd, CLONE_NEWNET) < 0)
+				fail(spec->status_fd, STAGE_NAMESPACES, errno);
+			flags &= ~(uint64_t)CLONE_NEWNET;
+		}
+		if (flags && unshare((int)flags) < 0)
+			fail(spec->status_fd, STAGE_NAMESPACES, errno);
+	}
 	if (apply_rlimits(spec) < 0)
 		fail(spec->status_fd, STAGE_RLIMITS, errno);
 

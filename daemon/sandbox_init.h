@@ -56,6 +56,15 @@ struct sandbox_spec {
 	 * other sandboxes, instead of serially in the daemon's one thread.
 	 */
 	uint64_t unshare_flags;
+	/*
+	 * With have_netns, netns_fd is a network namespace made ahead of
+	 * demand by the spawner (daemon/spawner.h): new, never entered by
+	 * anything else, and entered here instead of unsharing one (the
+	 * biggest kernel cost of a sandbox, paid while nothing waits for it).
+	 * Set by the spawner only, never sent by the daemon.
+	 */
+	bool have_netns;
+	int netns_fd;
 	int tty_sock;          /* tty mode: socket for the pty master, else -1 */
 	/*
 	 * Proxied network: PID 1 brings up loopback in the new network

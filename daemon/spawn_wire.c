@@ -197,6 +197,8 @@ int spawn_wire_encode(const struct sandbox_spec *spec, uint64_t clone_flags, int
 	s.supervise = AS_PTR(const struct supervisor_rules *, put_rules(&e, spec->supervise));
 
 	s.status_fd = -1;
+	s.have_netns = false; /* the spawner's own (daemon/spawner.h) */
+	s.netns_fd = -1;
 	if (!spec->wait_go)
 		s.go_fd = -1;
 	for (int i = 0; i < 3 && r == 0; i++)
@@ -443,7 +445,9 @@ int spawn_wire_decode(void *buf, size_t len, const int *fds, unsigned n_fds,
 		return -EBADMSG;
 	s = (struct sandbox_spec *)(d.base + off);
 	if (check_bool(&s->wait_go) | check_bool(&s->resolv_stub) | check_bool(&s->no_core) |
-	    check_bool(&s->seccomp_notify_fs))
+	    check_bool(&s->seccomp_notify_fs) | check_bool(&s->have_netns))
+		return -EBADMSG;
+	if (s->have_netns || s->netns_fd != -1)
 		return -EBADMSG;
 
 	bad |= fix_strs(&d, &s->argv, 0, true);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -94,7 +95,53 @@ fail:
 
 /* ---------------------------------------------------------------- the spawner */
 
-static int serve_one(int sock)
+/*
+ * Network namespaces made ahead of demand.  Creating one (loopback device,
+ * sysctl tables, per-protocol state) is the largest kernel cost of a
+ * sandbox; made here while no request waits, it is off the command's path.
+ * Each is new, held only by its descriptor until one sandbox's PID 1 enters
+ * it (setns), and never given to a second.  When the pool is empty, PID 1
+ * unshares one itself as before.
+ */
+#define NETNS_POOL 2
+
+struct netns_pool {
+	int home; /* our own network namespace, to come back to */
+	int fds[NETNS_POOL];
+	unsigned n;
+};
+
+/* One more namespace; false if that failed (the pool then stays as it is). */
+static bool netns_pool_fill_one(struct netns_pool *p)
+{
+	int fd;
+
+	if (p->home < 0 || p->n >= NETNS_POOL || unshare(CLONE_NEWNET) < 0)
+		return false;
+	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (setns(p->home, CLONE_NEWNET) < 0) {
+		/* Sandboxes must not be cloned from inside that one: end, the daemon starts another. */
+		log_error_errno(negative_errno(), "cannot return to the host's network namespace");
+		_exit(1);
+	}
+	if (fd < 0)
+		return false;
+	p->fds[p->n++] = fd;
+	return true;
+}
+
+/* Fill the pool while no request is waiting on sock. */
+static void netns_pool_fill(struct netns_pool *p, int sock)
+{
+	while (p->n < NETNS_POOL) {
+		struct pollfd pf = { .fd = sock, .events = POLLIN };
+
+		if (poll(&pf, 1, 0) != 0 || !netns_pool_fill_one(p))
+			return;
+	}
+}
+
+static int serve_one(int sock, struct netns_pool *pool)
 {
 	struct spawn_wire_header h;
 	int fds[SPAWN_WIRE_MAX_FDS];
@@ -105,6 +152,7 @@ static int serve_one(int sock)
 	int cgroup_fd, r;
 	struct spawn_result res = { .pidfd = -1, .status_fd = -1 };
 	struct spawner_reply rep = { .magic = SPAWNER_REPLY_MAGIC };
+	int netns_fd = -1;
 
 	r = recv_exact(sock, &h, sizeof(h), fds, ARRAY_SIZE(fds), &n_fds, -1);
 	if (r < 0)
@@ -134,9 +182,18 @@ static int serve_one(int sock)
 				    &cgroup_fd);
 	if (rep.err == 0 && (clone_flags & ~(uint64_t)CLONE_NEWPID))
 		rep.err = -EINVAL; /* only the PID namespace is made at the clone */
+	if (rep.err == 0 && (spec->unshare_flags & CLONE_NEWNET) && pool->n > 0) {
+		/* The buffer is ours: the spec is only const to the decoder's callers. */
+		struct sandbox_spec *w = (struct sandbox_spec *)spec;
+
+		w->have_netns = true;
+		w->netns_fd = netns_fd = pool->fds[--pool->n];
+	}
 	if (rep.err == 0)
 		/* PID 1 becomes the daemon's child, not ours. */
 		rep.err = spawn_sandbox(spec, clone_flags | CLONE_PARENT, cgroup_fd, &res);
+	/* PID 1 holds it now (or it was never used: a failed clone loses one, no matter). */
+	safe_close(netns_fd);
 	if (rep.err == 0) {
 		int out[2] = { res.pidfd, res.status_fd };
 
@@ -156,6 +213,7 @@ out:
 int spawner_main(void)
 {
 	struct spawner_hello hello = { .magic = SPAWNER_HELLO_MAGIC, .size = sizeof(hello) };
+	struct netns_pool pool = { .home = -1 };
 	struct stat st;
 	int r;
 
@@ -178,8 +236,10 @@ int spawner_main(void)
 	r = fd_send_with_fds(SPAWNER_FD, &hello, sizeof(hello), NULL, 0);
 	if (r < 0)
 		return 1;
+	pool.home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	for (;;) {
-		r = serve_one(SPAWNER_FD);
+		netns_pool_fill(&pool, SPAWNER_FD);
+		r = serve_one(SPAWNER_FD, &pool);
 		if (r == -EPIPE)
 			return 0; /* the daemon closed its end */
 		if (r < 0 && r != -ENOMEM) {

@@ -186,3 +186,44 @@ test_sandbox_net_full_needs_config()
 	SB_CTL=()
 	assert_eq off "$(jqv "$out" .network)" "default network mode"
 }
+
+# Every sandbox without network has a network namespace of its own: new
+# (only an unconfigured loopback device), never the host's, never one
+# another sandbox has, whether PID 1 made it or entered one the spawner
+# prepared ahead of demand (daemon/spawner.c).  Namespace inode numbers are
+# recycled once a namespace is gone, so only sandboxes alive at the same
+# time are compared: eight at once, more than the spawner keeps ready.
+test_sandbox_net_namespace_fresh()
+{
+	local host ns all=() out i pids=()
+	sb_setup nogit
+	host=$(readlink /proc/self/ns/net)
+	for i in 1 2 3; do
+		out=$(sbx -- sh -c 'readlink /proc/self/ns/net; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "') ||
+			fail "exec $i: $out"
+		ns=$(head -1 <<<"$out")
+		[[ "$ns" == net:* && "$ns" != "$host" ]] || fail "exec $i: network namespace '$ns' (host $host)"
+		assert_eq lo "$(tail -n +2 <<<"$out" | tr '\n' ' ' | sed 's/ $//')" "exec $i: its devices"
+	done
+	: >"$WS/go"
+	for i in 1 2 3 4 5 6 7 8; do
+		# Each reports, then stays until all have reported.
+		sbx -- sh -c 'readlink /proc/self/ns/net; tail -n +3 /proc/net/dev | wc -l; while [ ! -s "$1" ]; do sleep 0.1; done' \
+			sh "$WS/go" >"$TD/c$i" 2>&1 &
+		pids+=($!)
+	done
+	wait_until 20 eval '(($(cat "$TD"/c[1-8] 2>/dev/null | grep -c "^net:") == 8))' ||
+		fail "not all 8 sandboxes reported: $(cat "$TD"/c[1-8] | tr '\n' ' ')"
+	echo go >"$WS/go"
+	for i in "${pids[@]}"; do
+		wait "$i" || fail "a concurrent exec failed"
+	done
+	for i in 1 2 3 4 5 6 7 8; do
+		ns=$(head -1 "$TD/c$i")
+		[[ "$ns" != "$host" ]] || fail "sandbox $i is in the host's network namespace"
+		assert_eq 1 "$(sed -n 2p "$TD/c$i")" "sandbox $i: devices (lo only)"
+		all+=("$ns")
+	done
+	note "${all[*]}"
+	assert_eq 8 "$(printf '%s\n' "${all[@]}" | sort -u | wc -l)" "distinct namespaces of 8 sandboxes alive at once"
+}
