@@ -22,6 +22,19 @@
 /* Largest frame accepted from the daemon (output notifications are ~88 KiB). */
 #define CLIENT_MAX_FRAME (16 * 1024 * 1024)
 
+/*
+ * Seconds (finite, > 0, at most CX_MAX_TIMEOUT_MS / 1000) to whole
+ * milliseconds, rounded up.  Not ceil(): codexctl does not link libm for
+ * this alone (every library costs ~0.1 ms of start-up per command).
+ */
+static inline int64_t client_seconds_to_ms(double seconds)
+{
+	double v = seconds * 1000.0;
+	int64_t ms = (int64_t)v;
+
+	return (double)ms < v ? ms + 1 : ms;
+}
+
 struct client_opts {
 	const char *socket;
 	bool json;

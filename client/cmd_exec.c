@@ -19,7 +19,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <math.h>
+#include <math.h> /* isfinite() only: a macro, no libm */
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -689,7 +689,7 @@ static int parse_seconds(const char *s, int64_t *ret_ms)
 	if (errno || end == s || *end || !isfinite(v) || v <= 0 ||
 	    v * 1000.0 > (double)CX_MAX_TIMEOUT_MS)
 		return -EINVAL;
-	*ret_ms = (int64_t)ceil(v * 1000.0);
+	*ret_ms = client_seconds_to_ms(v);
 	return 0;
 }
 

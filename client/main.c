@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <unistd.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,8 +104,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CX_EXIT_USAGE;
 	}
-	if (sodium_init() < 0)
-		return CX_EXIT_ERROR;
 
 	cmd = argv[optind];
 	argc -= optind;

@@ -11,7 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <math.h>
+#include <math.h> /* isfinite() only: a macro, no libm */
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -520,7 +520,7 @@ int cmd_mcp(const struct client_opts *o, int argc, char **argv)
 					"codexctl mcp: --timeout: invalid number of seconds\n");
 				return CX_EXIT_USAGE;
 			}
-			s.timeout_ms = (int64_t)ceil(v * 1000.0);
+			s.timeout_ms = client_seconds_to_ms(v);
 			break;
 		case OPT_MAX_OUTPUT:
 			if (parse_positive(optarg, MCP_OUTPUT_MAX, &v) < 0 || v < MCP_OUTPUT_MIN) {

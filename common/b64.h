@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Base64 (RFC 4648, standard alphabet, padded) for binary data inside JSON
- * strings (exec/output, exec/write).  Thin wrappers over libsodium.
+ * strings (exec/output, exec/write); no libsodium (codexctl does not load it).
  *
  * Process: main and client.
  */

@@ -621,48 +621,99 @@ static int pend_add(struct audit *a, const char *s, size_t n)
 	return 0;
 }
 
-/* Build the line for fields; returns a malloc'd line ending in '\n' and the new hash. */
+static bool reserved_key(const char *k)
+{
+	return !strcmp(k, "seq") || !strcmp(k, "time") || !strcmp(k, "host") ||
+	       !strcmp(k, "event") || !strcmp(k, "prev") || !strcmp(k, "hash") ||
+	       !strcmp(k, "hmac");
+}
+
+/*
+ * The record without its hash: seq, time, host, event, then the fields
+ * (those with a reserved name left out) or, when prefix is given, the
+ * cut-short fields as one string, then prev.
+ */
+static json_t *record_obj(const struct audit *a, int64_t seq, const char *t, const char *event,
+			  json_t *fields, const char *prefix, const char *prev)
+{
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "seq", json_integer(seq));
+	json_object_set_new(o, "time", json_string(t));
+	json_object_set_new(o, "host", json_string(a->host));
+	json_object_set_new(o, "event", json_string(event));
+	if (prefix) {
+		json_object_set_new(o, "truncated", json_true());
+		json_object_set_new(o, "fields_prefix", json_stringn_nocheck(prefix, strlen(prefix)));
+	} else if (fields) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(fields, k, v)
+		{
+			if (!reserved_key(k))
+				json_object_set(o, k, v);
+		}
+	}
+	json_object_set_new(o, "prev", json_string(prev));
+	return o;
+}
+
+/*
+ * Build the line for fields; returns a malloc'd line ending in '\n' and the
+ * new hash.  A record whose fields take more than AUDIT_MAX_RECORD - 1024
+ * bytes keeps them cut short, as one string.  The fields are serialised
+ * once, inside the record: with no reserved name among them the record is
+ * longer than the fields alone, so a record within the bound has fields
+ * within it; only a longer one (or reserved names) costs a second look.
+ */
 static char *build_line(struct audit *a, int64_t seq, const char *event, json_t *fields,
 			size_t *ret_len, unsigned char hash[crypto_hash_sha256_BYTES],
 			json_t **ret_obj)
 {
 	char t[40], prev[AUDIT_HASH_HEX + 1], hx[AUDIT_HASH_HEX + 1], mx[AUDIT_HASH_HEX + 1];
-	json_t *o = json_object();
+	json_t *o;
 	_cleanup_free_ char *body = NULL;
 	char *line = NULL;
 	size_t blen;
+	bool reserved = false;
 
-	if (!o)
-		return NULL;
 	audit_format_time(now_usec(), t, sizeof(t));
 	audit_hex(a->last_hash, sizeof(a->last_hash), prev);
-	json_object_set_new(o, "seq", json_integer(seq));
-	json_object_set_new(o, "time", json_string(t));
-	json_object_set_new(o, "host", json_string(a->host));
-	json_object_set_new(o, "event", json_string(event));
 	if (fields) {
 		const char *k;
 		json_t *v;
-		_cleanup_free_ char *dump = json_dumps(fields, JSON_COMPACT);
-		if (dump && strlen(dump) > AUDIT_MAX_RECORD - 1024) {
-			/* Keep the record whole and bounded: the fields, cut, as one string. */
-			dump[AUDIT_MAX_RECORD / 2] = '\0';
-			json_object_set_new(o, "truncated", json_true());
-			json_object_set_new(o, "fields_prefix", json_stringn_nocheck(dump, strlen(dump)));
-		} else
-			json_object_foreach(fields, k, v)
-			{
-				if (strcmp(k, "seq") && strcmp(k, "time") && strcmp(k, "host") &&
-				    strcmp(k, "event") && strcmp(k, "prev") && strcmp(k, "hash") &&
-				    strcmp(k, "hmac"))
-					json_object_set(o, k, v);
-			}
+		json_object_foreach(fields, k, v)
+		{
+			reserved |= reserved_key(k);
+		}
 	}
-	json_object_set_new(o, "prev", json_string(prev));
+	o = record_obj(a, seq, t, event, fields, NULL, prev);
+	if (!o)
+		return NULL;
 	body = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!body) {
 		json_decref(o);
 		return NULL;
+	}
+	if (fields && (reserved || strlen(body) > AUDIT_MAX_RECORD - 1024)) {
+		_cleanup_free_ char *dump = json_dumps(fields, JSON_COMPACT);
+		if (dump && strlen(dump) > AUDIT_MAX_RECORD - 1024) {
+			/* Keep the record whole and bounded: the fields, cut, as one string. */
+			dump[AUDIT_MAX_RECORD / 2] = '\0';
+			json_decref(o);
+			free(body);
+			body = NULL;
+			o = record_obj(a, seq, t, event, NULL, dump, prev);
+			if (!o)
+				return NULL;
+			body = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			if (!body) {
+				json_decref(o);
+				return NULL;
+			}
+		}
 	}
 	blen = strlen(body);
 	crypto_hash_sha256(hash, (const unsigned char *)body, blen);

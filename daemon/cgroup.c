@@ -321,6 +321,69 @@ fail:
 	return r;
 }
 
+void cgroup_adopt(const struct cgroup_setup *cg, struct exec_cgroup *x, const char *id)
+{
+	char name[sizeof(x->name)], from[4096 + 64], to[4096 + 64];
+	int c, done;
+
+	if (snprintf(name, sizeof(name), "codexd-%s", id) >= (int)sizeof(name))
+		return;
+	for (c = 0; c < _CGROUP_CONTROLLER_MAX; c++) {
+		if (!x->created[c])
+			continue;
+		exec_dir(cg, c, x->name, from, sizeof(from));
+		exec_dir(cg, c, name, to, sizeof(to));
+		if (!from[0] || !to[0] || rename(from, to) < 0)
+			break;
+	}
+	if (c == _CGROUP_CONTROLLER_MAX) {
+		memcpy(x->name, name, sizeof(name));
+		return;
+	}
+	/* Put back those already renamed: one name in every hierarchy. */
+	for (done = 0; done < c; done++) {
+		if (!x->created[done])
+			continue;
+		exec_dir(cg, done, name, from, sizeof(from));
+		exec_dir(cg, done, x->name, to, sizeof(to));
+		if (rename(from, to) < 0)
+			log_warning_errno(negative_errno(), "cannot rename cgroup %s back", from);
+	}
+}
+
+int cgroup_open_child_fds(const struct cgroup_setup *cg, struct exec_cgroup *x)
+{
+	char dir[4096 + 64], path[4096 + 96];
+
+	for (int c = 0; c < _CGROUP_CONTROLLER_MAX; c++) {
+		if (!x->created[c])
+			continue;
+		exec_dir(cg, c, x->name, dir, sizeof(dir));
+		if (cg->mode == CGROUP_V2) {
+			if (x->v2_fd < 0)
+				x->v2_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (x->v2_fd < 0)
+				goto fail;
+			continue;
+		}
+		/* "tasks", as in cgroup_create(). */
+		if (!cg_join(path, sizeof(path), dir, "tasks")) {
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		x->procs_fd[c] = open(path, O_WRONLY | O_CLOEXEC);
+		if (x->procs_fd[c] < 0)
+			goto fail;
+	}
+	return 0;
+fail: {
+	int r = negative_errno();
+	cgroup_close_child_fds(x);
+	x->v2_fd = safe_close(x->v2_fd);
+	return r;
+}
+}
+
 void cgroup_close_child_fds(struct exec_cgroup *x)
 {
 	for (int c = 0; c < _CGROUP_CONTROLLER_MAX; c++)
@@ -342,35 +405,87 @@ static uint64_t read_key(const char *dir, const char *file, const char *key)
 	return 0;
 }
 
-void cgroup_remove(const struct cgroup_setup *cg, struct exec_cgroup *x,
-		   struct cgroup_report *ret_report)
+static void read_report(const struct cgroup_setup *cg, const struct exec_cgroup *x,
+			struct cgroup_report *rep)
 {
-	struct cgroup_report rep = { 0 };
 	char dir[4096 + 64];
 
-	cgroup_close_child_fds(x);
-	x->v2_fd = safe_close(x->v2_fd);
+	*rep = (struct cgroup_report){ 0 };
 	for (int c = 0; c < _CGROUP_CONTROLLER_MAX; c++) {
 		if (!x->created[c])
 			continue;
 		exec_dir(cg, c, x->name, dir, sizeof(dir));
-		if (c == CGROUP_MEMORY) {
-			if (cg->mode == CGROUP_V2) {
-				rep.oom_killed = read_key(dir, "memory.events", "oom_kill") > 0;
-				rep.memory_peak = read_key(dir, "memory.peak", NULL);
-			} else {
-				rep.oom_killed = read_key(dir, "memory.oom_control", "oom_kill") > 0;
-				rep.memory_peak = read_key(dir, "memory.max_usage_in_bytes", NULL);
-			}
-		}
+		if (c == CGROUP_MEMORY)
+			rep->oom_killed = read_key(dir,
+						   cg->mode == CGROUP_V2 ? "memory.events"
+									 : "memory.oom_control",
+						   "oom_kill") > 0;
 		if (c == CGROUP_PIDS)
-			rep.pids_limited = read_key(dir, "pids.events", "max") > 0;
+			rep->pids_limited = read_key(dir, "pids.events", "max") > 0;
+	}
+}
+
+void cgroup_read_report(const struct cgroup_setup *cg, const struct exec_cgroup *x,
+			struct cgroup_report *ret_report)
+{
+	read_report(cg, x, ret_report);
+}
+
+void cgroup_remove(const struct cgroup_setup *cg, struct exec_cgroup *x,
+		   struct cgroup_report *ret_report)
+{
+	char dir[4096 + 64];
+
+	cgroup_close_child_fds(x);
+	x->v2_fd = safe_close(x->v2_fd);
+	if (ret_report)
+		read_report(cg, x, ret_report);
+	for (int c = 0; c < _CGROUP_CONTROLLER_MAX; c++) {
+		if (!x->created[c])
+			continue;
+		exec_dir(cg, c, x->name, dir, sizeof(dir));
 		if (rmdir(dir) < 0 && errno != ENOENT)
 			log_warning_errno(negative_errno(), "cannot remove cgroup %s", dir);
 		x->created[c] = false;
 	}
-	if (ret_report)
-		*ret_report = rep;
+}
+
+/*
+ * Reads cgroup.procs of a cgroup the daemon made (the name is ours).  The
+ * list comes from the kernel; a process of the sandbox cannot leave the
+ * cgroup (no write access to any cgroup file system) and nothing outside
+ * joins it, so "only pid" stays true once seen while pid does not fork.
+ */
+int cgroup_holds_only(const struct cgroup_setup *cg, const struct exec_cgroup *x, pid_t pid)
+{
+	char dir[4096 + 64], path[4096 + 96], buf[64], want[24];
+	_cleanup_close_ int fd = -1;
+	ssize_t n, more;
+	int c;
+
+	if (cg->mode == CGROUP_NONE)
+		return -EOPNOTSUPP;
+	for (c = 0; c < _CGROUP_CONTROLLER_MAX && !x->created[c]; c++)
+		;
+	if (c == _CGROUP_CONTROLLER_MAX)
+		return -EOPNOTSUPP;
+	exec_dir(cg, c, x->name, dir, sizeof(dir));
+	if (!dir[0] || !cg_join(path, sizeof(path), dir, "cgroup.procs"))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0)
+		return negative_errno();
+	/* Exactly "pid\n", then end of file. */
+	snprintf(want, sizeof(want), "%d\n", (int)pid);
+	if ((size_t)n != strlen(want) || memcmp(buf, want, (size_t)n) != 0)
+		return 0;
+	more = read(fd, buf, sizeof(buf));
+	if (more < 0)
+		return negative_errno();
+	return more == 0;
 }
 
 json_t *cgroup_setup_to_json(const struct cgroup_setup *cg)

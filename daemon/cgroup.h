@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum cgroup_mode {
 	CGROUP_NONE,
@@ -62,14 +63,45 @@ void cgroup_setup_init(struct cgroup_setup *cg);
 int cgroup_create(const struct cgroup_setup *cg, const char *id, const struct cgroup_limits *lim,
 		  struct exec_cgroup *ret);
 
-/* After the sandbox is gone: read what happened, then rmdir. */
+/*
+ * After the sandbox is gone: read what happened (into *ret_report unless
+ * NULL), then rmdir.
+ */
 struct cgroup_report {
 	bool oom_killed;
 	bool pids_limited; /* a fork was refused by pids.max */
-	uint64_t memory_peak;
 };
 void cgroup_remove(const struct cgroup_setup *cg, struct exec_cgroup *x,
 		   struct cgroup_report *ret_report);
+
+/* What the limits saw so far, without removing anything. */
+void cgroup_read_report(const struct cgroup_setup *cg, const struct exec_cgroup *x,
+			struct cgroup_report *ret_report);
+
+/*
+ * Is pid (in our PID namespace) the only process in the exec's cgroup?
+ * 1 yes, 0 no (others are there, or not even pid), -errno when this cannot
+ * be told (no cgroup on this host, unreadable).  Threads count with their
+ * process; a process that has passed the point of its exit where it leaves
+ * the cgroup no longer runs anything.
+ */
+int cgroup_holds_only(const struct cgroup_setup *cg, const struct exec_cgroup *x, pid_t pid);
+
+/*
+ * Give a cgroup made ahead of demand (daemon/cgroup_pool.c) the name
+ * cgroup_create() would have given exec id.  Where the hierarchy cannot
+ * rename (v2) or a rename fails, it keeps its name, which only people
+ * reading the hierarchy see; it stays usable either way.
+ */
+void cgroup_adopt(const struct cgroup_setup *cg, struct exec_cgroup *x, const char *id);
+
+/*
+ * Open again the descriptors cgroup_create() opened for the child (v1
+ * "tasks", the v2 directory), after cgroup_close_child_fds() and
+ * cgroup_adopt() (the pool keeps no descriptors).  0, or -errno with none
+ * open.
+ */
+int cgroup_open_child_fds(const struct cgroup_setup *cg, struct exec_cgroup *x);
 
 /* Close the descriptors only the child needs (after the clone). */
 void cgroup_close_child_fds(struct exec_cgroup *x);

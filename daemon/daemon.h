@@ -30,6 +30,7 @@ struct exec_stream;
 struct sessions;
 struct proxy;
 struct user_files_pool;
+struct cgroup_pool;
 struct rules_set;
 
 /* Counters reported by daemon/status. */
@@ -120,6 +121,7 @@ struct daemon {
 	struct sessions *sessions; /* daemon/sessions.h */
 	struct proxy *proxy; /* the network proxy worker (daemon/proxy.c) */
 	struct user_files_pool *uf_pool; /* user-files helpers (daemon/user_files_pool.c) */
+	struct cgroup_pool *cgroup_pool; /* cgroups made ahead (daemon/cgroup_pool.c) */
 };
 
 /* A queued outgoing line. */

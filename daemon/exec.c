@@ -23,6 +23,7 @@
 #include "daemon/child.h"
 #include "daemon/conf.h"
 #include "daemon/cgroup.h"
+#include "daemon/cgroup_pool.h"
 #include "daemon/conn.h"
 #include "daemon/audit.h"
 #include "daemon/audit_events.h"
@@ -43,6 +44,8 @@
 #define EXEC_READS_PER_EVENT 4
 
 static void exec_maybe_finish(struct exec *x);
+static void stdin_close(struct exec *x);
+static void stdin_fail_all(struct exec *x);
 static void exec_start_output(struct exec *x);
 static int exec_take_pty(struct exec *x);
 static int exec_take_net(struct exec *x);
@@ -103,6 +106,12 @@ struct exec *exec_find(struct daemon *d, const char *id)
 	return NULL;
 }
 
+/*
+ * Commands that count against the limits: not those whose exec/exited went
+ * out while PID 1 exits (exec_detach()).  Such a sandbox holds PID 1 alone,
+ * which is ending by itself; a client that runs commands one after the
+ * other must not find the previous one still counted.
+ */
 static unsigned execs_of_uid(struct daemon *d, uid_t uid)
 {
 	struct list_node *pos, *tmp;
@@ -110,11 +119,13 @@ static unsigned execs_of_uid(struct daemon *d, uid_t uid)
 
 	LIST_FOREACH_SAFE(pos, tmp, &d->execs)
 	{
-		if (list_entry(pos, struct exec, node)->uid == uid)
+		struct exec *x = list_entry(pos, struct exec, node);
+		if (x->uid == uid && !x->reported)
 			n++;
 	}
 	return n;
 }
+
 
 /* ------------------------------------------------------------ teardown */
 
@@ -201,7 +212,8 @@ static void exec_free(struct exec *x)
 	x->closing = true;
 	list_del(&x->node);
 	list_del(&x->conn_node);
-	d->n_execs--;
+	if (!x->reported)
+		d->n_execs--; /* else exec_detach() did */
 	if (x->network == NET_PROXY)
 		proxy_remove_sandbox(d, x->id);
 	if (x->conn)
@@ -222,6 +234,7 @@ static void exec_free(struct exec *x)
 		stream_close(&x->out[i]);
 	stream_close(&x->in);
 	exec_unref(x);
+	cgroup_pool_refill(d);
 	if (d->shutting_down)
 		daemon_shutdown(d, NULL);
 }
@@ -604,6 +617,14 @@ static void read_status_records(struct exec *x)
 		case SANDBOX_MSG_EXITED:
 			x->exit_msg = m;
 			x->have_exit = true;
+			/*
+			 * PID 1 writes this and exits.  If nothing but PID 1 is left
+			 * in the sandbox, the command's end can be reported now,
+			 * without waiting for PID 1's exit (the namespaces' teardown)
+			 * and the cgroup's removal: see exec_maybe_finish().
+			 */
+			x->only_pid1 = x->state == EXEC_RUNNING && !x->killed &&
+				       cgroup_holds_only(&x->d->cgroups, &x->cg, x->pid) == 1;
 			break;
 		case SANDBOX_MSG_DENIAL:
 			add_denial_record(x, &m.denial);
@@ -703,6 +724,7 @@ static void on_status(uv_poll_t *h, int status, int events)
 		return;
 	}
 	read_status_records(x);
+	exec_maybe_finish(x);
 }
 
 static void on_pidfd(uv_poll_t *h, int status, int events)
@@ -725,8 +747,11 @@ static void on_pidfd(uv_poll_t *h, int status, int events)
 	x->state = EXEC_REAPED;
 	if (x->timer_inited)
 		uv_timer_stop(&x->timer);
-	/* Every process of the sandbox is gone: read what the limits saw, remove it. */
-	cgroup_remove(&x->d->cgroups, &x->cg, &x->cg_report);
+	/*
+	 * Every process of the sandbox is gone: read what the limits saw (unless
+	 * exec/exited went out already with it), remove it.
+	 */
+	cgroup_remove(&x->d->cgroups, &x->cg, x->reported ? NULL : &x->cg_report);
 	exec_maybe_finish(x);
 }
 
@@ -897,14 +922,66 @@ static void exec_start_output(struct exec *x)
 		stdin_flush(x);
 }
 
+/*
+ * exec/exited went out early: the exec is no longer the client's (its id is
+ * unknown to exec_find()'s callers that act for clients, its connection may
+ * close) nor counted as running (limits, daemon/status), but stays in the
+ * daemon's list, still known as a sandbox's PID namespace, until PID 1 is
+ * reaped and its cgroup removed.
+ */
+static void exec_detach(struct exec *x)
+{
+	struct conn *c = x->conn;
+
+	x->reported = true;
+	x->d->n_execs--;
+	if (x->network == NET_PROXY)
+		proxy_remove_sandbox(x->d, x->id);
+	if (x->timer_inited)
+		uv_timer_stop(&x->timer);
+	stdin_fail_all(x);
+	if (x->in.inited)
+		stdin_close(x);
+	list_del(&x->conn_node);
+	x->conn = NULL;
+	if (c)
+		conn_exec_done(c);
+}
+
+/*
+ * exec/exited is sent once the command's status is known and its output
+ * drained: after PID 1 is reaped, or -- the common case -- as soon as PID 1
+ * reported the status while the sandbox's cgroup held nothing but PID 1
+ * (x->only_pid1).  Then no process of the command is left to write
+ * anything, to the workspace or elsewhere, after the client hears it ended,
+ * and the limits' counters are final.  Without a cgroup to tell (hosts
+ * without controllers) the report waits for PID 1 as before.
+ */
 static void exec_maybe_finish(struct exec *x)
 {
-	if (x->closing || x->state != EXEC_REAPED)
+	bool early;
+
+	if (x->closing)
+		return;
+	if (x->reported) {
+		if (x->state == EXEC_REAPED)
+			exec_free(x);
+		return;
+	}
+	early = x->state == EXEC_RUNNING && x->have_exit && x->only_pid1 && !x->killed;
+	if (x->state != EXEC_REAPED && !early)
 		return;
 	if (x->conn && !x->conn->dead && x->started) {
 		for (int i = 0; i < 2; i++)
 			if (x->out[i].inited && !x->out[i].eof)
 				return; /* drain what is left first */
+	}
+	if (early) {
+		cgroup_read_report(&x->d->cgroups, &x->cg, &x->cg_report);
+		audit_ev_exec_exit(x);
+		send_exited(x);
+		exec_detach(x);
+		return;
 	}
 	audit_ev_exec_exit(x);
 	send_exited(x);
@@ -1415,7 +1492,7 @@ int exec_start(struct conn *c, const struct rpc_id *id, struct exec_request *req
 			.pids = cfg->pids_max,
 			.cpu_percent = cfg->cpu_percent,
 		};
-		r = cgroup_create(&d->cgroups, xid, &lim, &cg);
+		r = cgroup_pool_create(d, xid, &lim, &cg);
 		if (r < 0) {
 			log_warning_errno(r, "exec %s: cannot create its cgroup; running without "
 					     "cgroup limits",

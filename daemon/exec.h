@@ -193,6 +193,8 @@ struct exec {
 	json_t *result_extra;  /* merged into the start result, then released */
 
 	bool have_exit;
+	bool only_pid1;  /* at the EXITED record, the cgroup held PID 1 alone */
+	bool reported;   /* exec/exited sent before PID 1 was reaped: id unknown */
 	struct sandbox_msg exit_msg;
 	struct sandbox_msg fail_msg;
 	bool have_fail;

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "daemon/audit.h"
 #include "daemon/audit_events.h"
+#include "daemon/cgroup_pool.h"
 #include "daemon/conf.h"
 #include "daemon/conn.h"
 #include "daemon/daemon.h"
@@ -71,8 +72,15 @@ void daemon_shutdown(struct daemon *d, const char *why)
 		d->shutdown_timer_on = true;
 		uv_timer_start(&d->shutdown_timer, on_shutdown_grace, DAEMON_SHUTDOWN_GRACE_MS, 0);
 	}
-	/* Leave the loop once every sandbox has been reaped and every client closed. */
-	if (d->n_execs == 0 && d->n_conns == 0 && uv_is_active((uv_handle_t *)&d->sig_term)) {
+	/*
+	 * Leave the loop once every sandbox has been reaped (those whose
+	 * exec/exited went out early too: they are in d->execs, not in n_execs)
+	 * and every client closed.  The pooled cgroups go first: once the
+	 * signal handles are closed, another SIGTERM ends the process at once.
+	 */
+	if (d->n_execs == 0 && list_empty(&d->execs) && d->n_conns == 0 &&
+	    uv_is_active((uv_handle_t *)&d->sig_term)) {
+		cgroup_pool_free(d);
 		uv_close((uv_handle_t *)&d->sig_term, on_handle_closed_noop);
 		uv_close((uv_handle_t *)&d->sig_int, on_handle_closed_noop);
 		uv_close((uv_handle_t *)&d->sig_hup, on_handle_closed_noop);

@@ -56,7 +56,7 @@ static struct exec *lookup_owned(struct request *req, const char *id)
 	struct conn *c = req->conn;
 	struct exec *x = exec_find(c->d, id);
 
-	if (!x || x->closing) {
+	if (!x || x->closing || x->reported) {
 		conn_reply_error(c, &req->id, CX_ERR_NOT_FOUND, CX_REASON_NOT_FOUND, NULL,
 				 "no such exec %s", log_q(id));
 		return NULL;

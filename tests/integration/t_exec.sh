@@ -278,6 +278,26 @@ test_exec_disconnect_kills_tree()
 		fail "processes of cxt-member survive the disconnect: $(proc_list cxt-member)"
 }
 
+# exec/exited may come before PID 1 is reaped, but only when the sandbox
+# holds PID 1 alone (daemon/exec.c, exec_maybe_finish): whatever the
+# command left behind is gone by the time the client returns, checked at
+# once, without waiting.  The quiet sleep (no stdout to hold) is the case
+# that tells the two paths apart.
+test_exec_exited_after_the_last_process()
+{
+	local i rc
+	as_prefix cxt-member
+	for i in $(seq 1 20); do
+		"${AS[@]}" "$CODEXCTL" exec -n -- sh -c 'sleep 3101 >/dev/null 2>&1 & exit 0'
+		rc=$?
+		assert_rc 0 "$rc" "run $i: a command that leaves a quiet sleep behind"
+		no_procs_of cxt-member -f 'sleep 3101' ||
+			fail "run $i: the sleep outlived exec/exited: $(proc_list cxt-member)"
+		"${AS[@]}" "$CODEXCTL" exec -n -- sh -c 'exit 7'
+		assert_rc 7 $? "run $i: exit status of a command that leaves nothing"
+	done
+}
+
 test_exec_env_default_excludes()
 {
 	local out

@@ -68,6 +68,22 @@ max_execs_per_uid = 2"
 	stop_daemon || fail "the daemon did not stop on SIGTERM"
 }
 
+# A command whose exec/exited went out while its PID 1 is still exiting
+# no longer counts: one command at a time, back to back, always fits.
+test_limit_execs_back_to_back()
+{
+	local i out
+	start_daemon b2b "$CXT_ROLES_CONF
+[daemon]
+max_execs_per_uid = 1"
+	for i in $(seq 1 30); do
+		out=$(SOCK=$D_SOCK ctl cxt-member exec -n -- echo "$i" 2>&1)
+		assert_rc 0 $? "run $i with max_execs_per_uid = 1 ($out)"
+		assert_eq "$i" "$out" "output of run $i"
+	done
+	stop_daemon || fail "the daemon did not stop on SIGTERM"
+}
+
 test_limit_max_timeout()
 {
 	local rc t0 out

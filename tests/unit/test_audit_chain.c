@@ -162,6 +162,62 @@ static void test_intact(void **state)
 	assert_int_equal(ver.last_seq, 8);
 }
 
+/*
+ * Fields of any size, near the bound and past it (cut, as one string), and
+ * fields named like the record's own keys (left out): the records stay
+ * whole, within AUDIT_MAX_RECORD, and chained.
+ */
+static void test_field_sizes(void **state)
+{
+	static const size_t sizes[] = { 0, 10, AUDIT_MAX_RECORD - 1400, AUDIT_MAX_RECORD - 1100,
+					 AUDIT_MAX_RECORD - 1000, AUDIT_MAX_RECORD, 3 * AUDIT_MAX_RECORD };
+	struct fixture *f = *state;
+	_cleanup_free_ char *p = log_path(f);
+	_cleanup_strv_free_ char **v = NULL;
+	struct audit_verifier ver;
+	char err[256] = "";
+	size_t n = sizeof(sizes) / sizeof(sizes[0]);
+
+	assert_int_equal(audit_open(&f->d, err, sizeof(err)), 0);
+	for (size_t i = 0; i < n; i++) {
+		char *big = malloc(sizes[i] + 1);
+		assert_non_null(big);
+		memset(big, 'a', sizes[i]);
+		big[sizes[i]] = '\0';
+		assert_true(audit_append(f->d.audit, "test.big",
+					 json_pack("{s:s, s:i}", "data", big, "i", (int)i)) > 0);
+		free(big);
+	}
+	assert_true(audit_append(f->d.audit, "test.reserved",
+				 json_pack("{s:i, s:s, s:s}", "seq", 999, "hash", "forged", "ok",
+					   "yes")) > 0);
+	audit_close(&f->d);
+	v = read_lines(p);
+	assert_int_equal(strv_length(v), n + 1);
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_loads(v[i], 0, NULL);
+		/* The fields' own size decides: {"data":"...","i":N} */
+		bool cut = sizes[i] + 20 > AUDIT_MAX_RECORD - 1024;
+
+		assert_non_null(o);
+		assert_true(strlen(v[i]) < AUDIT_MAX_RECORD);
+		assert_int_equal(json_is_true(json_object_get(o, "truncated")), cut);
+		assert_int_equal(json_object_get(o, "fields_prefix") != NULL, cut);
+		assert_int_equal(json_object_get(o, "data") != NULL, !cut);
+		json_decref(o);
+	}
+	{
+		json_t *o = json_loads(v[n], 0, NULL);
+		assert_non_null(o);
+		assert_int_equal(json_integer_value(json_object_get(o, "seq")), (json_int_t)n + 1);
+		assert_string_equal(json_string_value(json_object_get(o, "ok")), "yes");
+		assert_string_not_equal(json_string_value(json_object_get(o, "hash")), "forged");
+		json_decref(o);
+	}
+	ver = verify(v, NULL, 0, (int64_t)n + 1);
+	assert_false(ver.failed);
+}
+
 static void test_edited(void **state)
 {
 	struct fixture *f = *state;
@@ -428,6 +484,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_intact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_field_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deleted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reordered, setup, teardown),
