@@ -84,6 +84,13 @@ int rpc_read_raw(struct rpc_client *c, size_t n, int (*sink)(void *ud, const cha
 		 void *ud);
 
 /*
+ * Of the n raw bytes, hand what rpc_read() already buffered to sink and
+ * take it off *n.  0 or the sink's negative result.
+ */
+int rpc_read_raw_buffered(struct rpc_client *c, size_t *n,
+			  int (*sink)(void *ud, const char *p, size_t len), void *ud);
+
+/*
  * The same, the bytes spliced from the socket into the pipe fd (no copy
  * through this process); what rpc_read() had already buffered goes
  * through sink.  When splice(2) refuses the pair (EINVAL), *splice_ok

@@ -202,21 +202,31 @@ int rpc_read(struct rpc_client *c, struct rpc_message *m, bool blocking)
 	}
 }
 
-int rpc_read_raw(struct rpc_client *c, size_t n, int (*sink)(void *ud, const char *p, size_t len),
-		 void *ud)
+int rpc_read_raw_buffered(struct rpc_client *c, size_t *n,
+			  int (*sink)(void *ud, const char *p, size_t len), void *ud)
 {
-	static char buf[256 * 1024];
 	const char *p;
-	size_t k;
+	size_t k = frame_reader_take(&c->rd, *n, &p);
 	int r;
 
-	k = frame_reader_take(&c->rd, n, &p);
 	if (k > 0) {
 		r = sink(ud, p, k);
 		if (r < 0)
 			return r;
-		n -= k;
+		*n -= k;
 	}
+	return 0;
+}
+
+int rpc_read_raw(struct rpc_client *c, size_t n, int (*sink)(void *ud, const char *p, size_t len),
+		 void *ud)
+{
+	static char buf[256 * 1024];
+	int r;
+
+	r = rpc_read_raw_buffered(c, &n, sink, ud);
+	if (r < 0)
+		return r;
 	while (n > 0) {
 		ssize_t got = recv(c->fd, buf, MIN(n, sizeof(buf)), 0);
 

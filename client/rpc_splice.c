@@ -30,17 +30,11 @@ int rpc_read_raw_splice(struct rpc_client *c, size_t n, int fd, bool *splice_ok,
 			bool *ret_out_failed,
 			int (*sink)(void *ud, const char *p, size_t len), void *ud)
 {
-	const char *p;
-	size_t k;
 	int r;
 
-	k = frame_reader_take(&c->rd, n, &p);
-	if (k > 0) {
-		r = sink(ud, p, k);
-		if (r < 0)
-			return r;
-		n -= k;
-	}
+	r = rpc_read_raw_buffered(c, &n, sink, ud);
+	if (r < 0)
+		return r;
 	while (n > 0) {
 		ssize_t got = splice(c->fd, NULL, fd, NULL, n, SPLICE_F_MOVE);
 

@@ -660,6 +660,24 @@ static json_t *record_obj(const struct audit *a, int64_t seq, const char *t, con
 	return o;
 }
 
+/* The record's JSON object (*ret_o) and its compact text, or NULL. */
+static char *record_body(struct audit *a, int64_t seq, const char *t, const char *event,
+			 json_t *fields, const char *cut, const char *prev, json_t **ret_o)
+{
+	json_t *o = record_obj(a, seq, t, event, fields, cut, prev);
+	char *body;
+
+	if (!o)
+		return NULL;
+	body = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!body) {
+		json_decref(o);
+		return NULL;
+	}
+	*ret_o = o;
+	return body;
+}
+
 /*
  * Build the line for fields; returns a malloc'd line ending in '\n' and the
  * new hash.  A record whose fields take more than AUDIT_MAX_RECORD - 1024
@@ -689,14 +707,9 @@ static char *build_line(struct audit *a, int64_t seq, const char *event, json_t 
 			reserved |= reserved_key(k);
 		}
 	}
-	o = record_obj(a, seq, t, event, fields, NULL, prev);
-	if (!o)
+	body = record_body(a, seq, t, event, fields, NULL, prev, &o);
+	if (!body)
 		return NULL;
-	body = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (!body) {
-		json_decref(o);
-		return NULL;
-	}
 	if (fields && (reserved || strlen(body) > AUDIT_MAX_RECORD - 1024)) {
 		_cleanup_free_ char *dump = json_dumps(fields, JSON_COMPACT);
 		if (dump && strlen(dump) > AUDIT_MAX_RECORD - 1024) {
@@ -704,15 +717,9 @@ static char *build_line(struct audit *a, int64_t seq, const char *event, json_t 
 			dump[AUDIT_MAX_RECORD / 2] = '\0';
 			json_decref(o);
 			free(body);
-			body = NULL;
-			o = record_obj(a, seq, t, event, NULL, dump, prev);
-			if (!o)
+			body = record_body(a, seq, t, event, NULL, dump, prev, &o);
+			if (!body)
 				return NULL;
-			body = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			if (!body) {
-				json_decref(o);
-				return NULL;
-			}
 		}
 	}
 	blen = strlen(body);
