@@ -34,6 +34,9 @@
 #include "policy/domains_json.h"
 #include "policy/rules.h"
 
+/* Where the child keeps the program's descriptor for execveat (gone at the exec). */
+#define PROXY_PROG_FD (PROXY_CHAN_FD + 1)
+
 #define RESTART_MIN_MS 200
 #define RESTART_MAX_MS 30000
 /* Ended sandboxes kept for the worker's last records (a stuck worker cannot grow it). */
@@ -621,6 +624,8 @@ static void proxy_start(struct proxy *p)
 	struct daemon *d = p->d;
 	static char level[16];
 	int sv[2] = { -1, -1 };
+	int prog = -1;
+	struct stat st;
 	pid_t pid;
 
 	if (p->pid > 0 || p->stopping)
@@ -637,14 +642,36 @@ static void proxy_start(struct proxy *p)
 		(void)setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 		(void)setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	}
+	/*
+	 * The program is opened here, as root, and executed through its
+	 * descriptor: the proxy user need not be able to reach it by path (a
+	 * checkout in /root, mode 0700), and it is the file checked here that
+	 * runs.  Above the descriptors the child arranges.
+	 */
+	prog = open(p->program, O_RDONLY | O_CLOEXEC);
+	if (prog >= 0 && prog < PROXY_PROG_FD + 1) {
+		int high = fcntl(prog, F_DUPFD_CLOEXEC, PROXY_PROG_FD + 1);
+		close(prog);
+		prog = high;
+	}
+	if (prog < 0 || fstat(prog, &st) < 0) {
+		snprintf(p->error, sizeof(p->error), "the worker cannot be executed: %.200s: %s",
+			 p->program, strerror(errno));
+		goto fail_prog;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+		snprintf(p->error, sizeof(p->error),
+			 "the proxy worker %.160s must be a regular file owned by root and not "
+			 "group/other-writable",
+			 p->program);
+		goto fail_prog;
+	}
 	/* Everything the child needs is ready before the fork: it makes system calls only. */
 	snprintf(level, sizeof(level), "%s", log_level_to_string(log_get_max_level()));
 	pid = child_fork("codexd-proxy");
 	if (pid < 0) {
 		snprintf(p->error, sizeof(p->error), "fork: %s", strerror(-pid));
-		close(sv[0]);
-		close(sv[1]);
-		goto retry;
+		goto fail_prog;
 	}
 	if (pid == 0) {
 		char *argv[] = { (char *)"codexd-proxy", (char *)"--log-level", level, NULL };
@@ -654,19 +681,24 @@ static void proxy_start(struct proxy *p)
 		enum sandbox_stage stage;
 		int nul;
 
-		if (dup2(sv[1], PROXY_CHAN_FD) < 0)
+		/* dup2 onto itself would keep close-on-exec. */
+		if (sv[1] == PROXY_CHAN_FD ? fcntl(sv[1], F_SETFD, 0) < 0
+					   : dup2(sv[1], PROXY_CHAN_FD) < 0)
+			_exit(127);
+		if (dup3(prog, PROXY_PROG_FD, O_CLOEXEC) < 0)
 			_exit(127);
 		nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (nul >= 0 && nul != 0)
 			(void)dup2(nul, 0);
-		(void)syscall(SYS_close_range, PROXY_CHAN_FD + 1, ~0U, 0);
+		(void)syscall(SYS_close_range, PROXY_PROG_FD + 1, ~0U, 0);
 		if (privdrop_apply(&pd, &stage) < 0)
 			_exit(126);
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() == 1)
 			_exit(125);
-		execve(p->program, argv, envp);
+		(void)syscall(SYS_execveat, PROXY_PROG_FD, "", argv, envp, AT_EMPTY_PATH);
 		_exit(127);
 	}
+	close(prog);
 	close(sv[1]);
 	p->pid = pid;
 	p->chan = sv[0];
@@ -691,9 +723,17 @@ static void proxy_start(struct proxy *p)
 	log_info("proxy: started worker %d (%s as %s)", (int)pid, p->program,
 		 d->cfg->net_proxy_user);
 	return;
+fail_prog:
+	if (prog >= 0)
+		close(prog);
+	close(sv[0]);
+	close(sv[1]);
 retry:
-	log_warning("proxy: %s", p->error);
+	log_warning("proxy: %s; retrying in %u ms (proxied sandboxes wait meanwhile)", p->error,
+		    p->restart_ms);
+	p->restarts++;
 	uv_timer_start(&p->restart_timer, on_restart, p->restart_ms, 0);
+	p->restart_ms = p->restart_ms * 2 > RESTART_MAX_MS ? RESTART_MAX_MS : p->restart_ms * 2;
 }
 
 /* Where the program is and who runs it; p->error says what is missing. */

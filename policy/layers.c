@@ -121,17 +121,64 @@ static bool key_path_ok(const char *s, size_t n)
 	return true;
 }
 
+/* "a.b.c" = value (TOML text) parsed into doc as the document "[a.b]\nc = value\n". */
+static int parse_override(const char *key, size_t kl, const char *value, const char *name,
+			  struct conf_doc *doc, char *err, size_t errsz)
+{
+	const char *dot = memrchr(key, '.', kl);
+	char *text = NULL;
+	int n, r;
+
+	if (dot)
+		n = asprintf(&text, "[%.*s]\n%.*s = %s\n", (int)(dot - key), key,
+			     (int)(kl - (size_t)(dot - key) - 1), dot + 1, value);
+	else
+		n = asprintf(&text, "%.*s = %s\n", (int)kl, key, value);
+	if (n < 0)
+		return -ENOMEM;
+	r = conf_parse_buffer(text, (size_t)n, name, doc, err, errsz);
+	free(text);
+	return r;
+}
+
+/*
+ * v without leading and trailing blanks and quote characters, as a TOML
+ * basic string (v holds no control character).  NULL when out of memory.
+ */
+static char *toml_quote(const char *v)
+{
+	size_t len, j = 0;
+	char *out;
+
+	while (*v == ' ' || *v == '\t' || *v == '"' || *v == '\'')
+		v++;
+	len = strlen(v);
+	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t' || v[len - 1] == '"' ||
+			   v[len - 1] == '\''))
+		len--;
+	out = malloc(2 * len + 3);
+	if (!out)
+		return NULL;
+	out[j++] = '"';
+	for (size_t i = 0; i < len; i++) {
+		if (v[i] == '"' || v[i] == '\\')
+			out[j++] = '\\';
+		out[j++] = v[i];
+	}
+	out[j++] = '"';
+	out[j] = '\0';
+	return out;
+}
+
 int layers_parse_overrides(char *const *overrides, struct conf_doc *doc, char *err, size_t errsz)
 {
 	size_t i = 0;
 
 	for (char *const *o = overrides; o && *o; o++, i++) {
 		const char *eq = strchr(*o, '=');
-		const char *dot;
 		char name[32];
-		char *text = NULL;
 		size_t kl;
-		int r, n;
+		int r;
 
 		if (i >= LAYERS_MAX_OVERRIDES) {
 			snprintf(err, errsz, "more than %d configuration overrides", LAYERS_MAX_OVERRIDES);
@@ -144,18 +191,27 @@ int layers_parse_overrides(char *const *overrides, struct conf_doc *doc, char *e
 			snprintf(err, errsz, "override %zu: expected dotted.key=value", i + 1);
 			return -EINVAL;
 		}
-		/* "a.b.c=v" becomes the document "[a.b]\nc = v\n". */
-		dot = memrchr(*o, '.', kl);
-		if (dot)
-			n = asprintf(&text, "[%.*s]\n%.*s = %s\n", (int)(dot - *o), *o,
-				     (int)(kl - (size_t)(dot - *o) - 1), dot + 1, eq + 1);
-		else
-			n = asprintf(&text, "%.*s = %s\n", (int)kl, *o, eq + 1);
-		if (n < 0)
-			return -ENOMEM;
+		for (const char *c = eq + 1; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+				snprintf(err, errsz, "override %zu: control character in the value",
+					 i + 1);
+				return -EINVAL;
+			}
 		snprintf(name, sizeof(name), "(override %zu)", i + 1);
-		r = conf_parse_buffer(text, (size_t)n, name, doc, err, errsz);
-		free(text);
+		r = parse_override(*o, kl, eq + 1, name, doc, err, errsz);
+		if (r == -EINVAL) {
+			/*
+			 * As Codex: a value that is not TOML is the string it
+			 * spells, without surrounding blanks and quotes
+			 * (approval_policy=never).
+			 */
+			char *quoted = toml_quote(eq + 1);
+
+			if (!quoted)
+				return -ENOMEM;
+			r = parse_override(*o, kl, quoted, name, doc, err, errsz);
+			free(quoted);
+		}
 		if (r < 0)
 			return r;
 	}

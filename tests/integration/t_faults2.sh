@@ -94,14 +94,14 @@ proxy_program = \"$prog\""
 		curl -sS --max-time 2 "http://localhost:$NET_HTTP_PORT/new-during-outage" 2>&1)
 	(($? != 0)) || fail "a proxied request went through while the worker was down: $out"
 	note "new command during the outage: $(tr '\n' ' ' <<<"$out" | head -c 400)"
-	assert_match "network proxy is restarting \(the worker (was killed|exited)" "$out" \
+	assert_match "network proxy is restarting \(the worker (was killed|exited|cannot be executed)" "$out" \
 		"the warning a command started during the outage gets"
 	wait_until 10 _f2_restarts_at_least 2 || fail "no restart attempts counted"
 	out=$(ctl cxt-admin --socket "$SB_SOCK" --json status)
 	note "proxy during the outage: $(jq -c .proxy <<<"$out")"
 	[[ "$(jqv "$out" .proxy.state)" =~ ^(restarting|starting)$ ]] ||
 		fail "proxy state during the outage: $(jq -c .proxy <<<"$out")"
-	grep -q 'proxy: the worker exited with status' "$D_LOG" ||
+	grep -Eq 'proxy: the worker (exited with status|cannot be executed: .*: No such file)' "$D_LOG" ||
 		fail "the failed restarts are not logged: $(grep proxy: "$D_LOG" | tail -3)"
 
 	note "the program is back: the daemon restarts the worker"
@@ -167,6 +167,29 @@ EOF
 _f2_session_count()
 {
 	jqv "$(SOCK=$D_SOCK ctl cxt-member --json sessions list 2>/dev/null)" '.sessions | length'
+}
+
+# A checkout in root's home (mode 0700) is what `sudo make run` meets: the
+# proxy user cannot reach the worker's program by its path.  The daemon
+# opens it as root and executes it through the descriptor.
+test_fault_proxy_worker_in_private_dir()
+{
+	local out dir=$TD/private/deeper prog
+	net_need_tools
+	sb_setup nogit
+	net_http
+	install -d -m 0700 "$TD/private" "$dir"
+	prog=$dir/codexd-proxy
+	install -m 0755 "$CXT_BUILD/codexd-proxy" "$prog"
+	runuser -u codexd-proxy -- test -x "$prog" &&
+		fail "the proxy user can reach $prog: the test proves nothing"
+	net_daemon private "[network]
+proxy_program = \"$prog\""
+	out=$(SB_SOCK=$SB_SOCK sbx --network proxy --allow-domain localhost -- \
+		curl -sS --max-time 10 "http://localhost:$NET_HTTP_PORT/private-dir")
+	assert_eq "hello-from-host GET /private-dir" "$out" "a proxied request through a worker in a 0700 directory"
+	assert_eq 0 "$(jqv "$(ctl cxt-admin --socket "$SB_SOCK" --json status)" .proxy.restarts)" \
+		"restarts of the worker"
 }
 
 test_fault_thousand_sessions_abandoned()

@@ -200,6 +200,25 @@ static void test_overrides_and_profile(void **state)
 	assert_true(e.network_access);
 	layers_effective_done(&e);
 
+	{
+		/* As Codex: a value that is not TOML is the string it spells. */
+		char *bare[] = { S("sandbox_mode=read-only"), NULL };
+		char *quoted[] = { S("sandbox_mode= 'workspace-write' "), NULL };
+		char *nl[] = { S("sandbox_mode=\"read-only\"\nprofile=\"x\""), NULL };
+
+		in.overrides = bare;
+		resolve_ok(&m, &in, &e);
+		assert_int_equal(e.sandbox_mode, SANDBOX_READ_ONLY);
+		assert_string_equal(e.sandbox_origin, "override");
+		layers_effective_done(&e);
+		in.overrides = quoted;
+		resolve_ok(&m, &in, &e);
+		assert_int_equal(e.sandbox_mode, SANDBOX_WORKSPACE_WRITE);
+		layers_effective_done(&e);
+		in.overrides = nl;
+		assert_int_equal(layers_resolve(&m, &in, &e, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "control character"));
+	}
 	in.overrides = bad;
 	assert_int_equal(layers_resolve(&m, &in, &e, err, sizeof(err)), -EINVAL);
 	in.overrides = bad2;
